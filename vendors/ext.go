@@ -1,0 +1,63 @@
+package vendors
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// This file is the one place that decides how ext reaches the app on each
+// vendor (SPEC §4.3). Every adapter calls these helpers; none builds ext on
+// its own.
+//
+//	APNs         top-level "ext"
+//	FCM          data.ext
+//	Xiaomi       extra.ext (the payload form field carries it too)
+//	Huawei/Honor click intent extras and data: {"ext": …}
+//	OPPO         action_parameters: ext itself if it is a JSON object, else {"ext": …}
+//	vivo         clientCustomMap.ext
+//	Meizu        clickTypeInfo.parameters.ext
+//
+// ext is delivered only when the click action carries it (open app or
+// in-app page); with a URL click it is dropped, as the console documents.
+
+// ExtKey is the key the app reads the pass-through from.
+const ExtKey = "ext"
+
+// ExtMap returns {"ext": ext}, or nil when there is no ext or the click
+// action does not deliver it.
+func ExtMap(n *Notification, c Click) map[string]string {
+	if n.Ext == "" || !c.CarriesExt() {
+		return nil
+	}
+	return map[string]string{ExtKey: n.Ext}
+}
+
+// OPPOActionParameters returns the JSON object OPPO's action_parameters
+// needs: ext itself when it is a JSON object (each key becomes an Intent
+// extra, as the seed documents), otherwise ext wrapped as {"ext": ext}.
+// It returns "" when there is nothing to deliver.
+func OPPOActionParameters(n *Notification, c Click) string {
+	if n.Ext == "" || !c.CarriesExt() {
+		return ""
+	}
+	trimmed := strings.TrimSpace(n.Ext)
+	if strings.HasPrefix(trimmed, "{") {
+		var obj map[string]any
+		if json.Unmarshal([]byte(trimmed), &obj) == nil {
+			return trimmed
+		}
+	}
+	b, _ := json.Marshal(map[string]string{ExtKey: n.Ext})
+	return string(b)
+}
+
+// ExtJSON returns {"ext": ext} as a JSON string (Huawei/Honor message data),
+// or "" when there is nothing to deliver.
+func ExtJSON(n *Notification, c Click) string {
+	m := ExtMap(n, c)
+	if m == nil {
+		return ""
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}

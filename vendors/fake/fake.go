@@ -82,7 +82,21 @@ func (l *Log) Reset() {
 type Faults struct {
 	mu       sync.Mutex
 	perToken map[string]Failure
+	counted  map[string][]Failure
 	next     []Failure
+}
+
+// FailTokenTimes makes the next n requests for token fail with fl; later
+// requests for it succeed again (a device that answers 503 twice, then 200).
+func (f *Faults) FailTokenTimes(token string, n int, fl Failure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.counted == nil {
+		f.counted = map[string][]Failure{}
+	}
+	for i := 0; i < n; i++ {
+		f.counted[token] = append(f.counted[token], fl)
+	}
 }
 
 // FailToken makes every request for token fail with f until ClearFaults.
@@ -109,6 +123,7 @@ func (f *Faults) ClearFaults() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.perToken = nil
+	f.counted = nil
 	f.next = nil
 }
 
@@ -124,10 +139,15 @@ func (f *Faults) TakeNext() (Failure, bool) {
 	return fl, true
 }
 
-// ForToken returns the failure injected for token, if any.
+// ForToken returns the failure injected for token, if any, consuming one
+// of the failures queued by FailTokenTimes.
 func (f *Faults) ForToken(token string) (Failure, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if q := f.counted[token]; len(q) > 0 {
+		f.counted[token] = q[1:]
+		return q[0], true
+	}
 	fl, ok := f.perToken[token]
 	return fl, ok
 }

@@ -1,0 +1,202 @@
+// Package configs loads pushd's configuration: a typed Config filled from
+// defaults, an optional YAML file and PUSHD_* environment variables, through
+// a local viper instance.
+package configs
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/viper"
+)
+
+// Config is pushd's whole configuration. Every key has a default (see
+// Defaults); configs/pushd.example.yaml documents each one.
+type Config struct {
+	// Listen is the HTTP API address.
+	Listen string `mapstructure:"listen"`
+	// MasterKey encrypts certificate secrets (base64 of 32 bytes). Empty is
+	// allowed only with the embedded Redis, where a key file is generated.
+	MasterKey string `mapstructure:"master_key"`
+	// DataDir holds the generated master key of the embedded default.
+	DataDir string `mapstructure:"data_dir"`
+	Redis   Redis  `mapstructure:"redis"`
+	Worker  Worker `mapstructure:"worker"`
+	// Tokens are the API bearer tokens.
+	Tokens []Token `mapstructure:"tokens"`
+	// Vendors holds per-vendor endpoint overrides, keyed by vendor name.
+	Vendors map[string]VendorEndpoint `mapstructure:"vendors"`
+	Log     Log                       `mapstructure:"log"`
+	Events  Events                    `mapstructure:"events"`
+}
+
+// Redis is the queue and store connection.
+type Redis struct {
+	// URL is redis://[:password@]host:port/db; empty = embedded in-process
+	// Redis (nothing survives a restart).
+	URL string `mapstructure:"url"`
+}
+
+// Worker tunes the asynq worker.
+type Worker struct {
+	// Concurrency is how many jobs one process works on at once.
+	Concurrency int `mapstructure:"concurrency"`
+	// SendConcurrency bounds concurrent vendor requests per job.
+	SendConcurrency int `mapstructure:"send_concurrency"`
+	// MaxRetry is how many times a failed delivery is retried.
+	MaxRetry int `mapstructure:"max_retry"`
+	// RetryBase and RetryMax bound the exponential backoff.
+	RetryBase time.Duration `mapstructure:"retry_base"`
+	RetryMax  time.Duration `mapstructure:"retry_max"`
+	// Retention keeps completed tasks so a repeated msg_id is refused.
+	Retention time.Duration `mapstructure:"retention"`
+	// SentTTL is how long per-device "sent" markers live.
+	SentTTL time.Duration `mapstructure:"sent_ttl"`
+	// ShutdownTimeout bounds how long in-flight jobs may take on SIGTERM.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// CertCacheTTL is how long a worker trusts its cached certificate.
+	CertCacheTTL time.Duration `mapstructure:"cert_cache_ttl"`
+}
+
+// Token is an API bearer token with its role.
+type Token struct {
+	Name  string `mapstructure:"name"`
+	Token string `mapstructure:"token"`
+	// Role is "enqueue" (POST /v1/messages, device reports) or "admin".
+	Role string `mapstructure:"role"`
+}
+
+// Roles.
+const (
+	RoleEnqueue = "enqueue"
+	RoleAdmin   = "admin"
+)
+
+// VendorEndpoint overrides where one vendor's adapter sends.
+type VendorEndpoint struct {
+	Endpoint     string `mapstructure:"endpoint"`
+	AuthEndpoint string `mapstructure:"auth_endpoint"`
+	// CAFile is a PEM bundle to trust in addition to the system roots.
+	CAFile string `mapstructure:"ca_file"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level string `mapstructure:"level"`
+	// Format is "json", "text", or "auto" (JSON when stderr is not a TTY).
+	Format string `mapstructure:"format"`
+}
+
+// Events configures delivery events.
+type Events struct {
+	// StreamMaxLen caps each app's event stream.
+	StreamMaxLen int64 `mapstructure:"stream_max_len"`
+}
+
+// Defaults maps every key to its default value.
+func Defaults() map[string]any {
+	return map[string]any{
+		"listen":                  "127.0.0.1:8080",
+		"master_key":              "",
+		"data_dir":                defaultDataDir(),
+		"redis.url":               "",
+		"worker.concurrency":      20,
+		"worker.send_concurrency": 32,
+		"worker.max_retry":        8,
+		"worker.retry_base":       "2s",
+		"worker.retry_max":        "10m",
+		"worker.retention":        "24h",
+		"worker.sent_ttl":         "48h",
+		"worker.shutdown_timeout": "25s",
+		"worker.cert_cache_ttl":   "5s",
+		"tokens":                  []map[string]any{},
+		"log.level":               "info",
+		"log.format":              "auto",
+		"events.stream_max_len":   100000,
+	}
+}
+
+// Load reads the configuration: defaults, then file (when not empty), then
+// PUSHD_* environment variables (PUSHD_REDIS_URL for redis.url, …).
+func Load(file string) (*Config, error) {
+	v := viper.New()
+	for k, val := range Defaults() {
+		v.SetDefault(k, val)
+	}
+	v.SetEnvPrefix("PUSHD")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("read config %s: %w", file, err)
+		}
+	}
+	var c Config
+	if err := v.Unmarshal(&c); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate refuses configuration that cannot work, naming the key.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("listen: %q is not host:port", c.Listen)
+	}
+	w := c.Worker
+	switch {
+	case w.Concurrency < 1:
+		return fmt.Errorf("worker.concurrency: must be at least 1")
+	case w.SendConcurrency < 1:
+		return fmt.Errorf("worker.send_concurrency: must be at least 1")
+	case w.MaxRetry < 0:
+		return fmt.Errorf("worker.max_retry: must not be negative")
+	case w.RetryBase <= 0 || w.RetryMax < w.RetryBase:
+		return fmt.Errorf("worker.retry_base/retry_max: need 0 < retry_base <= retry_max")
+	}
+	for i, t := range c.Tokens {
+		if len(t.Token) < 16 {
+			return fmt.Errorf("tokens[%d] (%s): a token must be at least 16 characters", i, t.Name)
+		}
+		if t.Role != RoleEnqueue && t.Role != RoleAdmin {
+			return fmt.Errorf("tokens[%d] (%s): role must be %q or %q, got %q", i, t.Name, RoleEnqueue, RoleAdmin, t.Role)
+		}
+	}
+	for name := range c.Vendors {
+		if !knownVendor(name) {
+			return fmt.Errorf("vendors.%s: unknown vendor", name)
+		}
+	}
+	return nil
+}
+
+func knownVendor(name string) bool {
+	switch name {
+	case "apns", "fcm", "xiaomi", "huawei", "honor", "oppo", "vivo", "meizu":
+		return true
+	}
+	return false
+}
+
+// Embedded reports whether no Redis is configured, so serve runs an
+// in-process one.
+func (c *Config) Embedded() bool { return c.Redis.URL == "" }
+
+// Loopback reports whether the listen address is a loopback address.
+func (c *Config) Loopback() bool {
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

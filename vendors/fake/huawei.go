@@ -1,0 +1,483 @@
+package fake
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Huawei result codes the fake answers with [vendor-protocols.md §4 Error
+// table]. Huawei sends them as strings.
+const (
+	HuaweiSuccess       = "80000000"
+	HuaweiPartial       = "80100000" // some tokens failed; msg lists them
+	HuaweiBadParam      = "80100001" // parameter check error
+	HuaweiBadStructure  = "80100003" // message structure error
+	HuaweiAuthError     = "80200001" // OAuth authentication error
+	HuaweiTokenExpired  = "80200003" // OAuth token expired
+	HuaweiAllInvalid    = "80300007" // all tokens invalid
+	HuaweiBodyTooLarge  = "80300008" // body > 4096 bytes, tokens excluded
+	HuaweiTooManyTokens = "80300010" // token count 0 or > 1000
+	HuaweiInternal      = "81000001" // system internal error
+)
+
+// Huawei limits and OAuth errors [§4 Auth, Limits; HWDOC].
+const (
+	hwMaxTokens       = 1000
+	hwMaxBody         = 4096
+	hwMaxTTL          = 1296000 * time.Second
+	hwDefaultTokenTTL = time.Hour
+	hwOAuthError      = 1101  // OAuth error of the token endpoint
+	hwOAuthBadClient  = 20002 // sub_error: client id or secret wrong
+)
+
+// HuaweiOptions configures NewHuawei.
+type HuaweiOptions struct {
+	// Now is the fake's clock; nil means time.Now.
+	Now func() time.Time
+	// TokenTTL is the expires_in of issued access tokens; 0 means 3600 s.
+	TokenTTL time.Duration
+	// IllegalTokensMap answers partial failures in the newer form, with
+	// msg {"illegalTokens":{"<Failure.Code>":[…]}} instead of the v1
+	// {"illegal_tokens":[…]} list.
+	IllegalTokensMap bool
+}
+
+// Huawei is a loopback fake of Huawei Push Kit: the OAuth token endpoint
+// (POST /oauth2/v3/token) and the v1 send API (POST
+// /v1/{appId}/messages:send). It issues access tokens to the apps
+// registered with AddApp, requires a Bearer token it issued, unexpired and
+// of the same app, and checks the token list, the 4096-byte body and the
+// message structure as Huawei does. A token told to fail with FailToken is
+// listed as illegal in an 80100000 answer (80300007 when every token
+// fails); FailNext makes whole send requests fail with any Huawei code, or
+// a bare HTTP status when the Failure has no Code. Token requests are not
+// in the Log and never consume FailNext; TokenRequests counts them.
+type Huawei struct {
+	*Server
+	Log
+	Faults
+
+	now     func() time.Time
+	mapForm bool
+	tokens  *hwTokens
+	mu      sync.Mutex
+	apps    map[string]string // AppID → AppSecret
+	seq     int64
+}
+
+// NewHuawei starts a Huawei fake. Close it when done.
+func NewHuawei(opts HuaweiOptions) *Huawei {
+	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, apps: map[string]string{}}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.tokens = newHWTokens(h.now, opts.TokenTTL)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/v3/token", h.token)
+	mux.HandleFunc("POST /v1/{appId}/messages:send", h.send)
+	h.Server = StartTLS(mux)
+	return h
+}
+
+// AddApp registers an app: its AppID is the OAuth client id, its AppSecret
+// the client secret.
+func (h *Huawei) AddApp(appID, secret string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.apps[appID] = secret
+}
+
+// TokenRequests returns how many requests reached the token endpoint.
+func (h *Huawei) TokenRequests() int { return h.tokens.requests() }
+
+// ExpireTokens makes every access token issued so far expired, as if an
+// hour had passed: the next send with one is answered 80200003.
+func (h *Huawei) ExpireTokens() { h.tokens.expireAll() }
+
+func (h *Huawei) token(w http.ResponseWriter, r *http.Request) {
+	h.tokens.count()
+	form, ok := hwReadForm(r)
+	h.mu.Lock()
+	secret, known := h.apps[form.Get("client_id")]
+	h.mu.Unlock()
+	switch {
+	case !ok || form.Get("grant_type") != "client_credentials":
+		writeJSONAnswer(w, http.StatusBadRequest, 0, hwOAuthRefusal(hwOAuthError, 20001, "invalid request"))
+	case !known || secret == "" || form.Get("client_secret") != secret:
+		writeJSONAnswer(w, http.StatusBadRequest, 0, hwOAuthRefusal(hwOAuthError, hwOAuthBadClient, "invalid client"))
+	default:
+		tok, ttl := h.tokens.issue(form.Get("client_id"))
+		writeJSONAnswer(w, http.StatusOK, 0, map[string]any{"access_token": tok,
+			"expires_in": int(ttl / time.Second), "token_type": "Bearer"})
+	}
+}
+
+func hwOAuthRefusal(code, sub int, desc string) map[string]any {
+	return map[string]any{"error": code, "sub_error": sub, "error_description": desc}
+}
+
+// hwReadForm parses a form-encoded OAuth request.
+func hwReadForm(r *http.Request) (url.Values, bool) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return url.Values{}, false
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err != nil {
+		return url.Values{}, false
+	}
+	v, err := url.ParseQuery(string(b))
+	return v, err == nil
+}
+
+// hwMessage is the part of a send body the fake checks.
+type hwMessage struct {
+	Message *struct {
+		Data         *string         `json:"data"`
+		Notification *hwText         `json:"notification"`
+		Android      *hwAndroid      `json:"android"`
+		Token        json.RawMessage `json:"token"`
+		Topic        string          `json:"topic"`
+		Condition    string          `json:"condition"`
+	} `json:"message"`
+}
+
+type hwText struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}
+
+type hwAndroid struct {
+	CollapseKey  *int   `json:"collapse_key"`
+	Urgency      string `json:"urgency"`
+	Category     string `json:"category"`
+	TTL          string `json:"ttl"`
+	Notification *struct {
+		hwText
+		ClickAction *struct {
+			Type   int    `json:"type"`
+			Intent string `json:"intent"`
+			Action string `json:"action"`
+			URL    string `json:"url"`
+		} `json:"click_action"`
+		Importance   string `json:"importance"`
+		Sound        string `json:"sound"`
+		DefaultSound bool   `json:"default_sound"`
+		Badge        *struct {
+			AddNum *int   `json:"add_num"`
+			SetNum *int   `json:"set_num"`
+			Class  string `json:"class"`
+		} `json:"badge"`
+	} `json:"notification"`
+}
+
+func (h *Huawei) send(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var m hwMessage
+	decodeErr := json.Unmarshal(body, &m)
+	var tokens []string
+	if decodeErr == nil && m.Message != nil {
+		_ = json.Unmarshal(m.Message.Token, &tokens)
+	}
+	status, retry, ans := h.answer(r, body, &m, decodeErr, tokens)
+	h.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
+		Tokens: tokens, Status: status, At: h.now()})
+	writeJSONAnswer(w, status, retry, ans)
+}
+
+// answer decides the reply: injected failures, then the access token, then
+// the message, then the per-token failures.
+func (h *Huawei) answer(r *http.Request, body []byte, m *hwMessage, decodeErr error, tokens []string) (int, time.Duration, any) {
+	if fl, ok := h.TakeNext(); ok {
+		if fl.Code == "" {
+			return hwBareStatus(fl), fl.RetryAfter, nil
+		}
+		st, ans := h.fail(fl.Code, fl.Message)
+		if fl.Status != 0 {
+			st = fl.Status
+		}
+		return st, fl.RetryAfter, ans
+	}
+	if code, msg := h.checkAuth(r); code != "" {
+		st, ans := h.fail(code, msg)
+		return st, 0, ans
+	}
+	if code, msg := hwValidate(body, m, decodeErr, tokens); code != "" {
+		st, ans := h.fail(code, msg)
+		return st, 0, ans
+	}
+	st, ans := h.deliver(tokens)
+	return st, 0, ans
+}
+
+// checkAuth requires a Bearer token issued to the app of the URL.
+func (h *Huawei) checkAuth(r *http.Request) (string, string) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return HuaweiAuthError, "Oauth authentication error"
+	}
+	app, state := h.tokens.check(tok)
+	switch {
+	case state == hwTokenExpired:
+		return HuaweiTokenExpired, "Oauth Token expired"
+	case state != hwTokenValid || app != r.PathValue("appId"):
+		return HuaweiAuthError, "Oauth authentication error"
+	}
+	return "", ""
+}
+
+// hwValidate checks the body as Huawei does and returns the code and
+// message of the first violation, or "".
+func hwValidate(body []byte, m *hwMessage, decodeErr error, tokens []string) (string, string) {
+	if decodeErr != nil || m.Message == nil {
+		return HuaweiBadStructure, "message structure error"
+	}
+	msg := m.Message
+	targets := 0
+	for _, set := range []bool{len(msg.Token) > 0 && string(msg.Token) != "null", msg.Topic != "", msg.Condition != ""} {
+		if set {
+			targets++
+		}
+	}
+	switch {
+	case targets > 1:
+		return HuaweiBadStructure, "token, topic and condition are exclusive"
+	case msg.Topic != "" || msg.Condition != "":
+	case json.Unmarshal(msg.Token, &tokens) != nil && targets == 1:
+		return HuaweiBadStructure, "token must be an array of strings"
+	case len(tokens) == 0 || len(tokens) > hwMaxTokens:
+		return HuaweiTooManyTokens, fmt.Sprintf("the number of tokens must be 1 to %d", hwMaxTokens)
+	}
+	if len(body)-len(msg.Token) > hwMaxBody {
+		return HuaweiBodyTooLarge, fmt.Sprintf("message body exceeds %d bytes", hwMaxBody)
+	}
+	if msg.Android == nil {
+		return "", ""
+	}
+	return hwValidateAndroid(msg.Android, msg.Notification)
+}
+
+// hwValidateAndroid checks android and its notification like HMSGO's
+// verify package and the API reference.
+func hwValidateAndroid(a *hwAndroid, common *hwText) (string, string) {
+	switch {
+	case a.CollapseKey != nil && (*a.CollapseKey < -1 || *a.CollapseKey > 100):
+		return HuaweiBadParam, "collapse_key must be in [-1, 100]"
+	case a.Urgency != "" && a.Urgency != "HIGH" && a.Urgency != "NORMAL":
+		return HuaweiBadParam, "urgency must be HIGH or NORMAL"
+	case a.Category != "" && !hwCategory(a.Category):
+		return HuaweiBadParam, "unknown category " + a.Category
+	case a.TTL != "" && !hwTTLOK(a.TTL):
+		return HuaweiBadParam, "malformed ttl or longer than 15 days"
+	}
+	n := a.Notification
+	if n == nil {
+		return "", ""
+	}
+	title, text := n.Title, n.Body
+	if common != nil {
+		title, text = hwOr(title, common.Title), hwOr(text, common.Body)
+	}
+	switch {
+	case title == "" || text == "":
+		return HuaweiBadParam, "notification title and body are required"
+	case n.Importance != "" && n.Importance != "LOW" && n.Importance != "NORMAL" && n.Importance != "HIGH":
+		return HuaweiBadParam, "importance must be LOW, NORMAL or HIGH"
+	case n.Sound == "" && !n.DefaultSound:
+		return HuaweiBadParam, "sound must not be empty when default_sound is false"
+	case n.Badge != nil && (n.Badge.Class == "" || !hwInRange(n.Badge.SetNum, 0) || !hwInRange(n.Badge.AddNum, 1)):
+		return HuaweiBadParam, "badge needs a class and set_num in [0, 99] or add_num in [1, 99]"
+	case n.ClickAction == nil:
+		return HuaweiBadParam, "click_action object must not be null"
+	}
+	c := n.ClickAction
+	switch {
+	case c.Type == 1 && c.Intent == "" && c.Action == "":
+		return HuaweiBadParam, "intent or action is required when type is 1"
+	case c.Type == 2 && !strings.HasPrefix(c.URL, "https://"):
+		return HuaweiBadParam, "url must be https when type is 2"
+	case c.Type < 1 || c.Type > 3:
+		return HuaweiBadParam, "click_action type must be 1, 2 or 3"
+	}
+	return "", ""
+}
+
+// hwCategory reports whether c is one of android.category's documented
+// values [§4 Send].
+func hwCategory(c string) bool {
+	switch c {
+	case "IM", "VOIP", "SUBSCRIPTION", "TRAVEL", "HEALTH", "WORK", "ACCOUNT", "EXPRESS",
+		"FINANCE", "DEVICE_REMINDER", "MAIL", "PLAY_VOICE", "MARKETING":
+		return true
+	}
+	return false
+}
+
+// hwTTLOK accepts the ttl forms of HMSGO's verify pattern ("86400",
+// "86400s", "1.5s") up to 15 days.
+func hwTTLOK(ttl string) bool {
+	num := strings.TrimSuffix(strings.TrimSuffix(ttl, "s"), "S")
+	if num == "" || strings.Trim(num, "0123456789.") != "" || strings.Count(num, ".") > 1 {
+		return false
+	}
+	s, err := strconv.ParseFloat(num, 64)
+	return err == nil && s <= hwMaxTTL.Seconds()
+}
+
+func hwInRange(v *int, lo int) bool { return v == nil || (*v >= lo && *v <= 99) }
+
+func hwOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// deliver answers a valid request: success, a partial 80100000 listing the
+// tokens told to fail, or 80300007 when all of them are.
+func (h *Huawei) deliver(tokens []string) (int, any) {
+	bad := map[string][]string{}
+	var list []string
+	for _, t := range tokens {
+		if fl, failed := h.ForToken(t); failed {
+			bad[hwOr(fl.Code, HuaweiAllInvalid)] = append(bad[hwOr(fl.Code, HuaweiAllInvalid)], t)
+			list = append(list, t)
+		}
+	}
+	switch {
+	case len(list) == len(tokens):
+		return h.fail(HuaweiAllInvalid, "all the tokens are invalid")
+	case len(list) > 0:
+		detail := map[string]any{"success": len(tokens) - len(list), "failure": len(list), "illegal_tokens": list}
+		if h.mapForm {
+			detail = map[string]any{"success": len(tokens) - len(list), "failure": len(list), "illegalTokens": bad}
+		}
+		b, _ := json.Marshal(detail)
+		return http.StatusOK, map[string]any{"code": HuaweiPartial, "msg": string(b), "requestId": h.requestID()}
+	}
+	return http.StatusOK, map[string]any{"code": HuaweiSuccess, "msg": "Success", "requestId": h.requestID()}
+}
+
+// fail is Huawei's error body with the HTTP status Huawei pairs with code.
+func (h *Huawei) fail(code, msg string) (int, any) {
+	if msg == "" {
+		msg = "error " + code
+	}
+	return hwStatus(code), map[string]any{"code": code, "msg": msg, "requestId": h.requestID()}
+}
+
+// hwStatus is the HTTP status of a result code (HWDOC send API table).
+func hwStatus(code string) int {
+	switch {
+	case code == HuaweiSuccess || code == HuaweiPartial:
+		return http.StatusOK
+	case strings.HasPrefix(code, "802"):
+		return http.StatusUnauthorized
+	case code == "80300002":
+		return http.StatusForbidden
+	case code == HuaweiBodyTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case strings.HasPrefix(code, "81"):
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+// hwBareStatus is the status of a FailNext without a code (503 by default:
+// Huawei's flow control).
+func hwBareStatus(fl Failure) int {
+	if fl.Status == 0 {
+		return http.StatusServiceUnavailable
+	}
+	return fl.Status
+}
+
+func (h *Huawei) requestID() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	return fmt.Sprintf("%d%06d", h.now().UnixMilli(), h.seq)
+}
+
+// Token states of hwTokens.check.
+const (
+	hwTokenUnknown = iota
+	hwTokenValid
+	hwTokenExpired
+)
+
+// hwTokens issues and checks OAuth access tokens for the Huawei and Honor
+// fakes, whose token endpoints behave alike.
+type hwTokens struct {
+	now    func() time.Time
+	ttl    time.Duration
+	mu     sync.Mutex
+	calls  int
+	issued map[string]hwIssued
+}
+
+type hwIssued struct {
+	app     string
+	expires time.Time
+}
+
+func newHWTokens(now func() time.Time, ttl time.Duration) *hwTokens {
+	if ttl <= 0 {
+		ttl = hwDefaultTokenTTL
+	}
+	return &hwTokens{now: now, ttl: ttl, issued: map[string]hwIssued{}}
+}
+
+func (s *hwTokens) count() {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+}
+
+func (s *hwTokens) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// issue returns a new random access token for app and its lifetime.
+func (s *hwTokens) issue(app string) (string, time.Duration) {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	tok := "CgB6e3x9" + hex.EncodeToString(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issued[tok] = hwIssued{app: app, expires: s.now().Add(s.ttl)}
+	return tok, s.ttl
+}
+
+// check returns the app tok was issued to and whether it is still valid.
+func (s *hwTokens) check(tok string) (string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, ok := s.issued[tok]
+	switch {
+	case !ok:
+		return "", hwTokenUnknown
+	case !s.now().Before(is.expires):
+		return is.app, hwTokenExpired
+	}
+	return is.app, hwTokenValid
+}
+
+func (s *hwTokens) expireAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, is := range s.issued {
+		is.expires = time.Time{}
+		s.issued[tok] = is
+	}
+}

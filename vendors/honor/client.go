@@ -1,0 +1,201 @@
+// Package honor delivers notifications through Honor Push's sendMessage
+// API: one JSON request per batch of up to 1000 tokens, authorized by an
+// OAuth 2.0 access token cached per certificate and a millisecond
+// timestamp header (vendor-protocols.md §8).
+package honor
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/vendors"
+)
+
+// Production hosts [vendor-protocols.md §8 Auth and Send].
+const (
+	SendHost = "https://push-api.cloud.hihonor.com"
+	AuthHost = "https://iam.developer.hihonor.com"
+)
+
+const (
+	contentType     = "application/json; charset=UTF-8"
+	headerAuth      = "Authorization"
+	headerTimestamp = "timestamp"
+	// maxBatch is the token limit of one request [§8, assumed ≤1000 like
+	// Huawei's, UNCERTAIN].
+	maxBatch = 1000
+	// maxResponse bounds how much of an answer is read.
+	maxResponse = 1 << 20
+)
+
+var _ vendors.Builder = New
+
+// Client sends through Honor with one certificate. It is safe for
+// concurrent use; its access token is shared by all senders.
+type Client struct {
+	sendURL  string
+	authBase string
+	clientID string
+	secret   []byte
+	set      settings
+	http     *http.Client
+	now      func() time.Time
+	tokens   *tokencache.Cache
+}
+
+// New returns the Honor Sender of cred. ep.URL replaces the send host,
+// ep.AuthURL the OAuth host, ep.Client the default HTTP client.
+func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+	if cred == nil {
+		return nil, fmt.Errorf("honor: nil credential")
+	}
+	if err := cred.Require(vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret); err != nil {
+		return nil, err
+	}
+	set, err := settingsOf(cred)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		sendURL:  base(ep.URL, SendHost) + "/api/v1/" + url.PathEscape(set.AppID) + "/sendMessage",
+		authBase: base(ep.AuthURL, AuthHost),
+		clientID: cred.Field(vendors.FieldClientID),
+		secret:   cred.Secret(vendors.SecretClientSecret),
+		set:      set, http: ep.Client, now: time.Now,
+	}
+	if c.http == nil {
+		c.http = defaultClient()
+	}
+	c.tokens = tokencache.New(c.fetchToken, refreshMargin, func() time.Time { return c.now() })
+	return c, nil
+}
+
+func base(override, def string) string {
+	if override != "" {
+		return strings.TrimRight(override, "/")
+	}
+	return def
+}
+
+// defaultClient bounds every phase of a request so a stuck vendor cannot
+// hold a worker.
+func defaultClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   16,
+		},
+	}
+}
+
+// Vendor returns vendors.Honor.
+func (c *Client) Vendor() vendors.Vendor { return vendors.Honor }
+
+// MaxBatch returns 1000 tokens per request.
+func (c *Client) MaxBatch() int { return maxBatch }
+
+// Send delivers n to tokens in one request and returns one Result per
+// token. When Honor refuses the access token, Send drops it, fetches a new
+// one and resends exactly once.
+func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+	if len(tokens) == 0 {
+		return nil
+	}
+	body, err := c.body(n, tokens)
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	rs, tok := c.sendWithToken(ctx, body, tokens)
+	if tok == "" || !authFailed(rs) {
+		return rs
+	}
+	c.tokens.Invalidate(tok)
+	rs, _ = c.sendWithToken(ctx, body, tokens)
+	return rs
+}
+
+// sendWithToken posts body with the cached access token and returns the
+// results and the token used ("" when none could be had).
+func (c *Client) sendWithToken(ctx context.Context, body []byte, tokens []string) ([]vendors.Result, string) {
+	tok, err := c.tokens.Token(ctx)
+	if err != nil {
+		return vendors.Fail(tokens, err), ""
+	}
+	req, err := c.newRequest(ctx, body, tok)
+	if err != nil {
+		return vendors.Fail(tokens, err), tok
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
+			Message: err.Error()}), tok
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
+			Status: resp.StatusCode, Message: "reading the answer: " + err.Error()}), tok
+	}
+	return parseResponse(resp.StatusCode, resp.Header, answer, tokens, c.now()), tok
+}
+
+// authFailed reports a whole-request auth refusal (per-token results are
+// never Auth).
+func authFailed(rs []vendors.Result) bool {
+	return len(rs) > 0 && rs[0].Kind() == vendors.Auth
+}
+
+// DryRun returns the request Send would make, without fetching an access
+// token: the Authorization header is shown redacted.
+func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("honor: no tokens")
+	}
+	body, err := c.body(n, tokens)
+	if err != nil {
+		return nil, err
+	}
+	req, err := c.newRequest(ctx, body, vendors.Redacted)
+	if err != nil {
+		return nil, err
+	}
+	return []vendors.Request{{Method: req.Method, URL: req.URL.String(),
+		Header: vendors.HeaderMap(req.Header, headerAuth), Body: string(body)}}, nil
+}
+
+// body checks the batch size and encodes the message.
+func (c *Client) body(n *vendors.Notification, tokens []string) ([]byte, error) {
+	if len(tokens) > maxBatch {
+		return nil, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Rejected,
+			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), maxBatch)}
+	}
+	return buildBody(*n, c.set, tokens, c.now())
+}
+
+// newRequest sets the headers Honor requires: the Bearer token and the
+// current time in milliseconds.
+func (c *Client) newRequest(ctx context.Context, body []byte, accessToken string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sendURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set(headerAuth, "Bearer "+accessToken)
+	// Honor's header is lower-case "timestamp"; Go canonicalizes it, and
+	// HTTP header names are case-insensitive.
+	req.Header.Set(headerTimestamp, strconv.FormatInt(c.now().UnixMilli(), 10))
+	return req, nil
+}

@@ -1,0 +1,196 @@
+package honor
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// class is the vendor-protocols.md label of a Honor result code.
+type class uint8
+
+const (
+	classUnknown class = iota
+	classOK
+	classInvalidToken
+	classRetryable
+	classAuth
+	classFatal
+)
+
+// Error codes of tokens listed inside a success answer.
+const (
+	codeExpireToken = "expireTokens"
+	codeFailToken   = "failTokens"
+)
+
+// rateLimitWait is how long to pause after an HTTP 429 without Retry-After.
+const rateLimitWait = 5 * time.Second
+
+// classOf returns the class of a Honor code. No official Honor error table
+// was found: every line below is the proposed classification of
+// vendor-protocols.md §8, [UNCERTAIN], the 80xxxxxx codes by analogy with
+// Huawei, whose API Honor's forks.
+func classOf(code string) class {
+	switch code {
+	case "200": // success; data lists expireTokens and failTokens — ok
+		return classOK
+	case "80000000": // Huawei-style success, accepted by one client — ok
+		return classOK
+	case "80200001", // OAuth authentication error — auth
+		"80200003": // OAuth token expired — auth
+		return classAuth
+	case "80300007": // invalid tokens — invalid-token
+		return classInvalidToken
+	case "80300008", // message body too large — fatal
+		"80300010": // token count exceeds the limit — fatal
+		return classFatal
+	case "81000001": // internal error (Huawei's code) — retryable
+		return classRetryable
+	}
+	if strings.HasPrefix(code, "80100") && len(code) == 8 {
+		return classFatal // 80100xxx: parameter and message-structure errors — fatal
+	}
+	return classUnknown
+}
+
+// response is Honor's answer [§8 Response]: code is a number (200), or a
+// Huawei-style string.
+type response struct {
+	Code    *flexString `json:"code"`
+	Message string      `json:"message"`
+	Data    *struct {
+		SendResult   *bool      `json:"sendResult"`
+		RequestID    flexString `json:"requestId"`
+		FailTokens   []string   `json:"failTokens"`
+		ExpireTokens []string   `json:"expireTokens"`
+	} `json:"data"`
+}
+
+// parseResponse turns one Honor answer into exactly one Result per token,
+// in order: the body first, whatever the status, then the status alone.
+func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
+	var r response
+	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
+		return vendors.Fail(tokens, statusError(status, h, snippet(body), now))
+	}
+	code := strings.TrimSpace(string(*r.Code))
+	if classOf(code) == classOK {
+		return accepted(status, code, &r, tokens)
+	}
+	return vendors.Fail(tokens, codeError(status, h, code, r.Message, now))
+}
+
+// accepted reports data.expireTokens as InvalidToken, data.failTokens as
+// Retryable and the others OK. A success answer with sendResult false
+// that names no token is retried whole: nobody knows what was delivered.
+func accepted(status int, code string, r *response, tokens []string) []vendors.Result {
+	bad := map[string]*vendors.Error{}
+	var id string
+	if d := r.Data; d != nil {
+		id = string(d.RequestID)
+		for _, t := range d.FailTokens {
+			bad[t] = &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable, Status: status,
+				Code: codeFailToken, Message: "Honor failed to deliver to this token"}
+		}
+		for _, t := range d.ExpireTokens {
+			bad[t] = &vendors.Error{Vendor: vendors.Honor, Kind: vendors.InvalidToken, Status: status,
+				Code: codeExpireToken, Message: "token expired"}
+		}
+		if d.SendResult != nil && !*d.SendResult && len(bad) == 0 {
+			return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
+				Status: status, Code: code, Message: "sendResult false: " + r.Message})
+		}
+	}
+	rs := make([]vendors.Result, len(tokens))
+	for i, t := range tokens {
+		rs[i] = vendors.Result{Token: t, MessageID: id}
+		if e, ok := bad[t]; ok {
+			rs[i] = vendors.Result{Token: t, Err: e}
+		}
+	}
+	return rs
+}
+
+// codeError classifies a failed Honor code; an undocumented code falls
+// back to the HTTP status.
+func codeError(status int, h http.Header, code, msg string, now time.Time) *vendors.Error {
+	e := &vendors.Error{Vendor: vendors.Honor, Status: status, Code: code, Message: msg}
+	switch classOf(code) {
+	case classInvalidToken:
+		e.Kind = vendors.InvalidToken
+	case classRetryable:
+		e.Kind = vendors.Retryable
+	case classAuth:
+		e.Kind = vendors.Auth
+	case classFatal:
+		e.Kind = vendors.Rejected
+	default:
+		s := statusError(status, h, msg, now)
+		s.Code = code
+		return s
+	}
+	return e
+}
+
+// statusError classifies an answer by its HTTP status alone: 401 is auth
+// (refresh once), 429 a rate limit, 5xx retryable [§8 table].
+func statusError(status int, h http.Header, msg string, now time.Time) *vendors.Error {
+	e := &vendors.Error{Vendor: vendors.Honor, Status: status, Message: msg, Kind: vendors.Rejected}
+	switch {
+	case status == http.StatusUnauthorized:
+		e.Kind = vendors.Auth
+	case status == http.StatusTooManyRequests:
+		e.Kind, e.RetryAfter = vendors.RateLimited, retryAfter(h, now, rateLimitWait)
+	case status >= 500 || status < 300:
+		e.Kind = vendors.Retryable
+		e.RetryAfter = retryAfter(h, now, 0)
+	}
+	return e
+}
+
+// retryAfter reads a Retry-After header (seconds or an HTTP date), else def.
+func retryAfter(h http.Header, now time.Time, def time.Duration) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return def
+}
+
+// snippet is the start of an unexpected body, for the operator.
+func snippet(body []byte) string {
+	s := string(bytes.TrimSpace(body))
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+// flexString accepts a JSON string, number or null.
+type flexString string
+
+func (s *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var v string
+		err := json.Unmarshal(b, &v)
+		*s = flexString(v)
+		return err
+	}
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	var n json.Number
+	err := json.Unmarshal(b, &n)
+	*s = flexString(n)
+	return err
+}

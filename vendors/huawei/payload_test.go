@@ -1,0 +1,124 @@
+package huawei
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// goldenInput is a testdata/<case>.in.json file.
+type goldenInput struct {
+	Notification vendors.Notification `json:"notification"`
+	Credential   vendors.Credential   `json:"credential"`
+	Tokens       []string             `json:"tokens"`
+	Now          time.Time            `json:"now"`
+}
+
+func TestPayloadGolden(t *testing.T) {
+	ins, err := filepath.Glob("testdata/*.in.json")
+	if err != nil || len(ins) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, in := range ins {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
+		t.Run(name, func(t *testing.T) {
+			var g goldenInput
+			readJSON(t, in, &g)
+			set, err := settingsOf(&g.Credential)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, err := buildBody(g.Notification, set, g.Tokens, g.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got any
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, filepath.Join("testdata", name+".golden.json"), got)
+		})
+	}
+}
+
+func TestBodyIsShrunkTo4096BytesWithoutTokens(t *testing.T) {
+	n := vendors.Notification{ID: "m", Title: "t", Body: strings.Repeat("长", 3000), Ext: strings.Repeat("e", 1000)}
+	tokens := make([]string, 1000)
+	for i := range tokens {
+		tokens[i] = strings.Repeat("T", 100)
+	}
+	body, err := buildBody(n, settings{Click: vendors.Click{Action: vendors.ClickOpenApp}}, tokens, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokJSON, _ := json.Marshal(tokens)
+	if size := len(body) - len(tokJSON); size > maxBodyBytes || size < maxBodyBytes-8 {
+		t.Fatalf("body without tokens is %d bytes, want just under %d", size, maxBodyBytes)
+	}
+	var r sendRequest
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(r.Message.Android.Notification.Body, vendors.Ellipsis) || r.Message.Data != `{"ext":"`+n.Ext+`"}` {
+		t.Fatalf("body not shrunk or ext changed: %.60q / %.60q", r.Message.Android.Notification.Body, r.Message.Data)
+	}
+}
+
+func TestExtTooLargeIsRejected(t *testing.T) {
+	n := vendors.Notification{Title: "t", Body: "b", Ext: strings.Repeat("e", 5000)}
+	_, err := buildBody(n, settings{}, []string{"a"}, time.Now())
+	if vendors.KindOf(err) != vendors.Rejected || vendors.CodeOf(err) != "PayloadTooLarge" ||
+		!strings.Contains(err.Error(), vendors.ErrExtTooLarge.Error()) {
+		t.Fatalf("err = %v, want a rejected ext-too-large error", err)
+	}
+}
+
+func TestIntentExtrasAreAndroidEncoded(t *testing.T) {
+	got := intentWithExtras("intent://chat/open#Intent;scheme=app;end", map[string]string{"ext": `{"a":"b c/é"}`})
+	want := "intent://chat/open#Intent;scheme=app;S.ext=%7B%22a%22%3A%22b%20c%2F%C3%A9%22%7D;end"
+	if got != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// compareGolden compares got with the golden file as JSON, or rewrites the
+// file under -update.
+func compareGolden(t *testing.T, path string, got any) {
+	t.Helper()
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	var want any
+	readJSON(t, path, &want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
+	}
+}

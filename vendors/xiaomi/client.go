@@ -1,0 +1,167 @@
+// Package xiaomi delivers notifications through Xiaomi Mi Push's
+// /v3/message/regid API: one form-encoded request per batch of up to 1000
+// registration ids, authorized by the certificate's AppSecret
+// (vendor-protocols.md §3).
+package xiaomi
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// Production hosts by certificate region [vendor-protocols.md §3 Hosts].
+const (
+	HostChina  = "https://api.xmpush.xiaomi.com"
+	HostGlobal = "https://api.xmpush.global.xiaomi.com"
+)
+
+const (
+	sendPath    = "/v3/message/regid"
+	contentType = "application/x-www-form-urlencoded;charset=UTF-8"
+	// maxBatch is the SDK's registration_id limit [§3, OFFICIAL SDK Sender].
+	maxBatch = 1000
+	// maxResponse bounds how much of an answer is read.
+	maxResponse = 1 << 20
+)
+
+// The certificate regions.
+const (
+	RegionChina  = "cn"
+	RegionGlobal = "global"
+)
+
+var _ vendors.Builder = New
+
+// Client sends through Xiaomi with one certificate. It is safe for
+// concurrent use.
+type Client struct {
+	sendURL string
+	secret  []byte
+	set     settings
+	http    *http.Client
+	now     func() time.Time
+}
+
+// New returns the Xiaomi Sender of cred. ep.URL replaces the region's
+// production host; ep.Client replaces the default HTTP client.
+func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+	if cred == nil {
+		return nil, fmt.Errorf("xiaomi: nil credential")
+	}
+	if err := cred.Require(vendors.FieldPackage, vendors.SecretAppSecret); err != nil {
+		return nil, err
+	}
+	set, err := settingsOf(cred)
+	if err != nil {
+		return nil, err
+	}
+	host, err := hostOf(cred, ep.URL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
+		set: set, http: ep.Client, now: time.Now}
+	if c.http == nil {
+		c.http = defaultClient()
+	}
+	return c, nil
+}
+
+// hostOf picks the send host: the endpoint override, else the region's.
+func hostOf(cred *vendors.Credential, override string) (string, error) {
+	region := cred.Field(vendors.FieldRegion)
+	if region != "" && region != RegionChina && region != RegionGlobal {
+		return "", fmt.Errorf("xiaomi certificate %d: region %q (want cn or global)", cred.ID, region)
+	}
+	switch {
+	case override != "":
+		return strings.TrimRight(override, "/"), nil
+	case region == RegionGlobal:
+		return HostGlobal, nil
+	}
+	return HostChina, nil
+}
+
+// defaultClient bounds every phase of a request so a stuck vendor cannot
+// hold a worker.
+func defaultClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			ForceAttemptHTTP2:     true,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   16,
+		},
+	}
+}
+
+// Vendor returns vendors.Xiaomi.
+func (c *Client) Vendor() vendors.Vendor { return vendors.Xiaomi }
+
+// MaxBatch returns 1000, Xiaomi's registration_id limit.
+func (c *Client) MaxBatch() int { return maxBatch }
+
+// Send delivers n to tokens in one request and returns one Result per token.
+func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+	if len(tokens) == 0 {
+		return nil
+	}
+	req, err := c.newRequest(ctx, n, tokens)
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Retryable,
+			Message: err.Error()})
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	if err != nil {
+		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Retryable,
+			Status: resp.StatusCode, Message: "reading the answer: " + err.Error()})
+	}
+	return parseResponse(resp.StatusCode, resp.Header, body, tokens, c.now())
+}
+
+// DryRun returns the request Send would make, with the AppSecret redacted.
+func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("xiaomi: no tokens")
+	}
+	req, err := c.newRequest(ctx, n, tokens)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	return []vendors.Request{{Method: req.Method, URL: req.URL.String(),
+		Header: vendors.HeaderMap(req.Header, headerAuth), Body: string(body)}}, nil
+}
+
+// newRequest builds the authorized POST of n to tokens.
+func (c *Client) newRequest(ctx context.Context, n *vendors.Notification, tokens []string) (*http.Request, error) {
+	if len(tokens) > maxBatch {
+		return nil, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Rejected,
+			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), maxBatch)}
+	}
+	form := buildForm(*n, c.set, tokens, c.now())
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sendURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	authorize(req, c.secret)
+	return req, nil
+}

@@ -1,0 +1,139 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// batch is up to MaxBatch deliveries through one certificate that share one
+// notification, sent in one vendor request.
+type batch struct {
+	certID int64
+	notif  *vendors.Notification
+	ds     []*Delivery
+}
+
+// outcome is what one delivery round left to do.
+type outcome struct {
+	// retry are the deliveries that failed with a retryable, auth or rate
+	// limited error.
+	retry []Delivery
+	// rateLimited is true when every retry is rate limited; retryAfter is
+	// the longest wait a vendor asked for.
+	rateLimited bool
+	retryAfter  time.Duration
+	// lastErr is one of the errors behind retry, for the task's reason.
+	lastErr error
+}
+
+// deliver sends ds (skipping devices already done for this message) and
+// records every outcome: done markers, events, metrics, dead tokens.
+func (h *Handler) deliver(ctx context.Context, app, msg string, ds []Delivery, attempt int) (*outcome, error) {
+	ds, err := h.Marks.Unsent(ctx, app, msg, ds)
+	if err != nil {
+		return nil, err
+	}
+	bs := h.batches(ds)
+	results := make([][]vendors.Result, len(bs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, h.sendConcurrency())
+	for i := range bs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = h.sendBatch(ctx, &bs[i])
+		}()
+	}
+	wg.Wait()
+	return h.record(ctx, app, msg, bs, results, attempt)
+}
+
+// batches groups ds by certificate and identical notification, and cuts the
+// groups to each vendor's batch size.
+func (h *Handler) batches(ds []Delivery) []batch {
+	keys := map[*vendors.Notification]string{}
+	groups := map[string]*batch{}
+	var order []string
+	for i := range ds {
+		d := &ds[i]
+		nk, ok := keys[d.Notif]
+		if !ok {
+			b, _ := json.Marshal(d.Notif)
+			nk = string(b)
+			keys[d.Notif] = nk
+		}
+		k := strconv.FormatInt(d.CertID, 10) + "|" + nk
+		g := groups[k]
+		if g == nil {
+			g = &batch{certID: d.CertID, notif: d.Notif}
+			groups[k] = g
+			order = append(order, k)
+		}
+		g.ds = append(g.ds, d)
+	}
+	var out []batch
+	for _, k := range order {
+		g := groups[k]
+		size := h.batchSize(g.certID, g.ds[0].Vendor)
+		for start := 0; start < len(g.ds); start += size {
+			end := min(start+size, len(g.ds))
+			out = append(out, batch{certID: g.certID, notif: g.notif, ds: g.ds[start:end]})
+		}
+	}
+	return out
+}
+
+// batchSize is the vendor's MaxBatch; deliveries whose sender cannot be built
+// go one per batch (they fail alike anyway).
+func (h *Handler) batchSize(certID int64, _ vendors.Vendor) int {
+	s, _, err := h.Pool.Sender(context.Background(), certID)
+	if err != nil || s == nil || s.MaxBatch() < 1 {
+		return 1
+	}
+	return s.MaxBatch()
+}
+
+// errUnknownCert is the per-device error of a delivery whose certificate is
+// gone (deleted between resolve and send).
+var errUnknownCert = errors.New("certificate not found")
+
+// sendBatch sends one batch and returns one Result per delivery.
+func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
+	tokens := make([]string, len(b.ds))
+	for i, d := range b.ds {
+		tokens[i] = d.Token
+	}
+	s, _, err := h.Pool.Sender(ctx, b.certID)
+	if err != nil {
+		if h.Pool.notFound(err) {
+			err = errUnknownCert
+		} else {
+			err = &vendors.Error{Vendor: b.ds[0].Vendor, Kind: vendors.Retryable, Code: "sender_unavailable", Message: err.Error()}
+		}
+		return vendors.Fail(tokens, err)
+	}
+	if w := h.Breakers.Wait(b.certID); w > 0 {
+		return vendors.Fail(tokens, &vendors.Error{Vendor: s.Vendor(), Kind: vendors.Retryable, Code: "circuit_open",
+			Message: "vendor failing repeatedly; circuit breaker open", RetryAfter: w})
+	}
+	start := time.Now()
+	rs := s.Send(ctx, b.notif, tokens)
+	if h.Metrics != nil {
+		h.Metrics.SendSeconds.WithLabelValues(string(s.Vendor())).Observe(time.Since(start).Seconds())
+	}
+	if len(rs) != len(tokens) {
+		// An adapter bug must not lose devices: treat the batch as failed.
+		rs = vendors.Fail(tokens, &vendors.Error{Vendor: s.Vendor(), Kind: vendors.Retryable, Code: "adapter_result_mismatch",
+			Message: "adapter returned " + strconv.Itoa(len(rs)) + " results for " + strconv.Itoa(len(tokens)) + " tokens"})
+	}
+	h.Breakers.Record(b.certID, rs)
+	return rs
+}

@@ -1,0 +1,246 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+)
+
+// JobResolver turns a job into deliveries and drops (Resolver does).
+type JobResolver interface {
+	Resolve(ctx context.Context, j *Job) ([]Delivery, []Drop, error)
+}
+
+// Enqueuer is the part of *asynq.Client the handler uses.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+// Handler processes push:message and push:retry tasks.
+type Handler struct {
+	Pool     *Pool
+	Resolver JobResolver
+	Marks    *Marks
+	Queue    Enqueuer
+	Events   EventSink
+	Metrics  *Metrics
+	Breakers *Breakers
+	Log      *slog.Logger
+	// InvalidToken removes the binding of a dead token; since is when the
+	// vendor says it died (zero when it did not say).
+	InvalidToken func(ctx context.Context, d *Delivery, since time.Time) error
+	// SendConcurrency bounds the vendor requests in flight per task.
+	SendConcurrency int
+	// MaxRetry is how often a push:retry task is retried.
+	MaxRetry int
+	// RetryBase and RetryMax bound the exponential backoff.
+	RetryBase, RetryMax time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handler) sendConcurrency() int { return max(h.SendConcurrency, 1) }
+
+// RetryPayload is the push:retry task: the rendered deliveries that failed,
+// so a retry re-sends exactly what failed and re-applies no rule.
+type RetryPayload struct {
+	AppID      string     `json:"app_id"`
+	MsgID      string     `json:"msg_id"`
+	ExpireAt   time.Time  `json:"expire_at"`
+	Deliveries []Delivery `json:"deliveries"`
+}
+
+// HandleMessage processes a push:message task. A job that cannot be decoded
+// or is invalid is archived at once with the reason.
+func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
+	j, err := DecodeJob(t.Payload(), h.now())
+	var fe *FieldError
+	if errors.As(err, &fe) && fe.Field == "expire_at" && j == nil {
+		// An expired job is not malformed: it is simply too late.
+		h.countDrop(RuleExpired)
+		h.jobOutcome(TypeMessage, "expired")
+		return nil
+	}
+	if err != nil {
+		h.jobOutcome(TypeMessage, "invalid")
+		return fmt.Errorf("invalid job, archived: %v: %w", err, asynq.SkipRetry)
+	}
+	ds, drops, err := h.Resolver.Resolve(ctx, j)
+	if err != nil {
+		h.jobOutcome(TypeMessage, "error")
+		return fmt.Errorf("resolve recipients of %s: %w", j.MsgID, err)
+	}
+	h.drops(ctx, j, drops)
+	out, err := h.deliver(ctx, j.AppID, j.MsgID, ds, 0)
+	if err != nil {
+		h.jobOutcome(TypeMessage, "error")
+		return fmt.Errorf("deliver %s: %w", j.MsgID, err)
+	}
+	if len(out.retry) > 0 {
+		if err := h.scheduleRetry(ctx, j, out); err != nil {
+			return err
+		}
+		h.jobOutcome(TypeMessage, "partial")
+		return nil
+	}
+	h.jobOutcome(TypeMessage, "done")
+	return nil
+}
+
+// scheduleRetry enqueues the failed deliveries as one push:retry task. Its
+// id is derived from the message, so a re-run of the same push:message
+// (after a crash) does not schedule a second one.
+func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error {
+	p := RetryPayload{AppID: j.AppID, MsgID: j.MsgID, ExpireAt: j.Expiry(h.now().Add(DefaultExpiry)), Deliveries: out.retry}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode retry of %s: %w", j.MsgID, err)
+	}
+	delay := h.backoff(0)
+	if out.rateLimited {
+		delay = max(out.retryAfter, time.Second)
+	} else {
+		delay = max(delay, out.retryAfter)
+	}
+	_, err = h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeRetry, b),
+		asynq.TaskID("retry:"+j.AppID+":"+j.MsgID), asynq.Queue(Queue),
+		asynq.MaxRetry(h.MaxRetry), asynq.ProcessIn(delay), asynq.Retention(time.Hour))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("schedule retry of %s: %w", j.MsgID, err)
+	}
+	return nil
+}
+
+// HandleRetry processes a push:retry task. Devices still failing make the
+// task fail, and asynq retries it with RetryDelay; devices done in between
+// are skipped through the done markers.
+func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
+	var p RetryPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		h.jobOutcome(TypeRetry, "invalid")
+		return fmt.Errorf("invalid retry task, archived: %v: %w", err, asynq.SkipRetry)
+	}
+	if !p.ExpireAt.IsZero() && h.now().After(p.ExpireAt) {
+		h.expire(ctx, &p)
+		return nil
+	}
+	attempt, _ := asynq.GetRetryCount(ctx)
+	out, err := h.deliver(ctx, p.AppID, p.MsgID, p.Deliveries, attempt+1)
+	if err != nil {
+		return fmt.Errorf("deliver %s: %w", p.MsgID, err)
+	}
+	if len(out.retry) == 0 {
+		h.jobOutcome(TypeRetry, "done")
+		return nil
+	}
+	if maxRetry, ok := asynq.GetMaxRetry(ctx); ok && attempt >= maxRetry && !out.rateLimited {
+		h.giveUp(ctx, &p, out)
+		return fmt.Errorf("%d devices still failing after %d retries: %v: %w", len(out.retry), attempt, out.lastErr, asynq.SkipRetry)
+	}
+	h.jobOutcome(TypeRetry, "retry")
+	return &retryError{devices: len(out.retry), rateLimited: out.rateLimited, after: out.retryAfter, cause: out.lastErr}
+}
+
+// expire drops what is left of a message whose expire_at has passed.
+func (h *Handler) expire(ctx context.Context, p *RetryPayload) {
+	left, err := h.Marks.Unsent(ctx, p.AppID, p.MsgID, p.Deliveries)
+	if err != nil {
+		left = p.Deliveries
+	}
+	drops := make([]Drop, len(left))
+	for i, d := range left {
+		drops[i] = Drop{UserID: d.UserID, CertID: d.CertID, Token: d.Token, Rule: RuleExpired}
+	}
+	h.drops(ctx, &Job{AppID: p.AppID, MsgID: p.MsgID}, drops)
+	h.jobOutcome(TypeRetry, "expired")
+}
+
+// giveUp reports the devices that exhausted their retries as failed.
+func (h *Handler) giveUp(ctx context.Context, p *RetryPayload, out *outcome) {
+	now := h.now()
+	evs := make([]Event, len(out.retry))
+	for i := range out.retry {
+		ev := h.event(p.AppID, p.MsgID, &out.retry[i], now, 0)
+		ev.Type, ev.Reason = EventFailed, fmt.Sprint("retries exhausted: ", out.lastErr)
+		evs[i] = ev
+	}
+	h.emit(ctx, evs)
+	h.jobOutcome(TypeRetry, "exhausted")
+}
+
+func (h *Handler) jobOutcome(typ, outcome string) {
+	if h.Metrics != nil {
+		h.Metrics.Jobs.WithLabelValues(typ, outcome).Inc()
+	}
+}
+
+// retryError makes asynq retry a push:retry task. A rate-limited one does not
+// count as a failure and waits as long as the vendor asked.
+type retryError struct {
+	devices     int
+	rateLimited bool
+	after       time.Duration
+	cause       error
+}
+
+func (e *retryError) Error() string {
+	what := "retryable failure"
+	if e.rateLimited {
+		what = "rate limited"
+	}
+	return fmt.Sprintf("%d devices to retry (%s): %v", e.devices, what, e.cause)
+}
+
+func (e *retryError) Unwrap() error { return e.cause }
+
+// IsFailure is the asynq Config.IsFailure: rate limits do not burn retries.
+func IsFailure(err error) bool {
+	var re *retryError
+	return !(errors.As(err, &re) && re.rateLimited)
+}
+
+// RetryDelay is the asynq Config.RetryDelayFunc: the vendor's Retry-After
+// for rate limits, else exponential backoff with full jitter, capped, and
+// never shorter than what the vendor asked.
+func (h *Handler) RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
+	var re *retryError
+	if errors.As(err, &re) {
+		if re.rateLimited {
+			return max(re.after, time.Second)
+		}
+		return max(h.backoff(n), re.after)
+	}
+	return h.backoff(n)
+}
+
+// backoff is RetryBase·2ⁿ with jitter in [½, 1], capped at RetryMax.
+func (h *Handler) backoff(n int) time.Duration {
+	base, ceil := h.RetryBase, h.RetryMax
+	if base <= 0 {
+		base = 2 * time.Second
+	}
+	if ceil < base {
+		ceil = 10 * time.Minute
+	}
+	d := base << min(n, 30)
+	if d <= 0 || d > ceil {
+		d = ceil
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

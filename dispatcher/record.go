@@ -1,0 +1,127 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// record turns the results of one round into done markers, events, metrics
+// and the list of deliveries to retry.
+func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, results [][]vendors.Result, attempt int) (*outcome, error) {
+	out := &outcome{rateLimited: true}
+	var done []*Delivery
+	var evs []Event
+	now := h.now()
+	for i, b := range bs {
+		for j, r := range results[i] {
+			d := b.ds[j]
+			ev := h.event(app, msg, d, now, attempt)
+			kind := r.Kind()
+			if errors.Is(r.Err, errUnknownCert) {
+				ev.Type, ev.Rule = EventDropped, RuleUnknownCert
+				h.countDrop(RuleUnknownCert)
+				done = append(done, d)
+				evs = append(evs, ev)
+				continue
+			}
+			h.countPush(d.Vendor, kind)
+			ev.Kind = kind.String()
+			ev.Code = vendors.CodeOf(r.Err)
+			if r.Err != nil {
+				ev.Reason = r.Err.Error()
+			}
+			switch kind {
+			case vendors.OK:
+				ev.Type, ev.Kind, ev.VendorMsgID = EventSent, "", r.MessageID
+				done = append(done, d)
+			case vendors.InvalidToken:
+				ev.Type = EventTokenInvalid
+				done = append(done, d)
+				h.removeToken(ctx, d, r.Err)
+			case vendors.Rejected:
+				ev.Type = EventFailed
+				done = append(done, d)
+			default: // Retryable, Auth, RateLimited
+				ev.Type = EventRetrying
+				out.retry = append(out.retry, *d)
+				out.lastErr = r.Err
+				if kind != vendors.RateLimited {
+					out.rateLimited = false
+				}
+				out.retryAfter = max(out.retryAfter, vendors.RetryAfterOf(r.Err))
+			}
+			evs = append(evs, ev)
+		}
+	}
+	if len(out.retry) == 0 {
+		out.rateLimited = false
+	}
+	h.emit(ctx, evs)
+	if err := h.Marks.Mark(ctx, app, msg, done); err != nil {
+		// The sends happened; a lost marker only risks a duplicate, which
+		// the vendor collapse id replaces. Report it for the retry.
+		return out, err
+	}
+	return out, nil
+}
+
+func (h *Handler) event(app, msg string, d *Delivery, now time.Time, attempt int) Event {
+	return Event{AppID: app, MsgID: msg, UserID: d.UserID, CertID: d.CertID,
+		Token: vendors.TokenHash(d.Token), Vendor: string(d.Vendor), Attempt: attempt, At: now}
+}
+
+// removeToken drops the binding of a dead token. An APNs 410 carries when
+// the token became invalid: a binding re-reported after that stays.
+func (h *Handler) removeToken(ctx context.Context, d *Delivery, err error) {
+	if h.InvalidToken == nil {
+		return
+	}
+	var since time.Time
+	var ve *vendors.Error
+	if errors.As(err, &ve) {
+		since = ve.Timestamp
+	}
+	if err := h.InvalidToken(ctx, d, since); err != nil {
+		h.Log.Warn("could not remove the binding of an invalid token",
+			"cert_id", d.CertID, "token", vendors.TokenHash(d.Token), "err", err)
+	}
+}
+
+func (h *Handler) emit(ctx context.Context, evs []Event) {
+	if h.Events != nil && len(evs) > 0 {
+		h.Events.Emit(ctx, evs)
+	}
+}
+
+func (h *Handler) countPush(v vendors.Vendor, k vendors.Kind) {
+	if h.Metrics != nil {
+		h.Metrics.Pushes.WithLabelValues(string(v), k.String()).Inc()
+	}
+}
+
+func (h *Handler) countDrop(rule string) {
+	if h.Metrics != nil {
+		h.Metrics.Drops.WithLabelValues(rule).Inc()
+	}
+}
+
+// drops records the rules' drops as events and metrics.
+func (h *Handler) drops(ctx context.Context, j *Job, drops []Drop) {
+	if len(drops) == 0 {
+		return
+	}
+	now := h.now()
+	evs := make([]Event, 0, len(drops))
+	for _, d := range drops {
+		h.countDrop(d.Rule)
+		ev := Event{Type: EventDropped, AppID: j.AppID, MsgID: j.MsgID, UserID: d.UserID, CertID: d.CertID, Rule: d.Rule, At: now}
+		if d.Token != "" {
+			ev.Token = vendors.TokenHash(d.Token)
+		}
+		evs = append(evs, ev)
+	}
+	h.emit(ctx, evs)
+}

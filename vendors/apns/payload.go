@@ -1,0 +1,109 @@
+package apns
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sideshow/apns2"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// maxCollapseID is the longest apns-collapse-id APNs accepts; a longer one
+// is refused with BadCollapseId (vendor-protocols.md §1, request headers).
+const maxCollapseID = 64
+
+// contentType is what apns2 sends, and so what pushd sends.
+const contentType = "application/json; charset=utf-8"
+
+// alert is aps.alert. Title is omitted when empty so iOS shows the body on
+// its own instead of an empty bold line.
+type alert struct {
+	Title string `json:"title,omitempty"`
+	Body  string `json:"body,omitempty"`
+}
+
+// aps is the Apple-defined part of the payload (vendor-protocols.md §1,
+// payload fields).
+type aps struct {
+	Alert alert `json:"alert"`
+	// Badge is omitted when the job leaves the badge alone; 0 clears it.
+	Badge *int `json:"badge,omitempty"`
+	// Sound is omitted for a silent notification.
+	Sound string `json:"sound,omitempty"`
+}
+
+// payload is the whole request body. Ext sits at the top level under
+// vendors.ExtKey: iOS hands every custom key to the app, and an APNs
+// notification has no click action that could drop it (vendors/ext.go).
+type payload struct {
+	APS aps    `json:"aps"`
+	Ext string `json:"ext,omitempty"`
+}
+
+// soundOf returns aps.sound: nothing when silent, the named file, or the
+// system "default" sound.
+func soundOf(n *vendors.Notification) string {
+	switch {
+	case n.Silent || n.Sound == vendors.SoundSilent:
+		return ""
+	case n.Sound != "":
+		return n.Sound
+	}
+	return "default"
+}
+
+// encodePayload returns the JSON body for n. HTML escaping is off so "<",
+// ">" and "&" cost one byte each against the 4096-byte limit, not six.
+func encodePayload(n *vendors.Notification) ([]byte, error) {
+	p := payload{
+		APS: aps{Alert: alert{Title: n.Title, Body: n.Body}, Badge: n.Badge, Sound: soundOf(n)},
+		Ext: n.Ext,
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// fitPayload returns the body for n, its body text (then title) shortened
+// until the payload fits APNs' limit. ext is never dropped: when ext alone
+// does not fit, it returns vendors.ShrinkToFit's Rejected error.
+func fitPayload(n *vendors.Notification) ([]byte, error) {
+	c := *n
+	size := func(m *vendors.Notification) (int, error) {
+		b, err := encodePayload(m)
+		return len(b), err
+	}
+	if err := vendors.ShrinkToFit(vendors.APNs, &c, vendors.LimitsOf(vendors.APNs).Payload, size); err != nil {
+		return nil, err
+	}
+	return encodePayload(&c)
+}
+
+// requestHeader returns the headers of a push of n to topic, as apns2's
+// setHeaders would write them, with lowercase names as HTTP/2 sends them.
+// The authorization header is added by the caller.
+func requestHeader(n *vendors.Notification, topic string) http.Header {
+	h := http.Header{
+		"content-type":   {contentType},
+		"apns-push-type": {string(apns2.PushTypeAlert)},
+		"apns-topic":     {topic},
+		"apns-priority":  {strconv.Itoa(apns2.PriorityHigh)},
+	}
+	// apns2 omits apns-expiration for the zero time; APNs then uses its
+	// default storage period.
+	if n.ExpireAt.After(time.Unix(0, 0)) {
+		h["apns-expiration"] = []string{strconv.FormatInt(n.ExpireAt.Unix(), 10)}
+	}
+	if id := vendors.CollapseID(n.ID, maxCollapseID); id != "" {
+		h["apns-collapse-id"] = []string{id}
+	}
+	return h
+}

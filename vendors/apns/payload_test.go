@@ -1,0 +1,191 @@
+package apns
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pushd/pushd/internal/testcreds"
+	"github.com/pushd/pushd/vendors"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
+
+const (
+	goldenToken = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
+	testKeyID   = "KEY1234567"
+	testTeamID  = "TEAM123456"
+	testTopic   = "com.example.chat"
+)
+
+// golden is a case's expected request: URL, headers and the JSON body.
+type golden struct {
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body"`
+}
+
+// p8Cred returns a token-auth credential with a fresh key.
+func p8Cred(t testing.TB, env string) (*vendors.Credential, *testcreds.P8) {
+	t.Helper()
+	p8, err := testcreds.NewP8()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &vendors.Credential{
+		ID: 7, Vendor: vendors.APNs,
+		Fields: map[string]string{vendors.FieldBundleID: testTopic, vendors.FieldEnv: env,
+			vendors.FieldKeyID: testKeyID, vendors.FieldTeamID: testTeamID},
+		Secrets: map[string][]byte{vendors.SecretP8: p8.PEM},
+	}, p8
+}
+
+func TestGoldenRequests(t *testing.T) {
+	ins, err := filepath.Glob(filepath.Join("testdata", "*.in.json"))
+	if err != nil || len(ins) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	cred, _ := p8Cred(t, vendors.EnvProduction)
+	s, err := NewSender(cred, vendors.Endpoint{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range ins {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
+		t.Run(name, func(t *testing.T) {
+			n := readNotification(t, in)
+			reqs, err := s.DryRun(context.Background(), n, []string{goldenToken})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := golden{URL: reqs[0].URL, Headers: reqs[0].Header, Body: json.RawMessage(reqs[0].Body)}
+			compareGolden(t, strings.TrimSuffix(in, ".in.json")+".golden.json", got)
+			checkPayloadInvariants(t, n, []byte(reqs[0].Body))
+		})
+	}
+}
+
+func readNotification(t *testing.T, path string) *vendors.Notification {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n vendors.Notification
+	if err := json.Unmarshal(raw, &n); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &n
+}
+
+// compareGolden compares got with the golden file as JSON, or rewrites the
+// file with -update.
+func compareGolden(t *testing.T, path string, got golden) {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if *update {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	var g, w any
+	if err := json.Unmarshal(out, &g); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if d := cmp.Diff(w, g); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
+	}
+}
+
+// checkPayloadInvariants holds for every case whatever the golden says: the
+// payload fits, ext is kept verbatim, a shortened body is a prefix of the
+// original ending in an ellipsis.
+func checkPayloadInvariants(t *testing.T, n *vendors.Notification, body []byte) {
+	t.Helper()
+	if len(body) > 4096 {
+		t.Errorf("payload is %d bytes, over 4096", len(body))
+	}
+	var p payload
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Ext != n.Ext {
+		t.Errorf("ext changed: got %d bytes, want %d", len(p.Ext), len(n.Ext))
+	}
+	if p.APS.Alert.Body != n.Body {
+		trimmed := strings.TrimSuffix(p.APS.Alert.Body, vendors.Ellipsis)
+		if !strings.HasPrefix(n.Body, trimmed) || trimmed == p.APS.Alert.Body || !utf8.ValidString(trimmed) {
+			t.Errorf("shortened body %q is not a prefix of the original plus an ellipsis", p.APS.Alert.Body)
+		}
+	}
+}
+
+func TestPayloadSound(t *testing.T) {
+	tests := []struct {
+		n    vendors.Notification
+		want string
+	}{
+		{vendors.Notification{}, "default"},
+		{vendors.Notification{Sound: "ping.caf"}, "ping.caf"},
+		{vendors.Notification{Sound: "ping.caf", Silent: true}, ""},
+		{vendors.Notification{Sound: vendors.SoundSilent}, ""},
+	}
+	for _, tc := range tests {
+		if got := soundOf(&tc.n); got != tc.want {
+			t.Errorf("soundOf(%+v) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestPayloadExtTooLargeIsRejected(t *testing.T) {
+	n := &vendors.Notification{Title: "t", Body: "b", Ext: strings.Repeat("x", 5000)}
+	_, err := fitPayload(n)
+	if vendors.KindOf(err) != vendors.Rejected || vendors.CodeOf(err) != "PayloadTooLarge" {
+		t.Fatalf("fitPayload with a 5000-byte ext: err = %v, want Rejected PayloadTooLarge", err)
+	}
+	if n.Body != "b" || n.Title != "t" {
+		t.Errorf("fitPayload changed the caller's notification: %+v", n)
+	}
+}
+
+func TestPayloadBadgeZeroIsSent(t *testing.T) {
+	b, err := encodePayload(&vendors.Notification{Body: "x", Badge: vendors.IntPtr(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"badge":0`) {
+		t.Errorf("payload %s: badge 0 (clear the badge) must be sent", b)
+	}
+}
+
+func TestPayloadIsNotHTMLEscaped(t *testing.T) {
+	b, err := encodePayload(&vendors.Notification{Body: "a <b> & c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "a <b> & c") {
+		t.Errorf("payload %s: <, > and & must be sent as one byte each", b)
+	}
+}

@@ -1,0 +1,182 @@
+// Package meizu delivers notifications through Meizu Flyme Push: a
+// form-encoded pushByPushId request for up to 100 pushIds, signed with the
+// app secret on every request (vendor-protocols.md §7).
+package meizu
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// DefaultURL is Meizu's push API host as the official server SDK calls it.
+// Meizu documents it over plain HTTP; whether it serves HTTPS is not
+// documented, so an operator who has checked sets vendors.meizu.endpoint to
+// https://server-api-push.meizu.com. The sign protects the secret either way.
+const DefaultURL = "http://server-api-push.meizu.com"
+
+// MaxBatch is pushByPushId's limit of pushIds per request.
+const MaxBatch = 100
+
+const (
+	formContentType = "application/x-www-form-urlencoded;charset=UTF-8"
+	maxAnswer       = 4 << 20
+)
+
+// Sender sends through Meizu Push with one certificate. It holds no token:
+// each request is signed. It is safe for concurrent use.
+type Sender struct {
+	appSecret []byte
+	st        settings
+	sendURL   string
+	client    *http.Client
+	// now is the clock used for validity and quota resets.
+	now func() time.Time
+}
+
+var (
+	_ vendors.Sender  = (*Sender)(nil)
+	_ vendors.Builder = New
+)
+
+// New builds the Meizu Sender of cred (app_id, app_secret, package).
+// ep.URL replaces DefaultURL and ep.Client the HTTP client; Meizu has no
+// auth endpoint, so ep.AuthURL is unused.
+func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+	if cred == nil {
+		return nil, fmt.Errorf("meizu: nil certificate")
+	}
+	if err := cred.Require(vendors.FieldAppID, vendors.SecretAppSecret, vendors.FieldPackage); err != nil {
+		return nil, err
+	}
+	click, err := cred.Click.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("meizu certificate %d: %w", cred.ID, err)
+	}
+	s := &Sender{
+		appSecret: cred.Secret(vendors.SecretAppSecret),
+		st:        settings{AppID: cred.Field(vendors.FieldAppID), Click: click},
+		sendURL:   strings.TrimRight(ep.URL, "/"),
+		client:    ep.Client,
+		now:       time.Now,
+	}
+	if s.sendURL == "" {
+		s.sendURL = DefaultURL
+	}
+	if s.client == nil {
+		s.client = defaultClient()
+	}
+	return s, nil
+}
+
+// Vendor returns vendors.Meizu.
+func (s *Sender) Vendor() vendors.Vendor { return vendors.Meizu }
+
+// MaxBatch returns 100: pushByPushId's limit.
+func (s *Sender) MaxBatch() int { return MaxBatch }
+
+// Send delivers n to up to 100 pushIds in one signed request.
+func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+	if len(tokens) == 0 {
+		return nil
+	}
+	form, err := s.form(n, tokens)
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	rep, err := s.post(ctx, form)
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	return parse(rep.status, rep.body, rep.retryAfter, tokens, s.now())
+}
+
+// DryRun returns the signed request Send would make. The sign is shown: it
+// is a digest of this request, valid for nothing else; the secret is not.
+func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+	if len(tokens) == 0 {
+		return nil, fmt.Errorf("meizu: no tokens")
+	}
+	form, err := s.form(n, tokens)
+	if err != nil {
+		return nil, err
+	}
+	return []vendors.Request{{Method: http.MethodPost, URL: s.sendURL + pushByPushIDPath,
+		Header: map[string]string{"Content-Type": formContentType}, Body: form.Encode()}}, nil
+}
+
+// form builds and signs the request for tokens.
+func (s *Sender) form(n *vendors.Notification, tokens []string) (url.Values, error) {
+	if len(tokens) > MaxBatch {
+		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Rejected,
+			Message: fmt.Sprintf("%d pushIds in one send, Meizu allows %d", len(tokens), MaxBatch)}
+	}
+	form, err := buildParams(n, s.st, tokens, s.now())
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Rejected, Message: err.Error()}
+	}
+	form.Set("sign", sign(form, s.appSecret))
+	return form, nil
+}
+
+// reply is a raw vendor answer.
+type reply struct {
+	status     int
+	body       []byte
+	retryAfter time.Duration
+}
+
+// post sends the form and reads the answer whatever its status: Meizu puts
+// its code in the body.
+func (s *Sender) post(ctx context.Context, form url.Values) (*reply, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, s.sendURL+pushByPushIDPath, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Rejected, Message: err.Error()}
+	}
+	hr.Header.Set("Content-Type", formContentType)
+	resp, err := s.client.Do(hr)
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Retryable, Message: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Retryable, Status: resp.StatusCode,
+			Message: "reading the answer: " + err.Error()}
+	}
+	return &reply{status: resp.StatusCode, body: b, retryAfter: retryAfter(resp.Header)}, nil
+}
+
+// retryAfter reads a Retry-After header given in seconds.
+func retryAfter(h http.Header) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || secs <= 0 {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
+}
+
+// defaultClient is the HTTP client used when the endpoint names none: every
+// phase of a request has a timeout, so a stuck vendor never holds a worker.
+func defaultClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   16,
+			ForceAttemptHTTP2:     true,
+		},
+	}
+}

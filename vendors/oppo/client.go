@@ -1,0 +1,260 @@
+// Package oppo delivers notifications through OPPO Push (OPUSH / HeyTap):
+// a signed auth call for a 24-hour auth_token, then form-encoded unicast and
+// unicast_batch requests (vendor-protocols.md §5).
+package oppo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/vendors"
+)
+
+// DefaultURL is OPPO's China push host (OPPODOC). Overseas apps point
+// vendors.oppo.endpoint at https://api-intl.push.oppomobile.com instead.
+const DefaultURL = "https://api.push.oppomobile.com"
+
+// MaxBatch is unicast_batch's limit of messages per request (OPPODOC).
+const MaxBatch = 1000
+
+const (
+	formContentType = "application/x-www-form-urlencoded; charset=UTF-8"
+	// maxAnswer bounds how much of an answer is read: OPPO's largest, a
+	// 1000-item batch result, is far below it.
+	maxAnswer = 4 << 20
+)
+
+// Sender sends through OPPO Push with one certificate. It is safe for
+// concurrent use; all sends share one cached auth_token.
+type Sender struct {
+	appKey       string
+	masterSecret []byte
+	st           settings
+	sendURL      string
+	authURL      string
+	client       *http.Client
+	// now is the clock used for signatures, TTLs and quota resets.
+	now    func() time.Time
+	tokens *tokencache.Cache
+
+	missing   atomic.Uint64
+	onMissing atomic.Pointer[func(tokens int)]
+}
+
+var (
+	_ vendors.Sender  = (*Sender)(nil)
+	_ vendors.Builder = New
+)
+
+// New builds the OPPO Sender of cred (app_key, master_secret, optional
+// channel_id). ep.URL replaces DefaultURL, ep.AuthURL the auth host (default:
+// the send host), ep.Client the HTTP client.
+func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+	if cred == nil {
+		return nil, fmt.Errorf("oppo: nil certificate")
+	}
+	if err := cred.Require(vendors.FieldAppKey, vendors.SecretMasterSecret); err != nil {
+		return nil, err
+	}
+	click, err := cred.Click.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("oppo certificate %d: %w", cred.ID, err)
+	}
+	s := &Sender{
+		appKey:       cred.Field(vendors.FieldAppKey),
+		masterSecret: cred.Secret(vendors.SecretMasterSecret),
+		st:           settings{Click: click, ChannelID: cred.Field(vendors.FieldChannelID)},
+		sendURL:      baseURL(ep.URL, DefaultURL),
+		client:       ep.Client,
+		now:          time.Now,
+	}
+	s.authURL = baseURL(ep.AuthURL, s.sendURL)
+	if s.client == nil {
+		s.client = defaultClient()
+	}
+	s.tokens = tokencache.New(s.fetchToken, tokenMargin, func() time.Time { return s.now() })
+	return s, nil
+}
+
+// Vendor returns vendors.OPPO.
+func (s *Sender) Vendor() vendors.Vendor { return vendors.OPPO }
+
+// MaxBatch returns 1000: unicast_batch's limit.
+func (s *Sender) MaxBatch() int { return MaxBatch }
+
+// MissingChannel returns how many tokens this sender has sent to without a
+// channel_id (neither the job nor the certificate named one). OPPO accepts
+// them, but Android 8+ devices may not show the notification, so the
+// dispatcher reports it as a warning metric.
+func (s *Sender) MissingChannel() uint64 { return s.missing.Load() }
+
+// OnMissingChannel installs f, called after each Send that went out without
+// a channel_id with the number of tokens it carried. nil removes it.
+func (s *Sender) OnMissingChannel(f func(tokens int)) {
+	if f == nil {
+		s.onMissing.Store(nil)
+		return
+	}
+	s.onMissing.Store(&f)
+}
+
+// Send delivers n to tokens: unicast for one token, unicast_batch for more.
+func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+	if len(tokens) == 0 {
+		return nil
+	}
+	if len(tokens) > MaxBatch {
+		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Rejected,
+			Message: fmt.Sprintf("%d tokens in one send, OPPO allows %d", len(tokens), MaxBatch)})
+	}
+	req, err := build(n, s.st, tokens, s.now())
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	if req.MissingChannel {
+		s.countMissing(len(tokens))
+	}
+	rep, err := s.call(ctx, req)
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	if len(tokens) == 1 {
+		return []vendors.Result{parseUnicast(rep.status, rep.body, rep.retryAfter, tokens[0], s.now())}
+	}
+	return parseBatch(rep.status, rep.body, rep.retryAfter, tokens, s.now())
+}
+
+// DryRun returns the request Send would make, with the auth_token redacted.
+// It makes no network call, not even for a token.
+func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+	if len(tokens) == 0 || len(tokens) > MaxBatch {
+		return nil, fmt.Errorf("oppo: %d tokens, want 1..%d", len(tokens), MaxBatch)
+	}
+	req, err := build(n, s.st, tokens, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return []vendors.Request{{
+		Method: http.MethodPost,
+		URL:    s.sendURL + req.Path,
+		Header: map[string]string{"Content-Type": formContentType},
+		Body:   "auth_token=" + vendors.Redacted + "&" + req.Form.Encode(),
+	}}, nil
+}
+
+func (s *Sender) countMissing(tokens int) {
+	s.missing.Add(uint64(tokens))
+	if f := s.onMissing.Load(); f != nil {
+		(*f)(tokens)
+	}
+}
+
+// reply is a raw vendor answer.
+type reply struct {
+	status     int
+	body       []byte
+	retryAfter time.Duration
+	// code is the top-level "code", "" when the body had none.
+	code code
+}
+
+// call posts req with the cached auth_token. An auth-class answer (11, 29)
+// drops that token and resends once with a fresh one; a second auth answer
+// is returned for classification.
+func (s *Sender) call(ctx context.Context, req request) (*reply, error) {
+	rep, tok, err := s.attempt(ctx, req)
+	if err != nil || !isAuth(rep.code) {
+		return rep, err
+	}
+	s.tokens.Invalidate(tok)
+	rep, _, err = s.attempt(ctx, req)
+	return rep, err
+}
+
+func (s *Sender) attempt(ctx context.Context, req request) (*reply, string, error) {
+	tok, err := s.tokens.Token(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	body := "auth_token=" + url.QueryEscape(tok) + "&" + req.Form.Encode()
+	rep, err := s.post(ctx, s.sendURL+req.Path, body)
+	return rep, tok, err
+}
+
+// post sends one form and reads the answer, whatever its status: OPPO puts
+// its code in the body even on errors.
+func (s *Sender) post(ctx context.Context, u, form string) (*reply, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form))
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Rejected, Message: err.Error()}
+	}
+	hr.Header.Set("Content-Type", formContentType)
+	resp, err := s.client.Do(hr)
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Retryable, Message: err.Error()}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Retryable, Status: resp.StatusCode,
+			Message: "reading the answer: " + err.Error()}
+	}
+	rep := &reply{status: resp.StatusCode, body: body, retryAfter: retryAfter(resp.Header)}
+	rep.code = topCode(body)
+	return rep, nil
+}
+
+// topCode reads the top-level code of an answer, "" when there is none.
+func topCode(body []byte) code {
+	var r struct {
+		Code code `json:"code"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return ""
+	}
+	return r.Code
+}
+
+// retryAfter reads a Retry-After header given in seconds.
+func retryAfter(h http.Header) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || secs <= 0 {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
+}
+
+// baseURL returns u without a trailing slash, or def when u is empty.
+func baseURL(u, def string) string {
+	if u == "" {
+		u = def
+	}
+	return strings.TrimRight(u, "/")
+}
+
+// defaultClient is the HTTP client used when the endpoint names none: every
+// phase of a request has a timeout, so a stuck vendor never holds a worker.
+func defaultClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 20 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   16,
+			ForceAttemptHTTP2:     true,
+		},
+	}
+}

@@ -1,0 +1,139 @@
+package oppo
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// goldenInput is a testdata/<case>.in.json file.
+type goldenInput struct {
+	Notification vendors.Notification `json:"notification"`
+	Settings     settings             `json:"settings"`
+	Tokens       []string             `json:"tokens"`
+	Now          time.Time            `json:"now"`
+}
+
+// goldenOutput is what build makes, with the JSON form fields decoded so
+// the golden file is readable.
+type goldenOutput struct {
+	Path           string                     `json:"path"`
+	Form           map[string]json.RawMessage `json:"form"`
+	MissingChannel bool                       `json:"missing_channel"`
+}
+
+func TestPayloadGolden(t *testing.T) {
+	ins, _ := filepath.Glob("testdata/*.in.json")
+	if len(ins) == 0 {
+		t.Fatal("no golden inputs")
+	}
+	for _, in := range ins {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
+		t.Run(name, func(t *testing.T) {
+			var gi goldenInput
+			readJSON(t, in, &gi)
+			req, err := build(&gi.Notification, gi.Settings, gi.Tokens, gi.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := goldenOutput{Path: req.Path, Form: map[string]json.RawMessage{}, MissingChannel: req.MissingChannel}
+			for k := range req.Form {
+				out.Form[k] = json.RawMessage(req.Form.Get(k))
+			}
+			got, err := json.MarshalIndent(out, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, filepath.Join("testdata", name+".golden.json"), got)
+		})
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// compareGolden compares got with the golden file as JSON values, or
+// rewrites the file under -update.
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if d := cmp.Diff(w, g); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
+	}
+}
+
+func TestClickFields(t *testing.T) {
+	cases := []struct {
+		click          vendors.Click
+		typ            int
+		activity, link string
+	}{
+		{vendors.Click{Action: vendors.ClickOpenApp}, 0, "", ""},
+		{vendors.Click{}, 0, "", ""},
+		{vendors.Click{Action: vendors.ClickURL, Target: "https://a.example/x"}, 2, "", "https://a.example/x"},
+		{vendors.Click{Action: vendors.ClickIntent, Target: "intent:#Intent;component=a/.B;end"}, 5, "", "intent:#Intent;component=a/.B;end"},
+		{vendors.Click{Action: vendors.ClickIntent, Target: "myapp://chat?id=1"}, 5, "", "myapp://chat?id=1"},
+		{vendors.Click{Action: vendors.ClickIntent, Target: "com.example.ChatActivity"}, 4, "com.example.ChatActivity", ""},
+	}
+	for _, c := range cases {
+		typ, activity, link := clickFields(c.click)
+		if typ != c.typ || activity != c.activity || link != c.link {
+			t.Errorf("%+v: %d %q %q, want %d %q %q", c.click, typ, activity, link, c.typ, c.activity, c.link)
+		}
+	}
+}
+
+func TestExtTooLargeIsRejected(t *testing.T) {
+	n := &vendors.Notification{ID: "m", Title: "t", Body: "b", Ext: strings.Repeat("x", maxActionParameters)}
+	_, err := build(n, settings{}, []string{tokenN(1)}, testStart())
+	if vendors.KindOf(err) != vendors.Rejected || vendors.CodeOf(err) != "PayloadTooLarge" {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestAppMessageIDPerMessageAndTarget(t *testing.T) {
+	a, b := appMessageID("c2c-1", tokenN(1)), appMessageID("c2c-1", tokenN(2))
+	if a == b || a != appMessageID("c2c-1", tokenN(1)) || !strings.HasPrefix(a, "c2c-1:") || len(a) > 64 {
+		t.Errorf("ids %q %q", a, b)
+	}
+	if long := appMessageID(strings.Repeat("m", 100), tokenN(1)); len(long) != 64 {
+		t.Errorf("long id %q", long)
+	}
+	if appMessageID("", tokenN(1)) != "" {
+		t.Error("an id without a message id")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -79,22 +80,28 @@ type Error struct {
 	Timestamp time.Time
 }
 
-// Error formats the refusal as "vendor: status code: message (kind)".
+// Error formats the refusal as "vendor: status code: message [kind]".
 func (e *Error) Error() string {
-	s := string(e.Vendor) + ":"
+	var b strings.Builder
+	b.WriteString(string(e.Vendor))
+	b.WriteString(":")
 	if e.Status != 0 {
-		s += fmt.Sprintf(" %d", e.Status)
+		fmt.Fprintf(&b, " %d", e.Status)
 	}
 	if e.Code != "" {
-		s += " " + e.Code
+		b.WriteString(" " + e.Code)
 	}
 	if e.Message != "" {
-		s += ": " + e.Message
+		if e.Status != 0 || e.Code != "" {
+			b.WriteString(":")
+		}
+		b.WriteString(" " + e.Message)
 	}
 	if e.RetryAfter > 0 {
-		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
-	return s + " [" + e.Kind.String() + "]"
+	b.WriteString(" [" + e.Kind.String() + "]")
+	return b.String()
 }
 
 // KindOf classifies err: nil is OK, a *Error carries its Kind, a cancelled

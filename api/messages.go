@@ -1,0 +1,108 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/pushd/pushd/dispatcher"
+	"github.com/pushd/pushd/vendors"
+)
+
+// EnqueueResponse answers POST /v1/messages.
+type EnqueueResponse struct {
+	TaskID string `json:"task_id"`
+	// Duplicate is true when the msg_id was already enqueued: nothing new
+	// was queued and the job runs once.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	b, err := readBody(w, r)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	job, err := dispatcher.DecodeJob(b, s.Now())
+	if err != nil {
+		writeError(w, fieldError(err))
+		return
+	}
+	id, dup, err := dispatcher.Enqueue(r.Context(), s.Queue, job, s.Retention)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	status := http.StatusAccepted
+	if dup {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, EnqueueResponse{TaskID: id, Duplicate: dup})
+}
+
+func fieldError(err error) error {
+	var fe *dispatcher.FieldError
+	if errors.As(err, &fe) {
+		return badRequest(fe.Field, "%s", fe.Error())
+	}
+	return err
+}
+
+// PushRequest is the body of POST /v1/push: a synchronous test push.
+type PushRequest struct {
+	CertID int64  `json:"cert_id"`
+	Token  string `json:"token"`
+	Title  string `json:"title,omitempty"`
+	Desc   string `json:"desc,omitempty"`
+	Ext    string `json:"ext,omitempty"`
+	Sound  string `json:"sound,omitempty"`
+	Badge  *int   `json:"badge,omitempty"`
+	// MsgID feeds the collapse id; a random one is used when empty.
+	MsgID  string `json:"msg_id,omitempty"`
+	DryRun bool   `json:"dry_run,omitempty"`
+}
+
+func (s *Server) postPush(w http.ResponseWriter, r *http.Request) {
+	var req PushRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	n, err := req.notification()
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	res, err := s.Pool.Push(r.Context(), &dispatcher.TestPush{CertID: req.CertID, Token: req.Token, Notif: n, DryRun: req.DryRun})
+	switch {
+	case errors.Is(err, dispatcher.ErrUnknownCert):
+		writeError(w, notFound("certificate %d not found", req.CertID))
+	case err != nil:
+		writeError(w, badRequest("cert_id", "%v", err))
+	default:
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+func (req *PushRequest) notification() (*vendors.Notification, error) {
+	switch {
+	case req.CertID <= 0:
+		return nil, badRequest("cert_id", "a positive certificate id is required")
+	case req.Token == "":
+		return nil, badRequest("token", "required")
+	case req.Title == "" && req.Desc == "":
+		return nil, badRequest("desc", "title or desc is required")
+	case len(req.Ext) > dispatcher.MaxExtBytes:
+		return nil, badRequest("ext", "%d bytes; at most %d", len(req.Ext), dispatcher.MaxExtBytes)
+	case req.Badge != nil && *req.Badge < 0:
+		return nil, badRequest("badge", "must not be negative")
+	}
+	id := req.MsgID
+	if id == "" {
+		id = "test-" + randomID()
+	}
+	n := &vendors.Notification{ID: id, Title: req.Title, Body: req.Desc, Ext: req.Ext, Sound: req.Sound, Badge: req.Badge}
+	if req.Sound == vendors.SoundSilent {
+		n.Sound, n.Silent = "", true
+	}
+	return n, nil
+}

@@ -1,0 +1,18 @@
+// Command pushd is the offline push dispatcher: `pushd serve` runs the
+// worker and HTTP API; every other subcommand is a client of a running
+// pushd's API.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/pushd/pushd/configs"
+	"github.com/pushd/pushd/internal/app"
+)
+
+func serveCmd(g *globals) *cobra.Command {
+	var file, redisURL, listen string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the worker and the HTTP API",
+		Long: `Run pushd: the asynq worker that delivers offline pushes, and the HTTP API
+(with /metrics and /monitoring). With no Redis configured (--redis,
+PUSHD_REDIS_URL or redis.url) it starts an embedded in-process Redis, which is
+fine to try pushd but keeps nothing across a restart.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := configs.Load(file)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if cmd.Flags().Changed("redis") {
+				cfg.Redis.URL = redisURL
+			}
+			if cmd.Flags().Changed("listen") {
+				cfg.Listen = listen
+			}
+			if err := cfg.Validate(); err != nil {
+				return usageErr("%v", err)
+			}
+			if err := app.CheckListen(cfg); err != nil {
+				return usageErr("%v", err)
+			}
+			log := newLogger(cfg.Log, g.stderr)
+			a, err := app.New(cmd.Context(), cfg, app.Options{Log: log})
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			defer a.Close()
+			return a.Run(cmd.Context(), func(addr string) {
+				fmt.Fprintf(g.stderr, "pushd is serving on http://%s (metrics /metrics, queue /monitoring/)\n", addr)
+			})
+		},
+	}
+	c.Flags().StringVar(&file, "config", "", "YAML config file (see configs/pushd.example.yaml)")
+	c.Flags().StringVar(&redisURL, "redis", "", "Redis URL, e.g. redis://127.0.0.1:6379/0 (default: embedded)")
+	c.Flags().StringVar(&listen, "listen", "", "HTTP API address (default 127.0.0.1:8080)")
+	return c
+}
+
+// newLogger returns a slog logger: JSON unless stderr is a terminal (or as
+// configured).
+func newLogger(cfg configs.Log, w interface{ Write([]byte) (int, error) }) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(strings.ToUpper(cfg.Level)))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.Format
+	if format == "auto" || format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

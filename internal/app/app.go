@@ -1,0 +1,239 @@
+// Package app assembles a pushd process from its configuration: Redis (or
+// the embedded one), the certificate store, the device registry, the vendor
+// adapters, the asynq worker and the HTTP API. `pushd serve`, the
+// end-to-end tests and the benchmarks all build pushd through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pushd/pushd/api"
+	"github.com/pushd/pushd/certs"
+	"github.com/pushd/pushd/configs"
+	"github.com/pushd/pushd/devices"
+	"github.com/pushd/pushd/dispatcher"
+	"github.com/pushd/pushd/vendors"
+)
+
+// Options are what a caller adds to the configuration.
+type Options struct {
+	Log *slog.Logger
+	// Clients supplies an HTTP client per vendor (the sandbox's fakes).
+	Clients map[vendors.Vendor]*http.Client
+	// NoWorker and NoAPI run one half only (`pushd api`, `pushd worker`).
+	NoWorker, NoAPI bool
+}
+
+// App is one assembled pushd process.
+type App struct {
+	Config    *configs.Config
+	Log       *slog.Logger
+	Redis     redis.UniversalClient
+	RedisOpt  asynq.RedisConnOpt
+	Certs     *certs.Store
+	Devices   *devices.Store
+	Pool      *dispatcher.Pool
+	Handler   *dispatcher.Handler
+	Queue     *asynq.Client
+	Inspector *asynq.Inspector
+	Metrics   *dispatcher.Metrics
+	Registry  *prometheus.Registry
+	API       *api.Server
+
+	opts     Options
+	embedded *miniredis.Miniredis
+	// KeyFile is where the embedded default keeps its generated master key.
+	KeyFile string
+}
+
+// New assembles pushd. With no Redis configured it starts an embedded
+// in-process Redis (queued jobs do not survive a restart).
+func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
+	a := &App{Config: cfg, Log: opts.Log, opts: opts}
+	if a.Log == nil {
+		a.Log = slog.Default()
+	}
+	if err := a.connect(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.assemble(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// connect opens Redis: the configured one, or an embedded one.
+func (a *App) connect(ctx context.Context) error {
+	url := a.Config.Redis.URL
+	if a.Config.Embedded() {
+		m, err := miniredis.Run()
+		if err != nil {
+			return fmt.Errorf("start embedded redis: %w", err)
+		}
+		a.embedded = m
+		url = "redis://" + m.Addr()
+		a.Log.Warn("no redis.url configured: using an embedded in-process Redis; queued jobs, certificates and devices do NOT survive a restart",
+			"hint", "set PUSHD_REDIS_URL or --redis for production")
+	}
+	opt, err := asynq.ParseRedisURI(url)
+	if err != nil {
+		return fmt.Errorf("redis.url: %w", err)
+	}
+	a.RedisOpt = opt
+	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return errors.New("redis.url: unsupported connection type")
+	}
+	a.Redis = rdb
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s does not answer: %w", redactedAddr(url), err)
+	}
+	return nil
+}
+
+// masterKey returns the configured key, or on the embedded default a
+// generated one kept in data_dir.
+func (a *App) masterKey() ([]byte, error) {
+	if a.Config.MasterKey != "" {
+		k, err := certs.ParseMasterKey(a.Config.MasterKey)
+		if err != nil {
+			return nil, fmt.Errorf("PUSHD_MASTER_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if !a.Config.Embedded() {
+		return nil, errors.New("PUSHD_MASTER_KEY is required with an external Redis (base64 of 32 random bytes: openssl rand -base64 32)")
+	}
+	a.KeyFile = filepath.Join(a.Config.DataDir, "master.key")
+	k, created, err := certs.LoadOrCreateKeyFile(a.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("master key file: %w", err)
+	}
+	msg := "using the master key kept"
+	if created {
+		msg = "generated a master key for the embedded default"
+	}
+	a.Log.Warn(msg, "file", a.KeyFile, "hint", "set PUSHD_MASTER_KEY in production")
+	return k, nil
+}
+
+func (a *App) assemble(ctx context.Context) error {
+	key, err := a.masterKey()
+	if err != nil {
+		return err
+	}
+	if a.Certs, err = certs.NewStore(a.Redis, key); err != nil {
+		return err
+	}
+	if err := a.Certs.CheckKey(ctx); err != nil {
+		return err
+	}
+	a.Devices = devices.New(a.Redis, devices.Options{})
+	reg, err := NewRegistry(a.Config.Vendors, a.opts.Clients)
+	if err != nil {
+		return err
+	}
+	a.Pool = dispatcher.NewPool(a.Certs, reg, a.Config.Worker.CertCacheTTL)
+	a.Pool.IsNotFound = func(err error) bool { return errors.Is(err, certs.ErrNotFound) }
+	a.Queue = asynq.NewClientFromRedisClient(a.Redis)
+	a.Inspector = asynq.NewInspectorFromRedisClient(a.Redis)
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&queueCollector{inspector: a.Inspector})
+	a.Metrics = dispatcher.NewMetrics(a.Registry)
+	a.Handler = a.newHandler()
+	a.API = a.newAPI()
+	return nil
+}
+
+func (a *App) newHandler() *dispatcher.Handler {
+	w := a.Config.Worker
+	streams := dispatcher.NewStreamSink(a.Redis, "pushd:", a.Config.Events.StreamMaxLen)
+	streams.OnError = func(err error) { a.Log.Warn("could not append delivery events", "err", err) }
+	return &dispatcher.Handler{
+		Pool:     a.Pool,
+		Resolver: &dispatcher.Resolver{Devices: a.Devices, Certs: a.Pool.Lookup, Apps: a.appSettings, Now: time.Now},
+		Marks:    dispatcher.NewMarks(a.Redis, "pushd:", w.SentTTL),
+		Queue:    a.Queue,
+		Events:   streams,
+		Metrics:  a.Metrics,
+		Breakers: dispatcher.NewBreakers(5, 5*time.Second, 2*time.Minute),
+		Log:      a.Log,
+		InvalidToken: func(ctx context.Context, d *dispatcher.Delivery, since time.Time) error {
+			app, _ := appOfCert(ctx, a.Pool, d.CertID)
+			_, err := a.Devices.RemoveInvalid(ctx, app, d.CertID, d.Token, since)
+			return err
+		},
+		SendConcurrency: w.SendConcurrency,
+		MaxRetry:        w.MaxRetry,
+		RetryBase:       w.RetryBase,
+		RetryMax:        w.RetryMax,
+	}
+}
+
+func appOfCert(ctx context.Context, p *dispatcher.Pool, id int64) (string, error) {
+	info, err := p.Lookup(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return info.AppID, nil
+}
+
+// appSettings returns the notification settings of an app.
+func (a *App) appSettings(appID string) dispatcher.AppSettings {
+	return dispatcher.DefaultAppSettings()
+}
+
+func (a *App) newAPI() *api.Server {
+	return api.New(api.Deps{
+		Queue: a.Queue, Certs: a.Certs, Devices: a.Devices, Pool: a.Pool, Redis: a.Redis, Inspector: a.Inspector,
+		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
+		Config: a.Config.Redacted().Map(), Log: a.Log,
+	})
+}
+
+// Close releases connections and stops the embedded Redis.
+func (a *App) Close() {
+	if a.Queue != nil {
+		a.Queue.Close()
+	}
+	if a.Redis != nil {
+		a.Redis.Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Close()
+	}
+}
+
+func redactedAddr(url string) string {
+	if o, err := redis.ParseURL(url); err == nil {
+		return o.Addr
+	}
+	return "(unparseable url)"
+}
+
+// CheckListen refuses to serve beyond loopback without API tokens.
+func CheckListen(cfg *configs.Config) error {
+	if len(cfg.Tokens) == 0 && !cfg.Loopback() {
+		host, _, _ := net.SplitHostPort(cfg.Listen)
+		return fmt.Errorf("listen: refusing to serve on %s without API tokens; configure tokens (role enqueue/admin) or listen on 127.0.0.1", host)
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/pushd/pushd/dispatcher"
+)
+
+// Run serves the worker and the HTTP API until ctx is done, then shuts down
+// gracefully: the worker stops taking jobs, in-flight jobs get
+// worker.shutdown_timeout to finish, and unfinished ones return to the
+// queue. ready, when not nil, is called with the API's address once it
+// listens.
+func (a *App) Run(ctx context.Context, ready func(addr string)) error {
+	if err := CheckListen(a.Config); err != nil {
+		return err
+	}
+	var srvErr = make(chan error, 2)
+	var httpSrv *http.Server
+	if !a.opts.NoAPI {
+		ln, err := net.Listen("tcp", a.Config.Listen)
+		if err != nil {
+			return fmt.Errorf("listen %s: %w", a.Config.Listen, err)
+		}
+		httpSrv = &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second}
+		go func() { srvErr <- httpSrv.Serve(ln) }()
+		a.Log.Info("HTTP API listening", "addr", ln.Addr().String())
+		if ready != nil {
+			ready(ln.Addr().String())
+		}
+	}
+	var worker interface{ Shutdown() }
+	if !a.opts.NoWorker {
+		srv, mux := dispatcher.NewServer(a.RedisOpt, dispatcher.ServerConfig{
+			Concurrency: a.Config.Worker.Concurrency, ShutdownTimeout: a.Config.Worker.ShutdownTimeout,
+		}, a.Handler, a.Log)
+		if err := srv.Start(mux); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		worker = srv
+		a.Log.Info("worker started", "concurrency", a.Config.Worker.Concurrency, "queue", dispatcher.Queue)
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-srvErr:
+	}
+	a.Log.Info("shutting down", "timeout", a.Config.Worker.ShutdownTimeout.String())
+	if worker != nil {
+		worker.Shutdown()
+	}
+	if httpSrv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		httpSrv.Shutdown(sctx)
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

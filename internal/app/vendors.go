@@ -1,0 +1,75 @@
+package app
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/pushd/pushd/configs"
+	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/apns"
+	"github.com/pushd/pushd/vendors/fcm"
+	"github.com/pushd/pushd/vendors/honor"
+	"github.com/pushd/pushd/vendors/huawei"
+	"github.com/pushd/pushd/vendors/meizu"
+	"github.com/pushd/pushd/vendors/oppo"
+	"github.com/pushd/pushd/vendors/vivo"
+	"github.com/pushd/pushd/vendors/xiaomi"
+)
+
+// builders wires every adapter explicitly: no init-time registration.
+func builders() map[vendors.Vendor]vendors.Builder {
+	return map[vendors.Vendor]vendors.Builder{
+		vendors.APNs:   apns.New,
+		vendors.FCM:    fcm.New,
+		vendors.Xiaomi: xiaomi.New,
+		vendors.Huawei: huawei.New,
+		vendors.Honor:  honor.New,
+		vendors.OPPO:   oppo.New,
+		vendors.Vivo:   vivo.New,
+		vendors.Meizu:  meizu.New,
+	}
+}
+
+// NewRegistry registers every adapter with its configured endpoint. clients
+// may supply an HTTP client per vendor (the sandbox's fakes); otherwise a
+// ca_file builds one that trusts that CA.
+func NewRegistry(cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client) (*vendors.Registry, error) {
+	r := vendors.NewRegistry()
+	for v, b := range builders() {
+		ve := cfg[string(v)]
+		ep := vendors.Endpoint{URL: ve.Endpoint, AuthURL: ve.AuthEndpoint, Client: clients[v]}
+		if ep.Client == nil && ve.CAFile != "" {
+			c, err := clientTrusting(ve.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("vendors.%s.ca_file: %w", v, err)
+			}
+			ep.Client = c
+		}
+		r.Register(v, b, ep)
+	}
+	return r, nil
+}
+
+// clientTrusting returns an HTTP/2-capable client trusting the system roots
+// plus the PEM certificates in file.
+func clientTrusting(file string) (*http.Client, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	tr.ForceAttemptHTTP2 = true
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
+}

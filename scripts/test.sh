@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs pushd's whole test suite. The Redis tests need a real Redis: use the
+# one PUSHD_TEST_REDIS names, or else install (Debian, as root) and start a
+# private one on a free loopback port for the duration of the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+if [ -z "${PUSHD_TEST_REDIS:-}" ]; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    else
+      echo "redis-server not found: install it (apt-get install redis-server) or set PUSHD_TEST_REDIS" >&2
+      exit 2
+    fi
+  fi
+  dir=$(mktemp -d)
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 6398)
+  redis-server --port "$port" --bind 127.0.0.1 --databases 64 --dir "$dir" \
+    --save '' --appendonly yes --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+  trap 'kill "$(cat "$dir/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$dir"' EXIT
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  export PUSHD_TEST_REDIS="127.0.0.1:$port"
+fi
+
+go test -race -count=1 -timeout 15m "$@" ./...

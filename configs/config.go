@@ -28,8 +28,12 @@ type Config struct {
 	Tokens []Token `mapstructure:"tokens"`
 	// Vendors holds per-vendor endpoint overrides, keyed by vendor name.
 	Vendors map[string]VendorEndpoint `mapstructure:"vendors"`
-	Log     Log                       `mapstructure:"log"`
-	Events  Events                    `mapstructure:"events"`
+	// Apps holds per-app notification settings keyed by app_id (locale,
+	// placeholders, default title, mention_overrides_mute); see
+	// dispatcher.AppSettings. Decoded and validated by the app layer.
+	Apps   map[string]map[string]any `mapstructure:"apps"`
+	Log    Log                       `mapstructure:"log"`
+	Events Events                    `mapstructure:"events"`
 }
 
 // Redis is the queue and store connection.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -26,6 +27,7 @@ import (
 	"github.com/pushd/pushd/devices"
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/fake"
 )
 
 // Options are what a caller adds to the configuration.
@@ -35,6 +37,9 @@ type Options struct {
 	Clients map[vendors.Vendor]*http.Client
 	// NoWorker and NoAPI run one half only (`pushd api`, `pushd worker`).
 	NoWorker, NoAPI bool
+	// Sandbox starts in-process fakes of every vendor and points every
+	// vendor at them (`pushd serve --sandbox`, sandbox.go).
+	Sandbox bool
 }
 
 // App is one assembled pushd process.
@@ -52,8 +57,11 @@ type App struct {
 	Metrics   *dispatcher.Metrics
 	Registry  *prometheus.Registry
 	API       *api.Server
+	// Sandbox holds the running fakes in sandbox mode, nil otherwise.
+	Sandbox *fake.Sandbox
 
 	opts     Options
+	apps     map[string]dispatcher.AppSettings
 	embedded *miniredis.Miniredis
 	// KeyFile is where the embedded default keeps its generated master key.
 	KeyFile string
@@ -66,6 +74,7 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
 	if a.Log == nil {
 		a.Log = slog.Default()
 	}
+	a.startSandbox()
 	if err := a.connect(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -139,6 +148,9 @@ func (a *App) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if a.apps, err = appSettingsTable(a.Config.Apps); err != nil {
+		return err
+	}
 	if a.Certs, err = certs.NewStore(a.Redis, key); err != nil {
 		return err
 	}
@@ -146,18 +158,20 @@ func (a *App) assemble(ctx context.Context) error {
 		return err
 	}
 	a.Devices = devices.New(a.Redis, devices.Options{})
-	reg, err := NewRegistry(a.Config.Vendors, a.opts.Clients)
+	a.Registry = prometheus.NewRegistry()
+	a.Metrics = dispatcher.NewMetrics(a.Registry)
+	reg, err := NewRegistry(a.Config.Vendors, a.opts.Clients, func(v vendors.Vendor, warning string, n int) {
+		a.Metrics.Warnings.WithLabelValues(string(v), warning).Add(float64(n))
+	})
 	if err != nil {
 		return err
 	}
-	a.Pool = dispatcher.NewPool(a.Certs, reg, a.Config.Worker.CertCacheTTL)
+	a.Pool = dispatcher.NewPool(a.credentials(), reg, a.Config.Worker.CertCacheTTL)
 	a.Pool.IsNotFound = func(err error) bool { return errors.Is(err, certs.ErrNotFound) }
 	a.Queue = asynq.NewClientFromRedisClient(a.Redis)
 	a.Inspector = asynq.NewInspectorFromRedisClient(a.Redis)
-	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&queueCollector{inspector: a.Inspector})
-	a.Metrics = dispatcher.NewMetrics(a.Registry)
 	a.Handler = a.newHandler()
 	a.API = a.newAPI()
 	return nil
@@ -198,6 +212,9 @@ func appOfCert(ctx context.Context, p *dispatcher.Pool, id int64) (string, error
 
 // appSettings returns the notification settings of an app.
 func (a *App) appSettings(appID string) dispatcher.AppSettings {
+	if s, ok := a.apps[appID]; ok {
+		return s
+	}
 	return dispatcher.DefaultAppSettings()
 }
 
@@ -206,6 +223,7 @@ func (a *App) newAPI() *api.Server {
 		Queue: a.Queue, Certs: a.Certs, Devices: a.Devices, Pool: a.Pool, Redis: a.Redis, Inspector: a.Inspector,
 		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
 		Config: a.Config.Redacted().Map(), Log: a.Log,
+		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt}),
 	})
 }
 
@@ -219,6 +237,9 @@ func (a *App) Close() {
 	}
 	if a.embedded != nil {
 		a.embedded.Close()
+	}
+	if a.Sandbox != nil {
+		a.Sandbox.Close()
 	}
 }
 

@@ -37,9 +37,12 @@ func builders() map[vendors.Vendor]vendors.Builder {
 // NewRegistry registers every adapter with its configured endpoint. clients
 // may supply an HTTP client per vendor (the sandbox's fakes); otherwise a
 // ca_file builds one that trusts that CA.
-func NewRegistry(cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client) (*vendors.Registry, error) {
+// warn, when not nil, is told of non-fatal problems senders report (an
+// OPPO send without a channel id).
+func NewRegistry(cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client, warn func(v vendors.Vendor, warning string, n int)) (*vendors.Registry, error) {
 	r := vendors.NewRegistry()
 	for v, b := range builders() {
+		b := withWarnings(v, b, warn)
 		ve := cfg[string(v)]
 		ep := vendors.Endpoint{URL: ve.Endpoint, AuthURL: ve.AuthEndpoint, Client: clients[v]}
 		if ep.Client == nil && ve.CAFile != "" {
@@ -72,4 +75,23 @@ func clientTrusting(file string) (*http.Client, error) {
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	tr.ForceAttemptHTTP2 = true
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
+}
+
+// missingChannel is implemented by senders that can go out without a
+// notification channel (OPPO): a warning, not a failure.
+type missingChannel interface {
+	OnMissingChannel(func(tokens int))
+}
+
+func withWarnings(v vendors.Vendor, b vendors.Builder, warn func(vendors.Vendor, string, int)) vendors.Builder {
+	if warn == nil {
+		return b
+	}
+	return func(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+		s, err := b(cred, ep)
+		if mc, ok := s.(missingChannel); ok && err == nil {
+			mc.OnMissingChannel(func(n int) { warn(v, "missing_channel_id", n) })
+		}
+		return s, err
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 // JobResolver turns a job into deliveries and drops (Resolver does).
@@ -43,6 +45,17 @@ type Handler struct {
 	RetryBase, RetryMax time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// CertHealth records that the vendor accepts (or rejects) a
+	// certificate's credentials; nil records nothing. It is called only
+	// when the verdict differs from the last one this handler recorded.
+	CertHealth CertHealthFunc
+	// AuthRetries is how often devices failing with vendors.Auth are
+	// retried before their task is archived (DefaultAuthRetries when 0).
+	AuthRetries int
+	// Limits are the per-certificate request rates; nil means unlimited.
+	Limits *RateLimits
+
+	health healthCache
 }
 
 func (h *Handler) now() time.Time {
@@ -68,7 +81,7 @@ type RetryPayload struct {
 func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 	j, err := DecodeJob(t.Payload(), h.now())
 	var fe *FieldError
-	if errors.As(err, &fe) && fe.Field == "expire_at" && j == nil {
+	if errors.As(err, &fe) && fe.Field == "expire_at" && expired(t.Payload(), h.now()) {
 		// An expired job is not malformed: it is simply too late.
 		h.countDrop(RuleExpired)
 		h.jobOutcome(TypeMessage, "expired")
@@ -79,6 +92,12 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("invalid job, archived: %v: %w", err, asynq.SkipRetry)
 	}
 	ds, drops, err := h.Resolver.Resolve(ctx, j)
+	if errors.As(err, &fe) {
+		// A job no vendor can carry (an ext too large for any payload):
+		// retrying cannot help.
+		h.jobOutcome(TypeMessage, "invalid")
+		return fmt.Errorf("job rejected, archived: %v: %w", err, asynq.SkipRetry)
+	}
 	if err != nil {
 		h.jobOutcome(TypeMessage, "error")
 		return fmt.Errorf("resolve recipients of %s: %w", j.MsgID, err)
@@ -149,8 +168,15 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeRetry, "done")
 		return nil
 	}
+	if out.auth && attempt+1 >= h.authRetries() {
+		// The credentials are refused: more retries cannot help until an
+		// operator rotates them and replays the archived task.
+		h.giveUp(ctx, &p, out, "certificate credentials rejected")
+		return fmt.Errorf("%d devices failing because the vendor rejects certificate credentials (auth) after %d retries, archived: %v: %w",
+			len(out.retry), attempt+1, out.lastErr, asynq.SkipRetry)
+	}
 	if maxRetry, ok := asynq.GetMaxRetry(ctx); ok && attempt >= maxRetry && !out.rateLimited {
-		h.giveUp(ctx, &p, out)
+		h.giveUp(ctx, &p, out, "retries exhausted")
 		return fmt.Errorf("%d devices still failing after %d retries: %v: %w", len(out.retry), attempt, out.lastErr, asynq.SkipRetry)
 	}
 	h.jobOutcome(TypeRetry, "retry")
@@ -171,17 +197,28 @@ func (h *Handler) expire(ctx context.Context, p *RetryPayload) {
 	h.jobOutcome(TypeRetry, "expired")
 }
 
-// giveUp reports the devices that exhausted their retries as failed.
-func (h *Handler) giveUp(ctx context.Context, p *RetryPayload, out *outcome) {
+// giveUp reports the devices left to retry as failed, with why.
+func (h *Handler) giveUp(ctx context.Context, p *RetryPayload, out *outcome, why string) {
 	now := h.now()
 	evs := make([]Event, len(out.retry))
 	for i := range out.retry {
 		ev := h.event(p.AppID, p.MsgID, &out.retry[i], now, 0)
-		ev.Type, ev.Reason = EventFailed, fmt.Sprint("retries exhausted: ", out.lastErr)
+		ev.Type, ev.Reason = EventFailed, fmt.Sprint(why, ": ", out.lastErr)
+		ev.Kind, ev.Code = vendors.KindOf(out.lastErr).String(), vendors.CodeOf(out.lastErr)
 		evs[i] = ev
 	}
 	h.emit(ctx, evs)
 	h.jobOutcome(TypeRetry, "exhausted")
+}
+
+// expired reports whether payload's expire_at has passed. Such a job was
+// valid when enqueued and is simply too late: it is dropped, not archived
+// (an unparseable or too distant expire_at is archived like any bad field).
+func expired(payload []byte, now time.Time) bool {
+	var head struct {
+		ExpireAt *time.Time `json:"expire_at"`
+	}
+	return json.Unmarshal(payload, &head) == nil && head.ExpireAt != nil && !head.ExpireAt.After(now)
 }
 
 func (h *Handler) jobOutcome(typ, outcome string) {

@@ -1,0 +1,115 @@
+package dispatcher
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
+
+// AppSettings are one app's notification settings. The config layer fills
+// them per app_id from YAML, decoding onto DefaultAppSettings() so that
+// omitted keys keep their defaults:
+//
+//	apps:
+//	  "1400000001":
+//	    locale: zh-Hans
+//	    placeholders: {image: "[照片]"}
+//	    default_title: 新消息
+//	    mention_overrides_mute: true
+//	    locales:
+//	      en: {placeholders: {image: "[photo]"}, default_title: "New message"}
+type AppSettings struct {
+	// Locale is the app's locale for generated text ("" = en). A user's
+	// own Settings.Locale wins over it.
+	Locale string `mapstructure:"locale" yaml:"locale" json:"locale,omitempty"`
+	// Placeholders override the built-in text of element types in the
+	// app's own Locale (element type → text).
+	Placeholders map[string]string `mapstructure:"placeholders" yaml:"placeholders" json:"placeholders,omitempty"`
+	// DefaultTitle overrides the default title of Android notifications
+	// in the app's own Locale.
+	DefaultTitle string `mapstructure:"default_title" yaml:"default_title" json:"default_title,omitempty"`
+	// MentionOverridesMute lets an @-mention of the recipient (or @all)
+	// notify in a group the recipient set to receive_not_notify. Default
+	// true. It never breaks through not_receive, the global switch or
+	// do-not-disturb.
+	MentionOverridesMute bool `mapstructure:"mention_overrides_mute" yaml:"mention_overrides_mute" json:"mention_overrides_mute"`
+	// Locales override the built-in text of other locales users pick.
+	Locales map[string]LocaleText `mapstructure:"locales" yaml:"locales" json:"locales,omitempty"`
+}
+
+// DefaultAppSettings returns the settings of an app with no configuration.
+func DefaultAppSettings() AppSettings {
+	return AppSettings{Locale: LocaleEnglish, MentionOverridesMute: true}
+}
+
+// Validate reports the first setting that cannot work, naming its key.
+func (a AppSettings) Validate() error {
+	if a.Locale != "" && NormalizeLocale(a.Locale) == "" {
+		return fmt.Errorf("locale: %q is not supported (want one of %v)", a.Locale, Locales())
+	}
+	if err := checkPlaceholders("placeholders", a.Placeholders); err != nil {
+		return err
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Locales)) {
+		if NormalizeLocale(k) == "" {
+			return fmt.Errorf("locales.%s: locale not supported (want one of %v)", k, Locales())
+		}
+		if err := checkPlaceholders("locales."+k+".placeholders", a.Locales[k].Placeholders); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkPlaceholders(path string, m map[string]string) error {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(placeholderTypes(), k) {
+			return fmt.Errorf("%s.%s: not an element type with a placeholder (want one of %v)", path, k, placeholderTypes())
+		}
+	}
+	return nil
+}
+
+// ForLocale resolves the settings for a recipient whose own locale is
+// userLocale ("" = none): the locale is the user's if supported, else the
+// app's, else English; Placeholders then holds every placeholder type and
+// DefaultTitle is set, built-in text overlaid with the app's overrides
+// for that locale. Empty overrides are ignored, so every element type
+// always renders as something and whether a message has content does not
+// depend on the recipient.
+func (a AppSettings) ForLocale(userLocale string) AppSettings {
+	appLoc := NormalizeLocale(a.Locale)
+	if appLoc == "" {
+		appLoc = LocaleEnglish
+	}
+	loc := NormalizeLocale(userLocale)
+	if loc == "" {
+		loc = appLoc
+	}
+	text, _ := BuiltinLocale(loc)
+	if loc == appLoc {
+		overlay(&text, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle})
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.Locales)) {
+		if NormalizeLocale(k) == loc {
+			overlay(&text, a.Locales[k])
+		}
+	}
+	return AppSettings{
+		Locale:               loc,
+		Placeholders:         text.Placeholders,
+		DefaultTitle:         text.DefaultTitle,
+		MentionOverridesMute: a.MentionOverridesMute,
+	}
+}
+
+func overlay(dst *LocaleText, src LocaleText) {
+	for k, v := range src.Placeholders {
+		if v != "" && slices.Contains(placeholderTypes(), k) {
+			dst.Placeholders[k] = v
+		}
+	}
+	if src.DefaultTitle != "" {
+		dst.DefaultTitle = src.DefaultTitle
+	}
+}

@@ -1,0 +1,65 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pushd/pushd/devices"
+	"github.com/pushd/pushd/vendors"
+)
+
+// badgeVendor reports whether v carries a launcher badge pushd counts:
+// APNs aps.badge and Huawei/Honor badge.set_num (SPEC §4.4).
+func badgeVendor(v vendors.Vendor) bool {
+	return v == vendors.APNs || v == vendors.Huawei || v == vendors.Honor
+}
+
+// countsBadge reports whether j raises recipients' badges: not with
+// ignore_ios_badge ("the unread count icon of the application will not
+// increase", seed L5066) nor for a message excluded from the unread count
+// (seed L3277; the badge mirrors the unread count). Such a push carries
+// no badge at all, which leaves the one on the device as it is.
+func countsBadge(j *Job) bool {
+	return !j.OfflinePush.IgnoreIOSBadge && !j.ExcludedFromUnread
+}
+
+// assignBadges raises the badge of every pending delivery that counts one,
+// in one round trip, and sets it on the delivery's own notification. The
+// increment re-checks the binding atomically: one that went to the
+// foreground, or was unbound, since it was listed is dropped instead.
+func (rs *resolution) assignBadges(ctx context.Context, pending []Delivery) error {
+	var refs []devices.Ref
+	var at []int
+	if countsBadge(rs.j) {
+		for i, d := range pending {
+			if badgeVendor(d.Vendor) {
+				refs = append(refs, devices.Ref{UserID: d.UserID, CertID: d.CertID, Token: d.Token})
+				at = append(at, i)
+			}
+		}
+	}
+	results, err := rs.r.Devices.NextBadges(ctx, rs.j.AppID, refs)
+	if err != nil {
+		return err
+	}
+	skip := map[int]string{}
+	for k, res := range results {
+		i := at[k]
+		switch {
+		case errors.Is(res.Err, devices.ErrForeground):
+			skip[i] = RuleForeground
+		case errors.Is(res.Err, devices.ErrNotFound):
+			skip[i] = RuleNoBinding
+		default:
+			pending[i].Notif.Badge = vendors.IntPtr(res.Badge)
+		}
+	}
+	for i, d := range pending {
+		if rule := skip[i]; rule != "" {
+			rs.drop(d.UserID, d.CertID, d.Token, rule)
+			continue
+		}
+		rs.ds = append(rs.ds, d)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package dispatcher
+
+import (
+	"fmt"
+	"testing"
+)
+
+func badgeOf(ds []Delivery, cert int64) string {
+	for _, d := range ds {
+		if d.CertID == cert {
+			if d.Notif.Badge == nil {
+				return "none"
+			}
+			return fmt.Sprint(*d.Notif.Badge)
+		}
+	}
+	return "not delivered"
+}
+
+func TestResolveBadge(t *testing.T) {
+	cases := []struct {
+		name string
+		seed string
+		edit func(j *Job)
+		// want is the badge on APNs, Huawei and Xiaomi for two messages in
+		// a row after a background report of 5 unread.
+		want [2][3]string
+	}{
+		{"each push raises the badge", "L27221", func(j *Job) {}, [2][3]string{{"6", "6", "none"}, {"7", "7", "none"}}},
+		{"ignore_ios_badge", "L5066", func(j *Job) { j.OfflinePush.IgnoreIOSBadge = true }, [2][3]string{{"none", "none", "none"}, {"none", "none", "none"}}},
+		{"excluded from unread", "L3277", func(j *Job) { j.ExcludedFromUnread = true }, [2][3]string{{"none", "none", "none"}, {"none", "none", "none"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newRsvEnv(t)
+			for _, b := range []struct {
+				cert  int64
+				token string
+			}{{rsvAPNs, "ios"}, {rsvHuawei, "hw"}, {rsvXiaomi, "mi"}} {
+				e.bind(t, "vinson", b.cert, b.token)
+				if err := e.store.Background(e.ctx, rsvApp, "vinson", b.cert, b.token, 5); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for round := range 2 {
+				j := rsvJob()
+				tc.edit(j)
+				ds, _, err := e.r.Resolve(e.ctx, j)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := [3]string{badgeOf(ds, rsvAPNs), badgeOf(ds, rsvHuawei), badgeOf(ds, rsvXiaomi)}
+				if got != tc.want[round] {
+					t.Errorf("seed %s: message %d badges (apns, huawei, xiaomi) = %v, want %v", tc.seed, round+1, got, tc.want[round])
+				}
+			}
+		})
+	}
+	t.Run("foreground resets", func(t *testing.T) {
+		e := newRsvEnv(t)
+		e.bind(t, "vinson", rsvAPNs, "ios")
+		if err := e.store.Background(e.ctx, rsvApp, "vinson", rsvAPNs, "ios", 5); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.Foreground(e.ctx, rsvApp, "vinson", rsvAPNs, "ios"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.Background(e.ctx, rsvApp, "vinson", rsvAPNs, "ios", 0); err != nil {
+			t.Fatal(err)
+		}
+		ds, _, err := e.r.Resolve(e.ctx, rsvJob())
+		if err != nil || badgeOf(ds, rsvAPNs) != "1" {
+			t.Errorf("badge after foreground and background(0) = %s, %v; want 1", badgeOf(ds, rsvAPNs), err)
+		}
+	})
+}

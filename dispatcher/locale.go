@@ -1,0 +1,79 @@
+package dispatcher
+
+import "strings"
+
+// The locales pushd ships generated text for (SPEC §4.2).
+const (
+	LocaleEnglish = "en"
+	// LocaleChinese is Simplified Chinese; zh, zh-CN, zh-SG and zh-Hans-*
+	// all resolve to it. Traditional Chinese (zh-Hant, zh-TW, zh-HK) does
+	// not: it falls back to the app's locale rather than show the wrong
+	// script.
+	LocaleChinese = "zh-Hans"
+)
+
+// Locales lists the locales with built-in text.
+func Locales() []string { return []string{LocaleEnglish, LocaleChinese} }
+
+// LocaleText is the generated text of one locale: the placeholder of each
+// non-text element type and the default title of Android notifications.
+type LocaleText struct {
+	// Placeholders maps an element type (image, sound, video, file,
+	// location, face, merger) to the text that stands for it.
+	Placeholders map[string]string `mapstructure:"placeholders" yaml:"placeholders" json:"placeholders,omitempty"`
+	DefaultTitle string            `mapstructure:"default_title" yaml:"default_title" json:"default_title,omitempty"`
+}
+
+// placeholderTypes are the element types that render as a placeholder.
+// Text and custom elements render their own text; group tips are never
+// pushed.
+func placeholderTypes() []string {
+	return []string{ElemImage, ElemSound, ElemVideo, ElemFile, ElemLocation, ElemFace, ElemMerger}
+}
+
+// BuiltinLocale returns the shipped text of a supported locale (a fresh
+// copy the caller may change), and false for any other locale.
+//
+// The seed names [image], [file] and a voice placeholder that it spells
+// both [audio] (L9247) and [voice] (L27289); pushd ships [voice] and any
+// app can override it. The seed gives no placeholder for video, location,
+// face or merger elements; pushd picks [video], [location], [sticker] and
+// [chat history]. The default Android title is the seed's "a new message"
+// (L24515).
+func BuiltinLocale(locale string) (LocaleText, bool) {
+	switch locale {
+	case LocaleEnglish:
+		return LocaleText{DefaultTitle: "New message", Placeholders: map[string]string{
+			ElemImage: "[image]", ElemSound: "[voice]", ElemVideo: "[video]", ElemFile: "[file]",
+			ElemLocation: "[location]", ElemFace: "[sticker]", ElemMerger: "[chat history]",
+		}}, true
+	case LocaleChinese:
+		return LocaleText{DefaultTitle: "新消息", Placeholders: map[string]string{
+			ElemImage: "[图片]", ElemSound: "[语音]", ElemVideo: "[视频]", ElemFile: "[文件]",
+			ElemLocation: "[位置]", ElemFace: "[表情]", ElemMerger: "[聊天记录]",
+		}}, true
+	}
+	return LocaleText{}, false
+}
+
+// NormalizeLocale maps a language tag ("en-US", "zh_CN", "zh-Hans-SG") to a
+// supported locale, or "" when none fits.
+func NormalizeLocale(tag string) string {
+	parts := strings.FieldsFunc(strings.ToLower(strings.TrimSpace(tag)), func(r rune) bool { return r == '-' || r == '_' })
+	if len(parts) == 0 {
+		return ""
+	}
+	switch parts[0] {
+	case "en":
+		return LocaleEnglish
+	case "zh":
+		for _, p := range parts[1:] {
+			switch p {
+			case "hant", "tw", "hk", "mo":
+				return ""
+			}
+		}
+		return LocaleChinese
+	}
+	return ""
+}

@@ -1,0 +1,264 @@
+package dispatcher
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// RenderInput is what Render needs besides the job: the vendor the
+// notification goes through and the recipient's settings.
+type RenderInput struct {
+	Vendor vendors.Vendor
+	// App is the app's settings resolved for the recipient's locale
+	// (AppSettings.ForLocale); missing placeholders fall back to the
+	// built-in text of App.Locale.
+	App AppSettings
+	// C2CSound and GroupSound are the recipient's iOS sounds ("" = the
+	// default sound).
+	C2CSound, GroupSound string
+}
+
+// ErrEmptyContent is returned by Render for a message that yields no text
+// (Resolve drops such messages first, with RuleCustomNoDesc or
+// RuleEmptyMessage).
+var ErrEmptyContent = errors.New("nothing to push: the message yields no text")
+
+// MaxOptionBytes bounds the job's sound and Android option strings: each
+// is a file or channel name, and each takes room from the body in the
+// vendor's payload.
+const MaxOptionBytes = 256
+
+// Render builds the notification of job j for one vendor and recipient
+// (SPEC §4.2–§4.5). It is pure: the badge is left nil for the caller. The
+// title and body are cut to the vendor's character limits and, for vendors
+// with a payload limit, to the bytes left after ext and the options;
+// adapters then shrink to the exact encoded size. An ext (or option) that
+// leaves no room is a *FieldError: ext is never dropped.
+func Render(j *Job, in RenderInput) (*vendors.Notification, error) {
+	if !in.Vendor.Valid() {
+		return nil, fmt.Errorf("render: unknown vendor %q", in.Vendor)
+	}
+	if err := checkOptions(j); err != nil {
+		return nil, err
+	}
+	app := in.App.ForLocale("")
+	body := renderBody(j, app.Placeholders)
+	if body == "" {
+		return nil, ErrEmptyContent
+	}
+	n := &vendors.Notification{
+		ID:      j.MsgID,
+		Title:   renderTitle(j, in.Vendor, app.DefaultTitle),
+		Body:    body,
+		Ext:     j.OfflinePush.Ext,
+		Android: androidOptions(in.Vendor, j.OfflinePush.Android),
+	}
+	if j.ExpireAt != nil {
+		n.ExpireAt = *j.ExpireAt
+	}
+	applySound(n, j, in)
+	if err := fitLimits(n, in.Vendor); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// checkOptions guards what decoding already refuses, so that Render stays
+// safe on a job that did not come through DecodeJob.
+func checkOptions(j *Job) error {
+	p := &j.OfflinePush
+	switch {
+	case len(p.Ext) > MaxExtBytes:
+		return fieldErr("offline_push.ext", "%d bytes; %v (at most %d)", len(p.Ext), vendors.ErrExtTooLarge, MaxExtBytes)
+	case !utf8.ValidString(p.Ext):
+		return fieldErr("offline_push.ext", "invalid UTF-8")
+	}
+	a := &p.Android
+	for _, o := range []struct{ name, v string }{
+		{"offline_push.ios_sound", p.IOSSound},
+		{"offline_push.android.oppo_channel_id", a.OPPOChannelID},
+		{"offline_push.android.xiaomi_channel_id", a.XiaomiChannelID},
+		{"offline_push.android.huawei_channel_id", a.HuaweiChannelID},
+		{"offline_push.android.fcm_channel_id", a.FCMChannelID},
+		{"offline_push.android.huawei_category", a.HuaweiCategory},
+		{"offline_push.android.huawei_importance", a.HuaweiImportance},
+		{"offline_push.android.vivo_category", a.VivoCategory},
+	} {
+		if len(o.v) > MaxOptionBytes || !utf8.ValidString(o.v) {
+			return fieldErr(o.name, "must be valid UTF-8 of at most %d bytes", MaxOptionBytes)
+		}
+	}
+	return nil
+}
+
+// renderTitle: offline_push.title when set. Otherwise Android vendors show
+// the default title (seed L24515: "The default title of IM push
+// notifications is a new message") and APNs shows none: on iOS a title is
+// only added when the message sets one (seed L9266).
+func renderTitle(j *Job, v vendors.Vendor, defaultTitle string) string {
+	if t := j.OfflinePush.Title; strings.TrimSpace(t) != "" {
+		return t
+	}
+	if v == vendors.APNs {
+		return ""
+	}
+	return defaultTitle
+}
+
+// renderBody: offline_push.desc replaces the whole generated text (seed
+// L9266, L5064); otherwise the sender prefix and the elements' content.
+func renderBody(j *Job, placeholders map[string]string) string {
+	if d := j.OfflinePush.Desc; strings.TrimSpace(d) != "" {
+		return d
+	}
+	pieces, _ := elemPieces(j.Elems, placeholders)
+	if len(pieces) == 0 {
+		return ""
+	}
+	return withSender(j, strings.Join(pieces, " "))
+}
+
+// elemPieces returns the text of each element that has one: text as is,
+// a custom element's desc, a placeholder for the rest. Every two pieces
+// are joined by one space ("Look [image]", "[image] [image]"), and the
+// descs of several custom elements are stacked the same way (seed L18447:
+// "the desc of each Elem are stacked"). customNoDesc reports a custom
+// element without a desc, which shows nothing (seed L9254, L27292).
+// Blank texts and descs count as absent.
+func elemPieces(elems []Elem, placeholders map[string]string) (pieces []string, customNoDesc bool) {
+	for _, e := range elems {
+		var p string
+		switch e.Type {
+		case ElemText:
+			p = e.Text
+		case ElemCustom:
+			p = e.Desc
+			customNoDesc = customNoDesc || strings.TrimSpace(p) == ""
+		case ElemGroupTips:
+			// Never pushed: Resolve drops the message first.
+		default:
+			p = placeholders[e.Type]
+		}
+		if strings.TrimSpace(p) != "" {
+			pieces = append(pieces, p)
+		}
+	}
+	return pieces, customNoDesc
+}
+
+// withSender prefixes content with who sent it. One-to-one: "Nickname:
+// content", or the content alone without a nickname (seed L9233–9235,
+// L27275–27277). Group: "Name (Group): content" with Name = name card, else
+// nickname (seed L9237, L27279); with neither, "no name is displayed"
+// (L9237) is taken literally: "(Group): content". A group without a name
+// drops the parentheses: "Name: content".
+func withSender(j *Job, content string) string {
+	nick := strings.TrimSpace(j.Sender.Nickname)
+	if !j.IsGroup() {
+		if nick == "" {
+			return content
+		}
+		return nick + ": " + content
+	}
+	name := strings.TrimSpace(j.Sender.NameCard)
+	if name == "" {
+		name = nick
+	}
+	group := strings.TrimSpace(j.Group.Name)
+	switch {
+	case name != "" && group != "":
+		return name + " (" + group + "): " + content
+	case name != "":
+		return name + ": " + content
+	case group != "":
+		return "(" + group + "): " + content
+	}
+	return content
+}
+
+// applySound resolves the iOS sound: offline_push.ios_sound > the user's
+// c2c_sound or group_sound > the default (SPEC §4.5, seed L24192). The
+// silent value mutes the push on every vendor; otherwise only APNs carries
+// a sound, since Android vendors do not support custom sounds (seed L9119).
+// "" (and "default") leave Sound empty: the system default.
+func applySound(n *vendors.Notification, j *Job, in RenderInput) {
+	s := j.OfflinePush.IOSSound
+	if s == "" {
+		s = in.C2CSound
+		if j.IsGroup() {
+			s = in.GroupSound
+		}
+		// The device store validates users' sounds; one that is unusable
+		// anyway falls back to the default rather than fail the push.
+		if len(s) > MaxOptionBytes || !utf8.ValidString(s) {
+			s = ""
+		}
+	}
+	switch {
+	case s == vendors.SoundSilent:
+		n.Silent = true
+	case in.Vendor == vendors.APNs && s != "default":
+		n.Sound = s
+	}
+}
+
+// androidOptions picks the job's options for vendor v; empty fields fall
+// back to the certificate's defaults in the adapter (job > certificate,
+// SPEC §4.6). The job has no Honor fields: Honor uses its certificate's.
+func androidOptions(v vendors.Vendor, a AndroidPush) vendors.AndroidOptions {
+	switch v {
+	case vendors.OPPO:
+		return vendors.AndroidOptions{ChannelID: a.OPPOChannelID}
+	case vendors.Xiaomi:
+		return vendors.AndroidOptions{ChannelID: a.XiaomiChannelID}
+	case vendors.FCM:
+		return vendors.AndroidOptions{ChannelID: a.FCMChannelID}
+	case vendors.Huawei:
+		return vendors.AndroidOptions{ChannelID: a.HuaweiChannelID, Category: a.HuaweiCategory, Importance: a.HuaweiImportance}
+	case vendors.Vivo:
+		return vendors.AndroidOptions{Category: a.VivoCategory, Classification: a.VivoClassification}
+	}
+	return vendors.AndroidOptions{}
+}
+
+// fitLimits cuts title and body to v's character limits and, where v has a
+// payload limit, to the bytes that ext and the options leave: a quarter of
+// them at most for the title, the rest for the body.
+func fitLimits(n *vendors.Notification, v vendors.Vendor) error {
+	l := vendors.LimitsOf(v)
+	l.Fit(n)
+	if l.Payload <= 0 {
+		return nil
+	}
+	o := n.Android
+	budget := l.Payload - len(n.Ext) - len(n.Sound) - len(o.ChannelID) - len(o.Category) - len(o.Importance)
+	n.Title = truncateBytes(n.Title, budget/4)
+	body := truncateBytes(n.Body, budget-len(n.Title))
+	cutAway := body != n.Body && (body == "" || body == vendors.Ellipsis)
+	n.Body = body
+	if cutAway {
+		return fieldErr("offline_push.ext", "%d bytes leave no room for the text in %s's %d-byte payload: %v",
+			len(n.Ext), v, l.Payload, vendors.ErrExtTooLarge)
+	}
+	return nil
+}
+
+// truncateBytes cuts valid UTF-8 s to at most max bytes, ending it with
+// the ellipsis when it had to cut, never inside a UTF-8 sequence.
+func truncateBytes(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len(vendors.Ellipsis)
+	if cut <= 0 {
+		return ""
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + vendors.Ellipsis
+}

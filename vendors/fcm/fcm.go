@@ -1,0 +1,196 @@
+// Package fcm delivers through Google Firebase Cloud Messaging HTTP v1 with
+// firebase.google.com/go/v4/messaging and a service-account JSON
+// (vendor-protocols.md §2). The legacy server-key API was shut down by
+// Google in 2024; server keys are refused.
+package fcm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	firebase "firebase.google.com/go/v4"
+	"firebase.google.com/go/v4/errorutils"
+	"firebase.google.com/go/v4/messaging"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+	"google.golang.org/api/option"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+const (
+	// DefaultEndpoint is FCM's HTTP v1 base URL.
+	DefaultEndpoint = "https://fcm.googleapis.com/v1"
+	// Scope is the OAuth scope the access token is asked for: sending
+	// messages, nothing else.
+	Scope = "https://www.googleapis.com/auth/firebase.messaging"
+	// defaultTimeout bounds one send, token fetch included, when the
+	// endpoint brings no client of its own.
+	defaultTimeout = 30 * time.Second
+)
+
+// sender is the FCM Sender of one certificate. The firebase app, its HTTP/2
+// connections and the cached access token live as long as it does.
+type sender struct {
+	client   *messaging.Client
+	tokens   *tokenSource
+	project  string
+	endpoint string
+	click    vendors.Click
+	now      func() time.Time
+}
+
+var (
+	_ vendors.Sender  = (*sender)(nil)
+	_ vendors.Builder = New
+)
+
+// New builds the FCM Sender of cred, whose Secret service_account is the
+// service-account JSON (the project is taken from it). ep.URL replaces
+// https://fcm.googleapis.com (the adapter appends /v1), ep.AuthURL replaces
+// the JSON's token_uri, and ep.Client, when set, carries the TLS trust for
+// both the token endpoint and FCM.
+func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+	if err := cred.Require(vendors.SecretServiceAccount); err != nil {
+		return nil, err
+	}
+	raw := cred.Secret(vendors.SecretServiceAccount)
+	sa, err := parseServiceAccount(raw)
+	if err != nil {
+		return nil, fmt.Errorf("fcm certificate %d: %w", cred.ID, err)
+	}
+	click, err := cred.Click.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("fcm certificate %d: %w", cred.ID, err)
+	}
+	conf, err := google.JWTConfigFromJSON(raw, Scope)
+	if err != nil {
+		return nil, fmt.Errorf("fcm certificate %d: service-account JSON refused by the OAuth library", cred.ID)
+	}
+	if ep.AuthURL != "" {
+		conf.TokenURL = ep.AuthURL
+	}
+	s := &sender{project: sa.ProjectID, endpoint: DefaultEndpoint, click: click, now: time.Now}
+	if ep.URL != "" {
+		s.endpoint = strings.TrimRight(ep.URL, "/") + "/v1"
+	}
+	base := ep.Client
+	if base == nil {
+		base = &http.Client{Timeout: defaultTimeout}
+	}
+	s.tokens = newTokenSource(conf, base)
+	if s.client, err = newClient(s.project, s.endpoint, s.tokens, base); err != nil {
+		return nil, fmt.Errorf("fcm certificate %d: %w", cred.ID, err)
+	}
+	return s, nil
+}
+
+// newClient makes the SDK's messaging client. option.WithHTTPClient
+// bypasses the SDK's credential handling, so the client authenticates
+// itself: oneShot over oauth2.Transport over the endpoint's transport.
+func newClient(project, endpoint string, ts *tokenSource, base *http.Client) (*messaging.Client, error) {
+	hc := &http.Client{
+		Timeout:   base.Timeout,
+		Transport: oneShot{next: &oauth2.Transport{Source: ts, Base: base.Transport}},
+	}
+	ctx := context.Background()
+	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: project},
+		option.WithHTTPClient(hc), option.WithEndpoint(endpoint))
+	if err != nil {
+		return nil, err
+	}
+	return app.Messaging(ctx)
+}
+
+// Vendor implements vendors.Sender.
+func (s *sender) Vendor() vendors.Vendor { return vendors.FCM }
+
+// MaxBatch implements vendors.Sender: FCM HTTP v1 takes one token per
+// request; throughput comes from concurrent HTTP/2 streams.
+func (s *sender) MaxBatch() int { return 1 }
+
+// Send implements vendors.Sender. Tokens beyond the first are sent one
+// after another.
+func (s *sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+	msg, err := fitMessage(n, s.click, s.now())
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	rs := make([]vendors.Result, len(tokens))
+	for i, t := range tokens {
+		m := *msg
+		m.Token = t
+		rs[i] = s.sendOne(ctx, &m)
+	}
+	return rs
+}
+
+// sendOne makes exactly one HTTP attempt (see oneShot) and classifies it.
+func (s *sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Result {
+	gen := s.tokens.generation()
+	sctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	name, err := s.client.Send(context.WithValue(sctx, stopKey{}, stop), m)
+	if err == nil {
+		return vendors.Result{Token: m.Token, MessageID: name}
+	}
+	if ctx.Err() != nil {
+		return vendors.Result{Token: m.Token, Err: ctx.Err()}
+	}
+	if cause := context.Cause(sctx); cause != nil {
+		return vendors.Result{Token: m.Token, Err: transportFailure(cause)}
+	}
+	if errorutils.HTTPResponse(err) == nil {
+		// The SDK refused the message before sending it (its own field
+		// checks): a bug on our side or an empty token, never retried.
+		return vendors.Result{Token: m.Token, Err: &vendors.Error{Vendor: vendors.FCM, Kind: vendors.Rejected, Message: err.Error()}}
+	}
+	verr := classify(sdkFailure(err), s.now())
+	if verr.Kind == vendors.Auth && verr.Code == PlatformUnauthenticated {
+		s.tokens.invalidate(gen)
+	}
+	return vendors.Result{Token: m.Token, Err: verr}
+}
+
+// DryRun implements vendors.Sender: the exact request FCM would receive for
+// each token, with the access token redacted.
+func (s *sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+	msg, err := fitMessage(n, s.click, s.now())
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]vendors.Request, 0, len(tokens))
+	for _, t := range tokens {
+		m := *msg
+		m.Token = t
+		body, err := json.Marshal(sendRequest{Message: &m})
+		if err != nil {
+			return nil, err
+		}
+		reqs = append(reqs, vendors.Request{Method: http.MethodPost, URL: s.sendURL(),
+			Header: vendors.HeaderMap(sdkHeaders(), "Authorization"), Body: string(body)})
+	}
+	return reqs, nil
+}
+
+// sendURL is FCM's send endpoint for the certificate's project.
+func (s *sender) sendURL() string {
+	return fmt.Sprintf("%s/projects/%s/messages:send", s.endpoint, s.project)
+}
+
+// sdkHeaders are the headers firebase.google.com/go/v4 sends with every
+// FCM request (messaging.newFCMClient, internal.GetMetricsHeader).
+func sdkHeaders() http.Header {
+	h := http.Header{}
+	h.Set("Authorization", "Bearer access-token")
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Goog-Api-Format-Version", "2")
+	h.Set("X-Firebase-Client", "fire-admin-go/"+firebase.Version)
+	h.Set("X-Goog-Api-Client", fmt.Sprintf("gl-go/%s fire-admin/%s", strings.TrimPrefix(runtime.Version(), "go"), firebase.Version))
+	return h
+}

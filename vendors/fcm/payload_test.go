@@ -1,0 +1,146 @@
+package fcm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
+
+// goldenNow is the clock of the golden cases; their expire_at values are
+// relative to it.
+func goldenNow() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+type goldenInput struct {
+	Notification vendors.Notification `json:"notification"`
+	Click        vendors.Click        `json:"click"`
+	Token        string               `json:"token"`
+}
+
+// TestGoldenRequestBodies compares the request body DryRun shows (which is
+// the body Send posts, see TestSendSuccessMatchesDryRun) with
+// testdata/<case>.golden.json.
+func TestGoldenRequestBodies(t *testing.T) {
+	ins, err := filepath.Glob("testdata/*.in.json")
+	if err != nil || len(ins) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, in := range ins {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
+		t.Run(name, func(t *testing.T) {
+			var gi goldenInput
+			readJSON(t, in, &gi)
+			click, err := gi.Click.Normalize()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &sender{project: "demo-project", endpoint: DefaultEndpoint, click: click, now: goldenNow}
+			reqs, err := s.DryRun(context.Background(), &gi.Notification, []string{gi.Token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got any
+			if err := json.Unmarshal([]byte(reqs[0].Body), &got); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".golden.json")
+			if *update {
+				b, _ := json.MarshalIndent(got, "", "  ")
+				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var want any
+			readJSON(t, golden, &want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("body differs from %s (-want +got):\n%s", golden, diff)
+			}
+		})
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func TestLongTextShrinksAndKeepsExt(t *testing.T) {
+	ext := strings.Repeat("x", 1000)
+	n := &vendors.Notification{ID: "m", Title: "Denny", Body: strings.Repeat("长", 1500), Ext: ext}
+	m, err := fitMessage(n, vendors.Click{Action: vendors.ClickOpenApp}, goldenNow())
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, _ := payloadSize(m)
+	if size > PayloadLimit || size < PayloadLimit-16 {
+		t.Errorf("payload %d bytes, want just under %d", size, PayloadLimit)
+	}
+	if m.Data["ext"] != ext || !strings.HasSuffix(m.Notification.Body, vendors.Ellipsis) || m.Notification.Title != "Denny" {
+		t.Errorf("ext kept %v, body %q…, title %q", m.Data["ext"] == ext, m.Notification.Body[:9], m.Notification.Title)
+	}
+	if len([]rune(n.Body)) != 1500 {
+		t.Error("fitMessage modified the caller's notification")
+	}
+}
+
+func TestMessageMapping(t *testing.T) {
+	now := goldenNow()
+	tests := []struct {
+		name  string
+		n     vendors.Notification
+		click vendors.Click
+		check func(t *testing.T, b []byte)
+	}{
+		{"ttl capped at 4 weeks", vendors.Notification{Body: "b", ExpireAt: now.Add(60 * 24 * time.Hour)}, vendors.Click{},
+			wantContains(`"ttl":"2419200s"`)},
+		{"default ttl 24h", vendors.Notification{Body: "b"}, vendors.Click{}, wantContains(`"ttl":"86400s"`)},
+		{"no id, no collapse key", vendors.Notification{Body: "b"}, vendors.Click{}, wantNot(`collapse_key`)},
+		{"silent has no sound", vendors.Notification{Body: "b", Silent: true}, vendors.Click{}, wantNot(`"sound"`)},
+		{"sound default", vendors.Notification{Body: "b", Sound: "ring.caf"}, vendors.Click{}, wantContains(`"sound":"default"`)},
+		{"no ext, no data", vendors.Notification{Body: "b"}, vendors.Click{}, wantNot(`"data"`)},
+		{"url click drops ext", vendors.Notification{Body: "b", Ext: "e"}, vendors.Click{Action: vendors.ClickURL, Target: "https://x.test"}, wantNot(`"ext"`)},
+		{"high priority", vendors.Notification{Body: "b"}, vendors.Click{}, wantContains(`"priority":"high"`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := json.Marshal(buildMessage(&tc.n, tc.click, now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, b)
+		})
+	}
+}
+
+func wantContains(s string) func(*testing.T, []byte) {
+	return func(t *testing.T, b []byte) {
+		if !bytes.Contains(b, []byte(s)) {
+			t.Errorf("%s lacks %s", b, s)
+		}
+	}
+}
+
+func wantNot(s string) func(*testing.T, []byte) {
+	return func(t *testing.T, b []byte) {
+		if bytes.Contains(b, []byte(s)) {
+			t.Errorf("%s has %s", b, s)
+		}
+	}
+}

@@ -3,12 +3,10 @@ package honor
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/hms"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -20,7 +18,6 @@ import (
 const (
 	tokenPath      = "/auth/realms/developer/protocol/openid-connect/token"
 	shortTokenPath = "/auth/token"
-	formType       = "application/x-www-form-urlencoded"
 	// refreshMargin renews the token this long before it expires.
 	refreshMargin = 2 * time.Minute
 	// defaultTokenTTL is assumed when the answer omits expires_in [§8:
@@ -58,26 +55,12 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 
 // tryToken asks one token URL and also returns the HTTP status.
 func (c *Client) tryToken(ctx context.Context, u string) (string, time.Duration, int, error) {
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.clientID},
-		"client_secret": {string(c.secret)}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	a, err := hms.RequestToken(ctx, c.http, vendors.Honor, u, c.clientID, c.secret, maxResponse)
 	if err != nil {
-		return "", 0, 0, err
+		return "", 0, a.Status, err
 	}
-	req.Header.Set("Content-Type", formType)
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", 0, 0, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
-			Message: "access token: " + err.Error()}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return "", 0, resp.StatusCode, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
-			Status: resp.StatusCode, Message: "access token: " + err.Error()}
-	}
-	tok, ttl, err := parseToken(resp.StatusCode, resp.Header, body, c.now())
-	return tok, ttl, resp.StatusCode, err
+	tok, ttl, err := parseToken(a.Status, a.Header, a.Body, c.now())
+	return tok, ttl, a.Status, err
 }
 
 // parseToken reads a token answer. A refusal of our credentials is Auth:
@@ -86,19 +69,11 @@ func parseToken(status int, h http.Header, body []byte, now time.Time) (string, 
 	var a tokenAnswer
 	decodeErr := json.Unmarshal(body, &a)
 	if decodeErr == nil && status/100 == 2 && a.AccessToken != "" && a.Error == "" {
-		ttl := defaultTokenTTL
-		if s, err := time.ParseDuration(string(a.ExpiresIn) + "s"); err == nil && s > 0 {
-			ttl = s
-		}
-		return a.AccessToken, ttl, nil
+		return a.AccessToken, hms.TokenTTL(string(a.ExpiresIn), defaultTokenTTL), nil
 	}
 	if decodeErr == nil && a.Error != "" {
 		return "", 0, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Auth, Status: status,
 			Code: string(a.Error), Message: "access token refused: " + a.Description}
 	}
-	e := statusError(status, h, "access token: "+snippet(body), now)
-	if status >= 400 && status < 500 && e.Kind == vendors.Rejected {
-		e.Kind = vendors.Auth
-	}
-	return "", 0, e
+	return "", 0, hms.TokenStatusError(vendors.Honor, status, h, body, now, rateLimitWait)
 }

@@ -5,17 +5,16 @@
 package honor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/hms"
 	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -49,6 +48,7 @@ type Client struct {
 	http     *http.Client
 	now      func() time.Time
 	tokens   *tokencache.Cache
+	sender   hms.Sender
 }
 
 // New returns the Honor Sender of cred. ep.URL replaces the send host,
@@ -65,40 +65,19 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		return nil, err
 	}
 	c := &Client{
-		sendURL:  base(ep.URL, SendHost) + "/api/v1/" + url.PathEscape(set.AppID) + "/sendMessage",
-		authBase: base(ep.AuthURL, AuthHost),
+		sendURL:  vendorhttp.Base(ep.URL, SendHost) + "/api/v1/" + url.PathEscape(set.AppID) + "/sendMessage",
+		authBase: vendorhttp.Base(ep.AuthURL, AuthHost),
 		clientID: cred.Field(vendors.FieldClientID),
 		secret:   cred.Secret(vendors.SecretClientSecret),
 		set:      set, http: ep.Client, now: time.Now,
 	}
 	if c.http == nil {
-		c.http = defaultClient()
+		c.http = vendorhttp.DefaultClient()
 	}
 	c.tokens = tokencache.New(c.fetchToken, refreshMargin, func() time.Time { return c.now() })
+	c.sender = hms.Sender{ID: vendors.Honor, Name: "honor", Batch: maxBatch, Limit: maxResponse,
+		HTTP: c.http, Tokens: c.tokens, Build: c.build, NewRequest: c.newRequest, Parse: c.parse}
 	return c, nil
-}
-
-func base(override, def string) string {
-	if override != "" {
-		return strings.TrimRight(override, "/")
-	}
-	return def
-}
-
-// defaultClient bounds every phase of a request so a stuck vendor cannot
-// hold a worker.
-func defaultClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			ForceAttemptHTTP2:     true,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
-		},
-	}
 }
 
 // Vendor returns vendors.Honor.
@@ -108,92 +87,35 @@ func (c *Client) Vendor() vendors.Vendor { return vendors.Honor }
 func (c *Client) MaxBatch() int { return maxBatch }
 
 // Send delivers n to tokens in one request and returns one Result per
-// token. When Honor refuses the access token, Send drops it, fetches a new
-// one and resends exactly once.
+// token. When Honor refuses the access token, Send drops it, fetches a
+// new one and resends exactly once.
 func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	if len(tokens) == 0 {
-		return nil
-	}
-	body, err := c.body(n, tokens)
-	if err != nil {
-		return vendors.Fail(tokens, err)
-	}
-	rs, tok := c.sendWithToken(ctx, body, tokens)
-	if tok == "" || !authFailed(rs) {
-		return rs
-	}
-	c.tokens.Invalidate(tok)
-	rs, _ = c.sendWithToken(ctx, body, tokens)
-	return rs
-}
-
-// sendWithToken posts body with the cached access token and returns the
-// results and the token used ("" when none could be had).
-func (c *Client) sendWithToken(ctx context.Context, body []byte, tokens []string) ([]vendors.Result, string) {
-	tok, err := c.tokens.Token(ctx)
-	if err != nil {
-		return vendors.Fail(tokens, err), ""
-	}
-	req, err := c.newRequest(ctx, body, tok)
-	if err != nil {
-		return vendors.Fail(tokens, err), tok
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
-			Message: err.Error()}), tok
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Retryable,
-			Status: resp.StatusCode, Message: "reading the answer: " + err.Error()}), tok
-	}
-	return parseResponse(resp.StatusCode, resp.Header, answer, tokens, c.now()), tok
-}
-
-// authFailed reports a whole-request auth refusal (per-token results are
-// never Auth).
-func authFailed(rs []vendors.Result) bool {
-	return len(rs) > 0 && rs[0].Kind() == vendors.Auth
+	return c.sender.Send(ctx, n, tokens)
 }
 
 // DryRun returns the request Send would make, without fetching an access
 // token: the Authorization header is shown redacted.
 func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	if len(tokens) == 0 {
-		return nil, fmt.Errorf("honor: no tokens")
-	}
-	body, err := c.body(n, tokens)
-	if err != nil {
-		return nil, err
-	}
-	req, err := c.newRequest(ctx, body, vendors.Redacted)
-	if err != nil {
-		return nil, err
-	}
-	return []vendors.Request{{Method: req.Method, URL: req.URL.String(),
-		Header: vendors.HeaderMap(req.Header, headerAuth), Body: string(body)}}, nil
+	return c.sender.DryRun(ctx, n, tokens, headerAuth)
 }
 
-// body checks the batch size and encodes the message.
-func (c *Client) body(n *vendors.Notification, tokens []string) ([]byte, error) {
-	if len(tokens) > maxBatch {
-		return nil, &vendors.Error{Vendor: vendors.Honor, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), maxBatch)}
-	}
+// build encodes n for tokens at the client's current time.
+func (c *Client) build(n *vendors.Notification, tokens []string) ([]byte, error) {
 	return buildBody(*n, c.set, tokens, c.now())
+}
+
+// parse reads one answer to a send to tokens.
+func (c *Client) parse(a vendorhttp.Answer, tokens []string) []vendors.Result {
+	return parseResponse(a.Status, a.Header, a.Body, tokens, c.now())
 }
 
 // newRequest sets the headers Honor requires: the Bearer token and the
 // current time in milliseconds.
 func (c *Client) newRequest(ctx context.Context, body []byte, accessToken string) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sendURL, bytes.NewReader(body))
+	req, err := hms.BearerPost(ctx, c.sendURL, contentType, body, accessToken)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set(headerAuth, "Bearer "+accessToken)
 	// Honor's header is lower-case "timestamp"; Go canonicalizes it, and
 	// HTTP header names are case-insensitive.
 	req.Header.Set(headerTimestamp, strconv.FormatInt(c.now().UnixMilli(), 10))

@@ -1,26 +1,14 @@
 package honor
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/hms"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
-)
-
-// class is the vendor-protocols.md label of a Honor result code.
-type class uint8
-
-const (
-	classUnknown class = iota
-	classOK
-	classInvalidToken
-	classRetryable
-	classAuth
-	classFatal
 )
 
 // Error codes of tokens listed inside a success answer.
@@ -36,27 +24,27 @@ const rateLimitWait = 5 * time.Second
 // was found: every line below is the proposed classification of
 // vendor-protocols.md §8, [UNCERTAIN], the 80xxxxxx codes by analogy with
 // Huawei, whose API Honor's forks.
-func classOf(code string) class {
+func classOf(code string) hms.Class {
 	switch code {
 	case "200": // success; data lists expireTokens and failTokens — ok
-		return classOK
+		return hms.ClassOK
 	case "80000000": // Huawei-style success, accepted by one client — ok
-		return classOK
+		return hms.ClassOK
 	case "80200001", // OAuth authentication error — auth
 		"80200003": // OAuth token expired — auth
-		return classAuth
+		return hms.ClassAuth
 	case "80300007": // invalid tokens — invalid-token
-		return classInvalidToken
+		return hms.ClassInvalidToken
 	case "80300008", // message body too large — fatal
 		"80300010": // token count exceeds the limit — fatal
-		return classFatal
+		return hms.ClassFatal
 	case "81000001": // internal error (Huawei's code) — retryable
-		return classRetryable
+		return hms.ClassRetryable
 	}
 	if strings.HasPrefix(code, "80100") && len(code) == 8 {
-		return classFatal // 80100xxx: parameter and message-structure errors — fatal
+		return hms.ClassFatal // 80100xxx: parameter and message-structure errors — fatal
 	}
-	return classUnknown
+	return hms.ClassUnknown
 }
 
 // response is Honor's answer [§8 Response]: code is a number (200), or a
@@ -77,10 +65,10 @@ type response struct {
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
 	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
-		return vendors.Fail(tokens, statusError(status, h, snippet(body), now))
+		return vendors.Fail(tokens, statusError(status, h, vendorhttp.Snippet(body), now))
 	}
 	code := strings.TrimSpace(string(*r.Code))
-	if classOf(code) == classOK {
+	if classOf(code) == hms.ClassOK {
 		return accepted(status, code, &r, tokens)
 	}
 	return vendors.Fail(tokens, codeError(status, h, code, r.Message, now))
@@ -120,77 +108,14 @@ func accepted(status int, code string, r *response, tokens []string) []vendors.R
 // codeError classifies a failed Honor code; an undocumented code falls
 // back to the HTTP status.
 func codeError(status int, h http.Header, code, msg string, now time.Time) *vendors.Error {
-	e := &vendors.Error{Vendor: vendors.Honor, Status: status, Code: code, Message: msg}
-	switch classOf(code) {
-	case classInvalidToken:
-		e.Kind = vendors.InvalidToken
-	case classRetryable:
-		e.Kind = vendors.Retryable
-	case classAuth:
-		e.Kind = vendors.Auth
-	case classFatal:
-		e.Kind = vendors.Rejected
-	default:
-		s := statusError(status, h, msg, now)
-		s.Code = code
-		return s
-	}
-	return e
+	return hms.CodeError(vendors.Honor, classOf(code), status, h, code, msg, now, rateLimitWait)
 }
 
 // statusError classifies an answer by its HTTP status alone: 401 is auth
 // (refresh once), 429 a rate limit, 5xx retryable [§8 table].
 func statusError(status int, h http.Header, msg string, now time.Time) *vendors.Error {
-	e := &vendors.Error{Vendor: vendors.Honor, Status: status, Message: msg, Kind: vendors.Rejected}
-	switch {
-	case status == http.StatusUnauthorized:
-		e.Kind = vendors.Auth
-	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, retryAfter(h, now, rateLimitWait)
-	case status >= 500 || status < 300:
-		e.Kind = vendors.Retryable
-		e.RetryAfter = retryAfter(h, now, 0)
-	}
-	return e
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date), else def.
-func retryAfter(h http.Header, now time.Time, def time.Duration) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return def
-}
-
-// snippet is the start of an unexpected body, for the operator.
-func snippet(body []byte) string {
-	s := string(bytes.TrimSpace(body))
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return strings.ToValidUTF8(s, "")
+	return hms.StatusError(vendors.Honor, status, h, msg, now, rateLimitWait)
 }
 
 // flexString accepts a JSON string, number or null.
-type flexString string
-
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		err := json.Unmarshal(b, &v)
-		*s = flexString(v)
-		return err
-	}
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	var n json.Number
-	err := json.Unmarshal(b, &n)
-	*s = flexString(n)
-	return err
-}
+type flexString = vendorhttp.FlexString

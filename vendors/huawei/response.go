@@ -1,27 +1,15 @@
 package huawei
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/hms"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
-)
-
-// class is the vendor-protocols.md label of a Huawei result code.
-type class uint8
-
-const (
-	classUnknown class = iota
-	classOK
-	classPartial
-	classInvalidToken
-	classRetryable
-	classAuth
-	classFatal
 )
 
 // Codes with behaviour of their own.
@@ -39,36 +27,36 @@ const rateLimitWait = 5 * time.Second
 // classOf returns the class of a Huawei result code. Every row of the error
 // table in vendor-protocols.md §4 (codes from MZS HwResultCodeMap, HMSGO and
 // HWDOC) is one line.
-func classOf(code string) class {
+func classOf(code string) hms.Class {
 	switch code {
 	case "80000000": // success — ok
-		return classOK
+		return hms.ClassOK
 	case "80100000": // some tokens failed; msg lists illegal_tokens — ok + invalid-token for those
-		return classPartial
+		return hms.ClassPartial
 	case "80100001", // parameter check error — fatal
 		"80100002", // token number must be 1 for sys message — fatal
 		"80100003", // message structure error / illegal payload — fatal
 		"80100004", // TTL less than current time — fatal
 		"80100013", // collapse_key illegal — fatal
 		"80100016": // message contains sensitive information — fatal
-		return classFatal
+		return hms.ClassFatal
 	case "80200001", // OAuth authentication error (missing/invalid token, token of another app) — auth
 		"80200003": // OAuth token expired — auth
-		return classAuth
+		return hms.ClassAuth
 	case "80300002": // app forbidden to send (no permission / punished) — fatal
-		return classFatal
+		return hms.ClassFatal
 	case "80300007": // all tokens invalid — invalid-token
-		return classInvalidToken
+		return hms.ClassInvalidToken
 	case "80300008", // message body > 4 KB — fatal
 		"80300010": // token count exceeds limit (or 0) — fatal
-		return classFatal
+		return hms.ClassFatal
 	case "81000001": // system internal error — retryable
-		return classRetryable
+		return hms.ClassRetryable
 	}
 	if n, err := strconv.Atoi(code); err == nil && n >= 82000001 && n <= 82000013 {
-		return classFatal // 82000001..82000013: group/topic/data-location errors — fatal
+		return hms.ClassFatal // 82000001..82000013: group/topic/data-location errors — fatal
 	}
-	return classUnknown
+	return hms.ClassUnknown
 }
 
 // response is Huawei's answer [§4 Response]: code is a string.
@@ -93,13 +81,13 @@ type partialMsg struct {
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
 	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
-		return vendors.Fail(tokens, statusError(status, h, snippet(body), now))
+		return vendors.Fail(tokens, statusError(status, h, vendorhttp.Snippet(body), now))
 	}
 	code := strings.TrimSpace(string(*r.Code))
 	switch classOf(code) {
-	case classOK:
+	case hms.ClassOK:
 		return accepted(string(r.RequestID), tokens, nil)
-	case classPartial:
+	case hms.ClassPartial:
 		return partial(status, &r, tokens, now)
 	}
 	return vendors.Fail(tokens, codeError(status, h, code, r.Msg, now))
@@ -148,78 +136,14 @@ func accepted(id string, tokens []string, bad map[string]string) []vendors.Resul
 // codeError classifies a failed Huawei code; an undocumented code falls
 // back to the HTTP status.
 func codeError(status int, h http.Header, code, msg string, now time.Time) *vendors.Error {
-	e := &vendors.Error{Vendor: vendors.Huawei, Status: status, Code: code, Message: msg}
-	switch classOf(code) {
-	case classInvalidToken:
-		e.Kind = vendors.InvalidToken
-	case classRetryable:
-		e.Kind = vendors.Retryable
-	case classAuth:
-		e.Kind = vendors.Auth
-	case classFatal:
-		e.Kind = vendors.Rejected
-	default:
-		s := statusError(status, h, msg, now)
-		s.Code = code
-		return s
-	}
-	return e
+	return hms.CodeError(vendors.Huawei, classOf(code), status, h, code, msg, now, rateLimitWait)
 }
 
-// statusError classifies an answer by its HTTP status alone.
+// statusError classifies an answer by its HTTP status alone [§4: 5xx is
+// flow control or an internal error].
 func statusError(status int, h http.Header, msg string, now time.Time) *vendors.Error {
-	e := &vendors.Error{Vendor: vendors.Huawei, Status: status, Message: msg, Kind: vendors.Rejected}
-	switch {
-	case status == http.StatusUnauthorized:
-		e.Kind = vendors.Auth
-	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, retryAfter(h, now, rateLimitWait)
-	case status >= 500 || status < 300:
-		// 5xx is flow control or an internal error [§4: 503, 500, 502,
-		// 504]; a 2xx that is not a Huawei answer is retried likewise.
-		e.Kind = vendors.Retryable
-		e.RetryAfter = retryAfter(h, now, 0)
-	}
-	return e
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date), else def.
-func retryAfter(h http.Header, now time.Time, def time.Duration) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return def
-}
-
-// snippet is the start of an unexpected body, for the operator.
-func snippet(body []byte) string {
-	s := string(bytes.TrimSpace(body))
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return strings.ToValidUTF8(s, "")
+	return hms.StatusError(vendors.Huawei, status, h, msg, now, rateLimitWait)
 }
 
 // flexString accepts a JSON string, number or null.
-type flexString string
-
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		err := json.Unmarshal(b, &v)
-		*s = flexString(v)
-		return err
-	}
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	var n json.Number
-	err := json.Unmarshal(b, &n)
-	*s = flexString(n)
-	return err
-}
+type flexString = vendorhttp.FlexString

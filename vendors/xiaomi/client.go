@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -68,7 +69,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	c := &Client{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
 		set: set, http: ep.Client, now: time.Now}
 	if c.http == nil {
-		c.http = defaultClient()
+		c.http = vendorhttp.DefaultClient()
 	}
 	return c, nil
 }
@@ -88,22 +89,6 @@ func hostOf(cred *vendors.Credential, override string) (string, error) {
 	return HostChina, nil
 }
 
-// defaultClient bounds every phase of a request so a stuck vendor cannot
-// hold a worker.
-func defaultClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			ForceAttemptHTTP2:     true,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
-		},
-	}
-}
-
 // Vendor returns vendors.Xiaomi.
 func (c *Client) Vendor() vendors.Vendor { return vendors.Xiaomi }
 
@@ -119,18 +104,11 @@ func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
-	resp, err := c.http.Do(req)
+	a, err := vendorhttp.Exchange(c.http, req, vendors.Xiaomi, maxResponse, "")
 	if err != nil {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Retryable,
-			Message: err.Error()})
+		return vendors.Fail(tokens, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	if err != nil {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Retryable,
-			Status: resp.StatusCode, Message: "reading the answer: " + err.Error()})
-	}
-	return parseResponse(resp.StatusCode, resp.Header, body, tokens, c.now())
+	return parseResponse(a.Status, a.Header, a.Body, tokens, c.now())
 }
 
 // DryRun returns the request Send would make, with the AppSecret redacted.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -154,7 +155,7 @@ func codeError(status int, h http.Header, code int, reason, msg string, now time
 	case classQuota:
 		return vendors.QuotaError(vendors.Xiaomi, status, c, msg, now)
 	case classRateLimit:
-		e.Kind, e.RetryAfter = vendors.RateLimited, retryAfter(h, now, rateLimitWait)
+		e.Kind, e.RetryAfter = vendors.RateLimited, vendorhttp.RetryAfter(h, now, rateLimitWait)
 	case classRetryable:
 		e.Kind = vendors.Retryable
 	default:
@@ -177,7 +178,7 @@ func statusError(status int, h http.Header, body []byte, now time.Time) *vendors
 		Message: snippet(body)}
 	switch {
 	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, retryAfter(h, now, rateLimitWait)
+		e.Kind, e.RetryAfter = vendors.RateLimited, vendorhttp.RetryAfter(h, now, rateLimitWait)
 	case status >= 400 && status < 500:
 		e.Kind = vendors.Rejected
 	}
@@ -191,18 +192,6 @@ func (r *response) message() string {
 		return r.Reason
 	}
 	return r.Description
-}
-
-// retryAfter reads a Retry-After header (seconds or an HTTP date), else def.
-func retryAfter(h http.Header, now time.Time, def time.Duration) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return def
 }
 
 // snippet is the start of an unexpected body, for the operator.
@@ -232,24 +221,7 @@ func (c flexCode) int() (int, bool) {
 }
 
 // flexString accepts a JSON string, number or null.
-type flexString string
-
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		err := json.Unmarshal(b, &v)
-		*s = flexString(v)
-		return err
-	}
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	var n json.Number
-	err := json.Unmarshal(b, &n)
-	*s = flexString(n)
-	return err
-}
+type flexString = vendorhttp.FlexString
 
 // regIDList is data.bad_regids: a comma list [MZS getIllegalTokens], also
 // accepted as a JSON array.

@@ -15,13 +15,19 @@ import (
 
 func serveCmd(g *globals) *cobra.Command {
 	var file, redisURL, listen string
+	var sandbox bool
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the worker and the HTTP API",
 		Long: `Run pushd: the asynq worker that delivers offline pushes, and the HTTP API
 (with /metrics and /monitoring). With no Redis configured (--redis,
 PUSHD_REDIS_URL or redis.url) it starts an embedded in-process Redis, which is
-fine to try pushd but keeps nothing across a restart.`,
+fine to try pushd but keeps nothing across a restart.
+
+With --sandbox every vendor goes to an in-process fake of its push service
+(the fakes the tests use), which trusts whatever certificate you upload:
+enqueue, rules, the exact vendor request and the vendor's answer, without
+any real credentials.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := configs.Load(file)
@@ -41,11 +47,17 @@ fine to try pushd but keeps nothing across a restart.`,
 				return usageErr("%v", err)
 			}
 			log := newLogger(cfg.Log, g.stderr)
-			a, err := app.New(cmd.Context(), cfg, app.Options{Log: log})
+			a, err := app.New(cmd.Context(), cfg, app.Options{Log: log, Sandbox: sandbox})
 			if err != nil {
 				return usageErr("%v", err)
 			}
 			defer a.Close()
+			if fakes := a.SandboxFakes(); len(fakes) > 0 {
+				fmt.Fprintln(g.stderr, "sandbox: nothing reaches a real push service; fake vendors running:")
+				for _, line := range fakes {
+					fmt.Fprintln(g.stderr, "  "+line)
+				}
+			}
 			return a.Run(cmd.Context(), func(addr string) {
 				fmt.Fprintf(g.stderr, "pushd is serving on http://%s (metrics /metrics, queue /monitoring/)\n", addr)
 			})
@@ -54,6 +66,7 @@ fine to try pushd but keeps nothing across a restart.`,
 	c.Flags().StringVar(&file, "config", "", "YAML config file (see configs/pushd.example.yaml)")
 	c.Flags().StringVar(&redisURL, "redis", "", "Redis URL, e.g. redis://127.0.0.1:6379/0 (default: embedded)")
 	c.Flags().StringVar(&listen, "listen", "", "HTTP API address (default 127.0.0.1:8080)")
+	c.Flags().BoolVar(&sandbox, "sandbox", false, "send to in-process fake vendors that trust any uploaded certificate (no real pushes)")
 	return c
 }
 

@@ -2,183 +2,24 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/pushd/pushd/api"
-	"github.com/pushd/pushd/certs"
-	"github.com/pushd/pushd/configs"
 	"github.com/pushd/pushd/dispatcher"
-	"github.com/pushd/pushd/internal/testcreds"
-	"github.com/pushd/pushd/internal/testredis"
-	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
 )
-
-// harness is a whole pushd (worker + API) on a real Redis, with every
-// vendor pointed at loopback fakes.
-type harness struct {
-	t      *testing.T
-	app    *App
-	client *api.Client
-	apns   *fake.APNs
-	fcm    *fake.FCM
-	logs   *syncBuffer
-}
-
-// syncBuffer collects log output for the secret scan.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testConfig(t *testing.T, db *testredis.DB) *configs.Config {
-	t.Helper()
-	cfg, err := configs.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
-	cfg.Redis.URL = db.URL
-	cfg.Listen = "127.0.0.1:0"
-	cfg.Worker.RetryBase = 100 * time.Millisecond
-	cfg.Worker.RetryMax = 400 * time.Millisecond
-	cfg.Worker.ShutdownTimeout = 2 * time.Second
-	cfg.Worker.CertCacheTTL = 100 * time.Millisecond
-	return cfg
-}
-
-func newHarness(t *testing.T) *harness {
-	t.Helper()
-	db := testredis.New(t)
-	h := &harness{t: t, apns: fake.NewAPNs(fake.APNsOptions{}), fcm: fake.NewFCM(fake.FCMOptions{}), logs: &syncBuffer{}}
-	t.Cleanup(h.apns.Close)
-	t.Cleanup(h.fcm.Close)
-	cfg := testConfig(t, db)
-	cfg.Vendors = map[string]configs.VendorEndpoint{
-		"apns": {Endpoint: h.apns.URL()},
-		"fcm":  {Endpoint: h.fcm.URL()},
-	}
-	log := slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, cfg, Options{Log: log, Clients: map[vendors.Vendor]*http.Client{
-		vendors.APNs: h.apns.Client(), vendors.FCM: h.fcm.Client(),
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.app = a
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, func(s string) { addr <- s }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-		a.Close()
-	})
-	h.client = api.NewClient("http://"+<-addr, "")
-	return h
-}
-
-// addAPNs uploads a token-auth APNs certificate trusted by the fake.
-func (h *harness) addAPNs(app, bundle string) int64 {
-	h.t.Helper()
-	p8, err := testcreds.NewP8()
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.apns.AddKey("KEY0000001", "TEAM000001", &p8.Key.PublicKey)
-	h.apns.AddTopic(bundle)
-	return h.addCert(api.CertRequest{AppID: app, Vendor: "apns",
-		Fields:  map[string]string{"bundle_id": bundle, "env": "development", "key_id": "KEY0000001", "team_id": "TEAM000001"},
-		Secrets: map[string]string{"p8": base64.StdEncoding.EncodeToString(p8.PEM)}})
-}
-
-// addFCM uploads a service account the fake FCM knows.
-func (h *harness) addFCM(app, project string) int64 {
-	h.t.Helper()
-	sa, err := h.fcm.NewServiceAccount(project)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return h.addCert(api.CertRequest{AppID: app, Vendor: "fcm",
-		Secrets: map[string]string{"service_account": base64.StdEncoding.EncodeToString(sa.JSON)}})
-}
-
-func (h *harness) addCert(req api.CertRequest) int64 {
-	h.t.Helper()
-	var info certs.Info
-	if err := h.client.Do(context.Background(), http.MethodPost, "/v1/certs", req, &info); err != nil {
-		h.t.Fatalf("add %s certificate: %v", req.Vendor, err)
-	}
-	return info.ID
-}
-
-func (h *harness) enqueue(job any) api.EnqueueResponse {
-	h.t.Helper()
-	var res api.EnqueueResponse
-	if err := h.client.Do(context.Background(), http.MethodPost, "/v1/messages", job, &res); err != nil {
-		h.t.Fatalf("enqueue: %v", err)
-	}
-	return res
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", d, what)
-}
 
 const (
 	tokA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	tokB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 	tokF = "fcm-token-0001:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ-hQMRKRrZuJAEcl7B338qju59zJMjw2DeLuzEBqR"
 )
-
-// okPerToken counts the 200 answers each token got.
-func okPerToken(reqs []fake.Recorded) map[string]int {
-	m := map[string]int{}
-	for _, r := range reqs {
-		if r.Status == http.StatusOK {
-			for _, t := range r.Tokens {
-				m[t]++
-			}
-		}
-	}
-	return m
-}
 
 func TestEndToEndAPNsAndFCM(t *testing.T) {
 	h := newHarness(t)
@@ -282,16 +123,5 @@ func TestBadJobAnswered400NamingTheField(t *testing.T) {
 	se, ok := err.(*api.StatusError)
 	if !ok || se.Status != 400 || se.Body.Field != "devices[0].cert_id" {
 		t.Fatalf("got %v", err)
-	}
-}
-
-// assertNoSecrets fails if a full device token (or other secret) appears in
-// the captured logs.
-func assertNoSecrets(t *testing.T, logs string, secrets ...string) {
-	t.Helper()
-	for _, s := range secrets {
-		if strings.Contains(logs, s) {
-			t.Errorf("logs contain a secret or full device token %.12s…", s)
-		}
 	}
 }

@@ -42,6 +42,13 @@ func (pl *Pool) Push(ctx context.Context, p *TestPush) (*PushResult, error) {
 		return nil, fmt.Errorf("certificate %d: %w", p.CertID, ErrUnknownCert)
 	}
 	res := &PushResult{CertID: p.CertID, Vendor: string(s.Vendor())}
+	if p.Notif.Title == "" && s.Vendor().Android() {
+		// Android vendors require a title; a job gets the app's default
+		// title from Render, a test push the built-in one.
+		n := *p.Notif
+		n.Title = DefaultAppSettings().ForLocale("").DefaultTitle
+		p.Notif = &n
+	}
 	if p.DryRun {
 		reqs, err := s.DryRun(ctx, p.Notif, []string{p.Token})
 		if err != nil {

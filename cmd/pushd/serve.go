@@ -13,7 +13,23 @@ import (
 	"github.com/pushd/pushd/internal/app"
 )
 
-func serveCmd(g *globals) *cobra.Command {
+func serveCmd(g *globals) *cobra.Command { return processCmd(g, app.Options{}) }
+
+// workerCmd and apiCmd run one half of serve each, to scale them apart.
+func workerCmd(g *globals) *cobra.Command {
+	c := processCmd(g, app.Options{NoAPI: true})
+	c.Use, c.Short, c.Long = "worker", "Run only the worker (no HTTP API); scale it out against one Redis", ""
+	return c
+}
+
+func apiCmd(g *globals) *cobra.Command {
+	c := processCmd(g, app.Options{NoWorker: true})
+	c.Use, c.Short, c.Long = "api", "Run only the HTTP API (no worker)", ""
+	return c
+}
+
+// processCmd is serve, worker or api: the same process with halves left out.
+func processCmd(g *globals, mode app.Options) *cobra.Command {
 	var file, redisURL, listen string
 	var sandbox bool
 	c := &cobra.Command{
@@ -43,11 +59,12 @@ any real credentials.`,
 			if err := cfg.Validate(); err != nil {
 				return usageErr("%v", err)
 			}
-			if err := app.CheckListen(cfg); err != nil {
+			if err := app.CheckListen(cfg); err != nil && !mode.NoAPI {
 				return usageErr("%v", err)
 			}
-			log := newLogger(cfg.Log, g.stderr)
-			a, err := app.New(cmd.Context(), cfg, app.Options{Log: log, Sandbox: sandbox})
+			opts := mode
+			opts.Log, opts.Sandbox = newLogger(cfg.Log, g.stderr), sandbox
+			a, err := app.New(cmd.Context(), cfg, opts)
 			if err != nil {
 				return usageErr("%v", err)
 			}

@@ -62,6 +62,12 @@ type Worker struct {
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 	// CertCacheTTL is how long a worker trusts its cached certificate.
 	CertCacheTTL time.Duration `mapstructure:"cert_cache_ttl"`
+	// RateLimits caps the requests per second sent through a certificate,
+	// keyed by cert id, across every worker sharing the Redis.
+	RateLimits map[string]float64 `mapstructure:"rate_limits"`
+	// DefaultRateLimit applies to certificates not in RateLimits; 0 means
+	// no limit.
+	DefaultRateLimit float64 `mapstructure:"default_rate_limit"`
 }
 
 // Token is an API bearer token with its role.
@@ -97,28 +103,37 @@ type Log struct {
 type Events struct {
 	// StreamMaxLen caps each app's event stream.
 	StreamMaxLen int64 `mapstructure:"stream_max_len"`
+	// Webhook, when its URL is set, also receives the events in signed
+	// batches.
+	Webhook Webhook `mapstructure:"webhook"`
 }
 
 // Defaults maps every key to its default value.
 func Defaults() map[string]any {
 	return map[string]any{
-		"listen":                  "127.0.0.1:8080",
-		"master_key":              "",
-		"data_dir":                defaultDataDir(),
-		"redis.url":               "",
-		"worker.concurrency":      20,
-		"worker.send_concurrency": 32,
-		"worker.max_retry":        8,
-		"worker.retry_base":       "2s",
-		"worker.retry_max":        "10m",
-		"worker.retention":        "24h",
-		"worker.sent_ttl":         "48h",
-		"worker.shutdown_timeout": "25s",
-		"worker.cert_cache_ttl":   "5s",
-		"tokens":                  []map[string]any{},
-		"log.level":               "info",
-		"log.format":              "auto",
-		"events.stream_max_len":   100000,
+		"listen":                    "127.0.0.1:8080",
+		"master_key":                "",
+		"data_dir":                  defaultDataDir(),
+		"redis.url":                 "",
+		"worker.concurrency":        20,
+		"worker.send_concurrency":   32,
+		"worker.max_retry":          8,
+		"worker.retry_base":         "2s",
+		"worker.retry_max":          "10m",
+		"worker.retention":          "24h",
+		"worker.sent_ttl":           "48h",
+		"worker.shutdown_timeout":   "25s",
+		"worker.cert_cache_ttl":     "5s",
+		"tokens":                    []map[string]any{},
+		"log.level":                 "info",
+		"log.format":                "auto",
+		"events.stream_max_len":     100000,
+		"events.webhook.url":        "",
+		"events.webhook.secret":     "",
+		"events.webhook.batch":      100,
+		"events.webhook.flush":      "1s",
+		"worker.rate_limits":        map[string]any{},
+		"worker.default_rate_limit": 0,
 	}
 }
 
@@ -163,6 +178,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("worker.max_retry: must not be negative")
 	case w.RetryBase <= 0 || w.RetryMax < w.RetryBase:
 		return fmt.Errorf("worker.retry_base/retry_max: need 0 < retry_base <= retry_max")
+	}
+	if err := w.validateRateLimits(); err != nil {
+		return err
+	}
+	if err := c.Events.Webhook.validate(); err != nil {
+		return err
 	}
 	for i, t := range c.Tokens {
 		if len(t.Token) < 16 {

@@ -19,6 +19,10 @@ func (c *Config) Redacted() *Config {
 		r.Tokens[i] = t
 	}
 	r.Redis.URL = redactURL(c.Redis.URL)
+	if r.Events.Webhook.Secret != "" {
+		r.Events.Webhook.Secret = "<redacted>"
+	}
+	r.Events.Webhook.URL = redactURL(c.Events.Webhook.URL)
 	return &r
 }
 

@@ -12,7 +12,9 @@ import (
 // certificate's sends stop for Cooldown, doubling up to MaxCooldown while the
 // vendor stays down. After the cooldown one probe goes through (half-open);
 // a success closes the breaker. A dead vendor so costs a few probes, not the
-// whole queue's worth of requests.
+// whole queue's worth of requests; the sends held back are waits, not
+// failed attempts, so they burn no retries (the job's expire_at bounds
+// them). Each process keeps its own breakers.
 type Breakers struct {
 	Threshold   int
 	Cooldown    time.Duration
@@ -58,11 +60,16 @@ func (b *Breakers) Wait(cert int64) time.Duration {
 		return w
 	}
 	if s.probing {
-		return s.cooldown
+		return probeWait(s.cooldown)
 	}
 	s.probing = true
 	return 0
 }
+
+// probeWait is how long other sends wait while the half-open probe is in
+// flight: the probe takes one request's time, so they come back soon and
+// follow it through a closed breaker, or meet the next cooldown.
+func probeWait(cooldown time.Duration) time.Duration { return min(cooldown, time.Second) }
 
 // Record feeds the results of one request through cert.
 func (b *Breakers) Record(cert int64, rs []vendors.Result) {
@@ -109,4 +116,26 @@ func (b *Breakers) Open(cert int64) bool {
 	defer b.mu.Unlock()
 	s := b.state[cert]
 	return s != nil && b.now().Before(s.openUntil)
+}
+
+// Holding returns how long sends through cert are held back, without
+// claiming the half-open probe: the rest of the cooldown while open, a
+// short wait while a probe is in flight, 0 when a send may try Wait.
+func (b *Breakers) Holding(cert int64) time.Duration {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.state[cert]
+	if s == nil || s.openUntil.IsZero() {
+		return 0
+	}
+	if w := s.openUntil.Sub(b.now()); w > 0 {
+		return w
+	}
+	if s.probing {
+		return probeWait(s.cooldown)
+	}
+	return 0
 }

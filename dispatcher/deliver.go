@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -17,6 +18,9 @@ type batch struct {
 	certID int64
 	notif  *vendors.Notification
 	ds     []*Delivery
+	// version is the credentials' version the batch was sent with, 0
+	// when no sender could be built.
+	version int64
 }
 
 // outcome is what one delivery round left to do.
@@ -24,10 +28,15 @@ type outcome struct {
 	// retry are the deliveries that failed with a retryable, auth or rate
 	// limited error.
 	retry []Delivery
-	// rateLimited is true when every retry is rate limited; retryAfter is
-	// the longest wait a vendor asked for.
+	// rateLimited is true when every retry was held back rather than
+	// failed: rate limited (by the vendor or by pushd's own limit) or
+	// refused locally by an open circuit breaker. Such a round is not a
+	// failed attempt. retryAfter is the longest wait asked for.
 	rateLimited bool
 	retryAfter  time.Duration
+	// auth is true when every retry failed because the vendor refused the
+	// certificate's credentials.
+	auth bool
 	// lastErr is one of the errors behind retry, for the task's reason.
 	lastErr error
 }
@@ -111,7 +120,7 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	for i, d := range b.ds {
 		tokens[i] = d.Token
 	}
-	s, _, err := h.Pool.Sender(ctx, b.certID)
+	s, cred, err := h.Pool.Sender(ctx, b.certID)
 	if err != nil {
 		if h.Pool.notFound(err) {
 			err = errUnknownCert
@@ -120,9 +129,11 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 		}
 		return vendors.Fail(tokens, err)
 	}
-	if w := h.Breakers.Wait(b.certID); w > 0 {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: s.Vendor(), Kind: vendors.Retryable, Code: "circuit_open",
-			Message: "vendor failing repeatedly; circuit breaker open", RetryAfter: w})
+	if cred != nil {
+		b.version = cred.Version
+	}
+	if err := h.admit(ctx, s.Vendor(), b.certID); err != nil {
+		return vendors.Fail(tokens, err)
 	}
 	start := time.Now()
 	rs := s.Send(ctx, b.notif, tokens)
@@ -135,5 +146,46 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 			Message: "adapter returned " + strconv.Itoa(len(rs)) + " results for " + strconv.Itoa(len(tokens)) + " tokens"})
 	}
 	h.Breakers.Record(b.certID, rs)
+	h.Parking.Record(ctx, b.certID, rs)
 	return rs
+}
+
+// codeCircuitOpen is the code of a send the circuit breaker held back: no
+// request was made, so it is not a failed attempt.
+const codeCircuitOpen = "circuit_open"
+
+// heldBack reports whether a result is a wait rather than a failure.
+func heldBack(kind vendors.Kind, err error) bool {
+	return kind == vendors.RateLimited || vendors.CodeOf(err) == codeCircuitOpen
+}
+
+// admit decides whether a request through cert may go now: not while its
+// circuit breaker is open, and not beyond its rate limit. The breaker's
+// half-open probe is claimed last, so a request the rate limit holds back
+// never leaves the breaker waiting for a probe that was not sent.
+func (h *Handler) admit(ctx context.Context, v vendors.Vendor, cert int64) error {
+	circuitOpen := func(w time.Duration) error {
+		return &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: codeCircuitOpen,
+			Message: "vendor failing repeatedly; circuit breaker open", RetryAfter: w}
+	}
+	if until, code := h.Parking.Until(ctx, cert); !until.IsZero() {
+		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: code,
+			Message:    fmt.Sprintf("certificate %d parked until %s: the vendor's quota is exhausted", cert, until.UTC().Format(time.RFC3339)),
+			RetryAfter: time.Until(until)}
+	}
+	if w := h.Breakers.Holding(cert); w > 0 {
+		return circuitOpen(w)
+	}
+	back, err := h.Limits.Wait(ctx, cert)
+	if err != nil && ctx.Err() == nil {
+		h.Log.Warn("rate limit unavailable; sending unthrottled", "cert_id", cert, "err", err)
+	}
+	if back > 0 {
+		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: "pushd_rate_limit",
+			Message: fmt.Sprintf("certificate %d is over its rate limit of %g requests/s", cert, h.Limits.Rate(cert)), RetryAfter: back}
+	}
+	if w := h.Breakers.Wait(cert); w > 0 {
+		return circuitOpen(w)
+	}
+	return nil
 }

@@ -52,6 +52,9 @@ type Handler struct {
 	// AuthRetries is how often devices failing with vendors.Auth are
 	// retried before their task is archived (DefaultAuthRetries when 0).
 	AuthRetries int
+	// Parking holds back certificates whose vendor quota is exhausted;
+	// nil means none is parked.
+	Parking *Parking
 	// Limits are the per-certificate request rates; nil means unlimited.
 	Limits *RateLimits
 
@@ -81,11 +84,14 @@ type RetryPayload struct {
 func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 	j, err := DecodeJob(t.Payload(), h.now())
 	var fe *FieldError
-	if errors.As(err, &fe) && fe.Field == "expire_at" && expired(t.Payload(), h.now()) {
-		// An expired job is not malformed: it is simply too late.
-		h.countDrop(RuleExpired)
-		h.jobOutcome(TypeMessage, "expired")
-		return nil
+	if errors.As(err, &fe) && fe.Field == "expire_at" {
+		if late := expiredJob(t.Payload(), h.now()); late != nil {
+			// An expired job is not malformed: it is simply too late. Each
+			// of its targets is reported dropped with the rule.
+			h.drops(ctx, late, dropAll(late, RuleExpired))
+			h.jobOutcome(TypeMessage, "expired")
+			return nil
+		}
 	}
 	if err != nil {
 		h.jobOutcome(TypeMessage, "invalid")
@@ -211,14 +217,17 @@ func (h *Handler) giveUp(ctx context.Context, p *RetryPayload, out *outcome, why
 	h.jobOutcome(TypeRetry, "exhausted")
 }
 
-// expired reports whether payload's expire_at has passed. Such a job was
-// valid when enqueued and is simply too late: it is dropped, not archived
-// (an unparseable or too distant expire_at is archived like any bad field).
-func expired(payload []byte, now time.Time) bool {
-	var head struct {
-		ExpireAt *time.Time `json:"expire_at"`
+// expiredJob returns the job in payload when its expire_at has passed, nil
+// otherwise. Such a job was valid when enqueued and is simply too late: it
+// is dropped, not archived (an unparseable or too distant expire_at is
+// archived like any bad field). DecodeJob checks expire_at last, so every
+// other field of a job refused for it is valid.
+func expiredJob(payload []byte, now time.Time) *Job {
+	var j Job
+	if json.Unmarshal(payload, &j) != nil || j.ExpireAt == nil || j.ExpireAt.After(now) {
+		return nil
 	}
-	return json.Unmarshal(payload, &head) == nil && head.ExpireAt != nil && !head.ExpireAt.After(now)
+	return &j
 }
 
 func (h *Handler) jobOutcome(typ, outcome string) {
@@ -227,8 +236,9 @@ func (h *Handler) jobOutcome(typ, outcome string) {
 	}
 }
 
-// retryError makes asynq retry a push:retry task. A rate-limited one does not
-// count as a failure and waits as long as the vendor asked.
+// retryError makes asynq retry a push:retry task. A held-back one (rate
+// limited, or refused by an open breaker) does not count as a failure and
+// waits as long as asked.
 type retryError struct {
 	devices     int
 	rateLimited bool
@@ -239,14 +249,16 @@ type retryError struct {
 func (e *retryError) Error() string {
 	what := "retryable failure"
 	if e.rateLimited {
-		what = "rate limited"
+		what = "held back by a rate limit or an open circuit breaker"
 	}
 	return fmt.Sprintf("%d devices to retry (%s): %v", e.devices, what, e.cause)
 }
 
 func (e *retryError) Unwrap() error { return e.cause }
 
-// IsFailure is the asynq Config.IsFailure: rate limits do not burn retries.
+// IsFailure is the asynq Config.IsFailure: rate limits and sends held back
+// by an open circuit breaker do not burn retries (no request failed; the
+// job's expire_at still bounds how long it waits).
 func IsFailure(err error) bool {
 	var re *retryError
 	return !(errors.As(err, &re) && re.rateLimited)

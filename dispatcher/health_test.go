@@ -222,8 +222,26 @@ func TestOpenBreakerHoldsWithoutClaimingTheProbe(t *testing.T) {
 	if b.Wait(1) != 0 {
 		t.Fatal("no probe after the cooldown")
 	}
-	if b.Holding(1) == 0 {
-		t.Fatal("others are not held while the probe is in flight")
+	if w := b.Holding(1); w != time.Second {
+		t.Fatalf("while the probe is in flight others wait %s, want 1s", w)
+	}
+}
+
+func TestOpenBreakerDoesNotBurnRetries(t *testing.T) {
+	db := testredis.New(t)
+	f := newFixture(t, db.Client)
+	f.h.Breakers = NewBreakers(1, time.Minute, time.Hour)
+	f.sender.answer = func() error {
+		return &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Retryable, Status: 503, Code: "ServiceUnavailable"}
+	}
+	ds := []Delivery{delivery("aa01"), delivery("aa02")}
+	out, err := f.h.deliver(context.Background(), "1400000001", "m1", ds, 0)
+	if err != nil || f.sender.requests() != 1 || len(out.retry) != 2 || out.rateLimited {
+		t.Fatalf("first round: %d requests, %+v, %v: want one 503 (a failure) and one held back", f.sender.requests(), out, err)
+	}
+	out, err = f.h.deliver(context.Background(), "1400000001", "m1", ds, 1)
+	if err != nil || f.sender.requests() != 1 || !out.rateLimited || out.retryAfter < 59*time.Second {
+		t.Fatalf("second round: %d requests, %+v, %v: want both held back for the cooldown, not failed", f.sender.requests(), out, err)
 	}
 }
 
@@ -235,8 +253,8 @@ func TestExpiredIsOnlyAPastExpireAt(t *testing.T) {
 		`{"expire_at":"tomorrow"}`:             false,
 		`{}`:                                   false,
 	} {
-		if got := expired([]byte(payload), now); got != want {
-			t.Errorf("expired(%s) = %v, want %v", payload, got, want)
+		if got := expiredJob([]byte(payload), now) != nil; got != want {
+			t.Errorf("expiredJob(%s) = %v, want %v", payload, got, want)
 		}
 	}
 }

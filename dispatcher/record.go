@@ -11,11 +11,12 @@ import (
 // record turns the results of one round into done markers, events, metrics
 // and the list of deliveries to retry.
 func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, results [][]vendors.Result, attempt int) (*outcome, error) {
-	out := &outcome{rateLimited: true}
+	out := &outcome{rateLimited: true, auth: true}
 	var done []*Delivery
 	var evs []Event
 	now := h.now()
 	for i, b := range bs {
+		h.observeHealth(ctx, &bs[i], results[i])
 		for j, r := range results[i] {
 			d := b.ds[j]
 			ev := h.event(app, msg, d, now, attempt)
@@ -48,8 +49,11 @@ func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, resul
 				ev.Type = EventRetrying
 				out.retry = append(out.retry, *d)
 				out.lastErr = r.Err
-				if kind != vendors.RateLimited {
+				if !heldBack(kind, r.Err) {
 					out.rateLimited = false
+				}
+				if kind != vendors.Auth {
+					out.auth = false
 				}
 				out.retryAfter = max(out.retryAfter, vendors.RetryAfterOf(r.Err))
 			}
@@ -57,7 +61,7 @@ func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, resul
 		}
 	}
 	if len(out.retry) == 0 {
-		out.rateLimited = false
+		out.rateLimited, out.auth = false, false
 	}
 	h.emit(ctx, evs)
 	if err := h.Marks.Mark(ctx, app, msg, done); err != nil {

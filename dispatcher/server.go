@@ -12,6 +12,9 @@ import (
 type ServerConfig struct {
 	Concurrency     int
 	ShutdownTimeout time.Duration
+	// Ping checks that Redis answers; when set, a finished task waits for
+	// Redis before asynq records its outcome (see settle).
+	Ping func(ctx context.Context) error
 }
 
 // NewServer returns the asynq server and mux that run h. Rate-limited tasks
@@ -23,7 +26,11 @@ func NewServer(redis asynq.RedisConnOpt, cfg ServerConfig, h *Handler, log *slog
 		RetryDelayFunc:  h.RetryDelay,
 		IsFailure:       IsFailure,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Logger:          asynqLogger{log},
+		// Retries wait as long as a vendor's Retry-After (often 1–2 s):
+		// checking due retries every second, not asynq's default 5 s, keeps
+		// those waits close to what the vendor asked for.
+		DelayedTaskCheckInterval: time.Second,
+		Logger:                   asynqLogger{log},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			n, _ := asynq.GetRetryCount(ctx)
@@ -31,6 +38,9 @@ func NewServer(redis asynq.RedisConnOpt, cfg ServerConfig, h *Handler, log *slog
 		}),
 	})
 	mux := asynq.NewServeMux()
+	if cfg.Ping != nil {
+		mux.Use(settle(cfg.Ping))
+	}
 	mux.HandleFunc(TypeMessage, h.HandleMessage)
 	mux.HandleFunc(TypeRetry, h.HandleRetry)
 	return srv, mux

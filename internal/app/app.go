@@ -62,6 +62,7 @@ type App struct {
 
 	opts     Options
 	apps     map[string]dispatcher.AppSettings
+	webhook  *dispatcher.WebhookSink
 	embedded *miniredis.Miniredis
 	// KeyFile is where the embedded default keeps its generated master key.
 	KeyFile string
@@ -181,25 +182,44 @@ func (a *App) newHandler() *dispatcher.Handler {
 	w := a.Config.Worker
 	streams := dispatcher.NewStreamSink(a.Redis, "pushd:", a.Config.Events.StreamMaxLen)
 	streams.OnError = func(err error) { a.Log.Warn("could not append delivery events", "err", err) }
+	limits := dispatcher.NewRateLimits(a.Redis, "pushd:", w.CertRateLimits(), w.DefaultRateLimit)
 	return &dispatcher.Handler{
 		Pool:     a.Pool,
 		Resolver: &dispatcher.Resolver{Devices: a.Devices, Certs: a.Pool.Lookup, Apps: a.appSettings, Now: time.Now},
 		Marks:    dispatcher.NewMarks(a.Redis, "pushd:", w.SentTTL),
 		Queue:    a.Queue,
-		Events:   streams,
+		Events:   a.eventSinks(streams),
 		Metrics:  a.Metrics,
 		Breakers: dispatcher.NewBreakers(5, 5*time.Second, 2*time.Minute),
+		Parking:  dispatcher.NewParking(a.Redis, "pushd:", nil),
 		Log:      a.Log,
 		InvalidToken: func(ctx context.Context, d *dispatcher.Delivery, since time.Time) error {
 			app, _ := appOfCert(ctx, a.Pool, d.CertID)
 			_, err := a.Devices.RemoveInvalid(ctx, app, d.CertID, d.Token, since)
 			return err
 		},
+		CertHealth: func(ctx context.Context, id, version int64, healthy bool, reason string) error {
+			return a.Certs.SetHealthIfVersion(ctx, id, version, healthy, reason)
+		},
+		Limits:          limits,
 		SendConcurrency: w.SendConcurrency,
 		MaxRetry:        w.MaxRetry,
 		RetryBase:       w.RetryBase,
 		RetryMax:        w.RetryMax,
 	}
+}
+
+// eventSinks adds the webhook, when one is configured, to the stream sink.
+func (a *App) eventSinks(streams *dispatcher.StreamSink) dispatcher.EventSink {
+	wh := a.Config.Events.Webhook
+	if wh.URL == "" {
+		return streams
+	}
+	a.webhook = dispatcher.NewWebhookSink(dispatcher.WebhookConfig{
+		URL: wh.URL, Secret: wh.Secret, Batch: wh.Batch, Flush: wh.Flush,
+		OnError: func(err error) { a.Log.Warn("delivery events not delivered to the webhook", "err", err) },
+	}, a.Registry)
+	return dispatcher.MultiSink{streams, a.webhook}
 }
 
 func appOfCert(ctx context.Context, p *dispatcher.Pool, id int64) (string, error) {
@@ -229,6 +249,12 @@ func (a *App) newAPI() *api.Server {
 
 // Close releases connections and stops the embedded Redis.
 func (a *App) Close() {
+	if a.webhook != nil {
+		// Buffered events get a few seconds to reach the webhook.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		a.webhook.Close(ctx)
+		cancel()
+	}
 	if a.Queue != nil {
 		a.Queue.Close()
 	}

@@ -17,7 +17,7 @@ import (
 // queue. ready, when not nil, is called with the API's address once it
 // listens.
 func (a *App) Run(ctx context.Context, ready func(addr string)) error {
-	if err := CheckListen(a.Config); err != nil {
+	if err := CheckListen(a.Config); err != nil && !a.opts.NoAPI {
 		return err
 	}
 	var srvErr = make(chan error, 2)
@@ -38,6 +38,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	if !a.opts.NoWorker {
 		srv, mux := dispatcher.NewServer(a.RedisOpt, dispatcher.ServerConfig{
 			Concurrency: a.Config.Worker.Concurrency, ShutdownTimeout: a.Config.Worker.ShutdownTimeout,
+			Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() },
 		}, a.Handler, a.Log)
 		if err := srv.Start(mux); err != nil {
 			return fmt.Errorf("start worker: %w", err)

@@ -68,9 +68,21 @@ func certsAddCmd(g *globals, rotate bool) *cobra.Command {
 	fs.StringVar(&clickTarget, "click-target", "", "Android: the URL or intent URI / Activity for --click-action")
 	vals := certFlags(fs)
 	c.RunE = func(cmd *cobra.Command, args []string) error {
+		var cur certs.Info
+		if rotate {
+			// A rotation keeps the certificate's app, vendor and the
+			// settings not given again.
+			if err := g.client().Do(cmd.Context(), http.MethodGet, "/v1/certs/"+args[0], nil, &cur); err != nil {
+				return err
+			}
+			app, vendor = firstOf(app, cur.AppID), firstOf(vendor, string(cur.Vendor))
+		}
 		req, err := certRequest(cmd, app, vendor, name, vals)
 		if err != nil {
 			return err
+		}
+		if rotate {
+			keepFields(req, cur.Fields)
 		}
 		req.Click = vendors.Click{Action: vendors.ClickAction(clickAction), Target: clickTarget}
 		var info certs.Info
@@ -190,6 +202,29 @@ func certsRmCmd(g *globals) *cobra.Command {
 			return g.print(map[string]string{"deleted": args[0]}, func(w io.Writer) { fmt.Fprintf(w, "deleted certificate %s\n", args[0]) })
 		},
 	}
+}
+
+// keepFields fills the settings a rotation did not give from the current
+// certificate; moving an APNs certificate to .p12 drops the .p8's key and
+// team ids.
+func keepFields(req *api.CertRequest, cur map[string]string) {
+	_, p12 := req.Secrets[vendors.SecretP12]
+	for k, v := range cur {
+		if _, given := req.Fields[k]; given || k == vendors.FieldProjectID {
+			continue
+		}
+		if p12 && (k == vendors.FieldKeyID || k == vendors.FieldTeamID) {
+			continue
+		}
+		req.Fields[k] = v
+	}
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func detail(i certs.Info) string {

@@ -70,13 +70,25 @@ func TestCLIWalkThrough(t *testing.T) {
 		t.Fatalf("certs list: exit %d: %s", code, out)
 	}
 
+	p8b, _ := testcreds.NewP8()
+	newKey := filepath.Join(dir, "AuthKey2.p8")
+	os.WriteFile(newKey, p8b.PEM, 0o600)
+	if code, out, errs = cli(t, srv, "certs", "rotate", "1", "--p8", newKey, "--key-id", "NEWKEY0001"); code != 0 {
+		t.Fatalf("certs rotate: exit %d %s %s", code, out, errs)
+	}
+	code, out, _ = cli(t, srv, "certs", "show", "1", "-o", "json")
+	if code != 0 || !strings.Contains(out, `"version": 2`) || !strings.Contains(out, `"key_id": "NEWKEY0001"`) ||
+		!strings.Contains(out, `"bundle_id": "com.example.chat"`) {
+		t.Fatalf("after rotate: %s", out)
+	}
+
 	code, out, _ = cli(t, srv, "push", "--cert", "1", "--token", strings.Repeat("ab", 32), "--title", "Hiking",
 		"--desc", "Denny: See you at 8", "--ext", `{"conv":"c2c_denny"}`, "--badge", "3", "--dry-run")
 	if code != 0 {
 		t.Fatalf("push --dry-run exit %d", code)
 	}
 	for _, want := range []string{"POST https://api.push.apple.com/3/device/" + strings.Repeat("ab", 32), "apns-topic: com.example.chat",
-		"apns-push-type: alert", "authorization: bearer <redacted>", `"badge":3`, `"ext":"{\"conv\":\"c2c_denny\"}"`, `"title":"Hiking"`} {
+		"apns-push-type: alert", "authorization: bearer <redacted> (ES256 JWT kid=NEWKEY0001", `"badge":3`, `"ext":"{\"conv\":\"c2c_denny\"}"`, `"title":"Hiking"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}

@@ -134,6 +134,8 @@ func TestCLIExitCodes(t *testing.T) {
 		{"unknown vendor", []string{"certs", "add", "--app", "1", "--vendor", "nokia"}, exitUsage, "unknown vendor"},
 		{"unknown flag", []string{"push", "--colour", "red"}, exitUsage, "unknown flag"},
 		{"unknown cert", []string{"push", "--cert", "99", "--token", "t", "--desc", "x"}, exitUsage, "not found"},
+		{"open listener without tokens", []string{"serve", "--listen", "0.0.0.0:18999"}, exitUsage, "refusing to serve on 0.0.0.0 without API tokens"},
+		{"external redis without a master key", []string{"serve", "--redis", "redis://127.0.0.1:1/0", "--listen", "127.0.0.1:0"}, exitUsage, "PUSHD_MASTER_KEY is required"},
 	}
 	for _, c := range cases {
 		code, _, errs := cli(t, srv, c.args...)

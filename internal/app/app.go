@@ -76,6 +76,9 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
 		a.Log = slog.Default()
 	}
 	a.startSandbox()
+	if !cfg.Embedded() && cfg.MasterKey == "" {
+		return nil, errors.New("PUSHD_MASTER_KEY is required with an external Redis (base64 of 32 random bytes: openssl rand -base64 32)")
+	}
 	if err := a.connect(ctx); err != nil {
 		a.Close()
 		return nil, err

@@ -26,8 +26,9 @@ type batch struct {
 // outcome is what one delivery round left to do.
 type outcome struct {
 	// retry are the deliveries that failed with a retryable, auth or rate
-	// limited error.
+	// limited error; errs[i] is the error of retry[i].
 	retry []Delivery
+	errs  []error
 	// rateLimited is true when every retry was held back rather than
 	// failed: rate limited (by the vendor or by pushd's own limit) or
 	// refused locally by an open circuit breaker. Such a round is not a
@@ -39,6 +40,42 @@ type outcome struct {
 	auth bool
 	// lastErr is one of the errors behind retry, for the task's reason.
 	lastErr error
+}
+
+// add records a delivery to retry with the error that failed it.
+func (o *outcome) add(d Delivery, err error) {
+	kind := vendors.KindOf(err)
+	if len(o.retry) == 0 {
+		o.rateLimited, o.auth = true, true
+	}
+	o.retry = append(o.retry, d)
+	o.errs = append(o.errs, err)
+	o.lastErr = err
+	if !heldBack(kind, err) {
+		o.rateLimited = false
+	}
+	if kind != vendors.Auth {
+		o.auth = false
+	}
+	o.retryAfter = max(o.retryAfter, vendors.RetryAfterOf(err))
+}
+
+// byCert splits o per certificate, in the order certificates first appear:
+// each certificate's devices wait for what that certificate's vendor asked,
+// not for another vendor's quota.
+func (o *outcome) byCert() []*outcome {
+	idx := map[int64]int{}
+	var out []*outcome
+	for i, d := range o.retry {
+		k, ok := idx[d.CertID]
+		if !ok {
+			k = len(out)
+			idx[d.CertID] = k
+			out = append(out, &outcome{})
+		}
+		out[k].add(d, o.errs[i])
+	}
+	return out
 }
 
 // deliver sends ds (skipping devices already done for this message) and

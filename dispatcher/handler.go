@@ -125,23 +125,34 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// scheduleRetry enqueues the failed deliveries as one push:retry task. Its
-// id is derived from the message, so a re-run of the same push:message
-// (after a crash) does not schedule a second one.
+// scheduleRetry enqueues the failed deliveries as one push:retry task per
+// certificate. Their ids are derived from the message and the certificate,
+// so a re-run of the same push:message (after a crash) schedules nothing
+// twice.
 func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error {
-	p := RetryPayload{AppID: j.AppID, MsgID: j.MsgID, ExpireAt: j.Expiry(h.now().Add(DefaultExpiry)), Deliveries: out.retry}
+	for _, o := range out.byCert() {
+		if err := h.scheduleCertRetry(ctx, j, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scheduleCertRetry enqueues one certificate's failed deliveries, delayed as
+// its vendor asked: a quota reset, a Retry-After, or the first backoff.
+func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome) error {
+	cert := o.retry[0].CertID
+	p := RetryPayload{AppID: j.AppID, MsgID: j.MsgID, ExpireAt: j.Expiry(h.now().Add(DefaultExpiry)), Deliveries: o.retry}
 	b, err := json.Marshal(p)
 	if err != nil {
 		return fmt.Errorf("encode retry of %s: %w", j.MsgID, err)
 	}
-	delay := h.backoff(0)
-	if out.rateLimited {
-		delay = max(out.retryAfter, time.Second)
-	} else {
-		delay = max(delay, out.retryAfter)
+	delay := max(h.backoff(0), o.retryAfter)
+	if o.rateLimited {
+		delay = max(o.retryAfter, time.Second)
 	}
 	_, err = h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeRetry, b),
-		asynq.TaskID("retry:"+j.AppID+":"+j.MsgID), asynq.Queue(Queue),
+		asynq.TaskID(RetryTaskID(j.AppID, j.MsgID, cert)), asynq.Queue(Queue),
 		asynq.MaxRetry(h.MaxRetry), asynq.ProcessIn(delay), asynq.Retention(time.Hour))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil

@@ -11,7 +11,7 @@ import (
 // record turns the results of one round into done markers, events, metrics
 // and the list of deliveries to retry.
 func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, results [][]vendors.Result, attempt int) (*outcome, error) {
-	out := &outcome{rateLimited: true, auth: true}
+	out := &outcome{}
 	var done []*Delivery
 	var evs []Event
 	now := h.now()
@@ -47,21 +47,10 @@ func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, resul
 				done = append(done, d)
 			default: // Retryable, Auth, RateLimited
 				ev.Type = EventRetrying
-				out.retry = append(out.retry, *d)
-				out.lastErr = r.Err
-				if !heldBack(kind, r.Err) {
-					out.rateLimited = false
-				}
-				if kind != vendors.Auth {
-					out.auth = false
-				}
-				out.retryAfter = max(out.retryAfter, vendors.RetryAfterOf(r.Err))
+				out.add(*d, r.Err)
 			}
 			evs = append(evs, ev)
 		}
-	}
-	if len(out.retry) == 0 {
-		out.rateLimited, out.auth = false, false
 	}
 	h.emit(ctx, evs)
 	if err := h.Marks.Mark(ctx, app, msg, done); err != nil {

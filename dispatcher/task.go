@@ -17,6 +17,12 @@ const Queue = "push"
 // enqueueing idempotent.
 func TaskID(appID, msgID string) string { return "msg:" + appID + ":" + msgID }
 
+// RetryTaskID is the asynq task id of the push:retry task of one
+// certificate's failed deliveries of a message.
+func RetryTaskID(appID, msgID string, certID int64) string {
+	return fmt.Sprintf("retry:%s:%s:%d", appID, msgID, certID)
+}
+
 // NewMessageTask validates job and returns the push:message task a Go
 // message service enqueues. Its TaskID is derived from msg_id, so enqueueing
 // the same message twice is refused by asynq (asynq.ErrTaskIDConflict) and

@@ -383,12 +383,25 @@ func (h *harness) waitDone(app, msg string, d time.Duration) []dispatcher.Event 
 	return h.eventsOf(app, msg)
 }
 
-// noRetryScheduled fails the test if a push:retry task exists for msg.
+// noRetryScheduled fails the test if a push:retry task exists for msg,
+// whatever its certificate and state.
 func (h *harness) noRetryScheduled(app, msg string) {
 	h.t.Helper()
-	_, err := h.app.Inspector.GetTaskInfo(dispatcher.Queue, "retry:"+app+":"+msg)
-	if !errors.Is(err, asynq.ErrTaskNotFound) {
-		h.t.Fatalf("a retry of %s exists (err %v)", msg, err)
+	in := h.app.Inspector
+	prefix := "retry:" + app + ":" + msg + ":"
+	for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
+		in.ListPendingTasks, in.ListActiveTasks, in.ListScheduledTasks, in.ListRetryTasks,
+		in.ListArchivedTasks, in.ListCompletedTasks,
+	} {
+		tasks, err := list(dispatcher.Queue)
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			h.t.Fatal(err)
+		}
+		for _, ti := range tasks {
+			if strings.HasPrefix(ti.ID, prefix) {
+				h.t.Fatalf("a retry of %s exists: %s (%s)", msg, ti.ID, ti.State)
+			}
+		}
 	}
 }
 

@@ -118,7 +118,7 @@ func TestRejectedCredentialsMarkTheCertificate(t *testing.T) {
 	enqueueDirect(t, db.URL, []*dispatcher.Job{deviceJob("auth-1", cert, tok)})
 
 	start := time.Now()
-	taskID := "retry:" + appID + ":auth-1"
+	taskID := dispatcher.RetryTaskID(appID, "auth-1", cert)
 	var info *asynq.TaskInfo
 	waitFor(t, "the retry task archived", 20*time.Second, func() bool {
 		var err error

@@ -58,7 +58,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if perToken[fine] != 1 {
 		t.Fatalf("the other device got %d requests, want 1", perToken[fine])
 	}
-	info, err := n.app.Inspector.GetTaskInfo(dispatcher.Queue, "retry:"+appID+":retry-after-1")
+	info, err := n.app.Inspector.GetTaskInfo(dispatcher.Queue, dispatcher.RetryTaskID(appID, "retry-after-1", cert))
 	if err != nil || info.State != asynq.TaskStateCompleted || info.Retried != 0 {
 		t.Fatalf("retry task %+v, %v: want completed without a counted retry", info, err)
 	}

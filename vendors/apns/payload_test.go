@@ -1,23 +1,16 @@
 package apns
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/internal/testcreds"
 	"github.com/pushd/pushd/vendors"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 const (
 	goldenToken = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -26,8 +19,8 @@ const (
 	testTopic   = "com.example.chat"
 )
 
-// golden is a case's expected request: URL, headers and the JSON body.
-type golden struct {
+// goldenRequest is a case's expected request: URL, headers and the JSON body.
+type goldenRequest struct {
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers"`
 	Body    json.RawMessage   `json:"body"`
@@ -49,74 +42,21 @@ func p8Cred(t testing.TB, env string) (*vendors.Credential, *testcreds.P8) {
 }
 
 func TestGoldenRequests(t *testing.T) {
-	ins, err := filepath.Glob(filepath.Join("testdata", "*.in.json"))
-	if err != nil || len(ins) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
 	cred, _ := p8Cred(t, vendors.EnvProduction)
 	s, err := NewSender(cred, vendors.Endpoint{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, in := range ins {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
-		t.Run(name, func(t *testing.T) {
-			n := readNotification(t, in)
-			reqs, err := s.DryRun(context.Background(), n, []string{goldenToken})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := golden{URL: reqs[0].URL, Headers: reqs[0].Header, Body: json.RawMessage(reqs[0].Body)}
-			compareGolden(t, strings.TrimSuffix(in, ".in.json")+".golden.json", got)
-			checkPayloadInvariants(t, n, []byte(reqs[0].Body))
-		})
-	}
-}
-
-func readNotification(t *testing.T, path string) *vendors.Notification {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n vendors.Notification
-	if err := json.Unmarshal(raw, &n); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return &n
-}
-
-// compareGolden compares got with the golden file as JSON, or rewrites the
-// file with -update.
-func compareGolden(t *testing.T, path string, got golden) {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(got); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.Bytes()
-	if *update {
-		if err := os.WriteFile(path, out, 0o644); err != nil {
+	golden.Run(t, "testdata", func(t *testing.T, in string) []byte {
+		var n vendors.Notification
+		golden.ReadJSON(t, in, &n)
+		reqs, err := s.DryRun(context.Background(), &n, []string{goldenToken})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	var g, w any
-	if err := json.Unmarshal(out, &g); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if d := cmp.Diff(w, g); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
-	}
+		checkPayloadInvariants(t, &n, []byte(reqs[0].Body))
+		return golden.Marshal(t, goldenRequest{URL: reqs[0].URL, Headers: reqs[0].Header, Body: json.RawMessage(reqs[0].Body)})
+	})
 }
 
 // checkPayloadInvariants holds for every case whatever the golden says: the

@@ -4,19 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json from the current output")
 
 // goldenNow is the clock of the golden cases; their expire_at values are
 // relative to it.
@@ -32,53 +26,24 @@ type goldenInput struct {
 // the body Send posts, see TestSendSuccessMatchesDryRun) with
 // testdata/<case>.golden.json.
 func TestGoldenRequestBodies(t *testing.T) {
-	ins, err := filepath.Glob("testdata/*.in.json")
-	if err != nil || len(ins) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	for _, in := range ins {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
-		t.Run(name, func(t *testing.T) {
-			var gi goldenInput
-			readJSON(t, in, &gi)
-			click, err := gi.Click.Normalize()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := &sender{project: "demo-project", endpoint: DefaultEndpoint, click: click, now: goldenNow}
-			reqs, err := s.DryRun(context.Background(), &gi.Notification, []string{gi.Token})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got any
-			if err := json.Unmarshal([]byte(reqs[0].Body), &got); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", name+".golden.json")
-			if *update {
-				b, _ := json.MarshalIndent(got, "", "  ")
-				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var want any
-			readJSON(t, golden, &want)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("body differs from %s (-want +got):\n%s", golden, diff)
-			}
-		})
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	golden.Run(t, "testdata", func(t *testing.T, in string) []byte {
+		var gi goldenInput
+		golden.ReadJSON(t, in, &gi)
+		click, err := gi.Click.Normalize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &sender{project: "demo-project", endpoint: DefaultEndpoint, click: click, now: goldenNow}
+		reqs, err := s.DryRun(context.Background(), &gi.Notification, []string{gi.Token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got any
+		if err := json.Unmarshal([]byte(reqs[0].Body), &got); err != nil {
+			t.Fatal(err)
+		}
+		return golden.Marshal(t, got)
+	})
 }
 
 func TestLongTextShrinksAndKeepsExt(t *testing.T) {

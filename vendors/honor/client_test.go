@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
 )
@@ -182,7 +183,7 @@ func TestEveryGoldenInputIsAcceptedByTheFake(t *testing.T) {
 	ins, _ := filepath.Glob("testdata/*.in.json")
 	for _, in := range ins {
 		var g goldenInput
-		readJSON(t, in, &g)
+		golden.ReadJSON(t, in, &g)
 		f := fake.NewHonor(fake.HonorOptions{})
 		defer f.Close()
 		f.AddApp(g.Credential.Field(vendors.FieldAppID), g.Credential.Field(vendors.FieldClientID), testSecret)

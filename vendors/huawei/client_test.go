@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
 )
@@ -222,7 +223,7 @@ func TestEveryGoldenInputIsAcceptedByTheFake(t *testing.T) {
 	ins, _ := filepath.Glob("testdata/*.in.json")
 	for _, in := range ins {
 		var g goldenInput
-		readJSON(t, in, &g)
+		golden.ReadJSON(t, in, &g)
 		f := newFake(t, fake.HuaweiOptions{})
 		f.AddApp(g.Credential.Field(vendors.FieldAppID), testSecret)
 		g.Credential.Secrets = map[string][]byte{vendors.SecretAppSecret: []byte(testSecret)}

@@ -2,19 +2,13 @@ package huawei
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenInput is a testdata/<case>.in.json file.
 type goldenInput struct {
@@ -25,30 +19,23 @@ type goldenInput struct {
 }
 
 func TestPayloadGolden(t *testing.T) {
-	ins, err := filepath.Glob("testdata/*.in.json")
-	if err != nil || len(ins) == 0 {
-		t.Fatalf("no golden inputs: %v", err)
-	}
-	for _, in := range ins {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
-		t.Run(name, func(t *testing.T) {
-			var g goldenInput
-			readJSON(t, in, &g)
-			set, err := settingsOf(&g.Credential)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := buildBody(g.Notification, set, g.Tokens, g.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got any
-			if err := json.Unmarshal(body, &got); err != nil {
-				t.Fatal(err)
-			}
-			compareGolden(t, filepath.Join("testdata", name+".golden.json"), got)
-		})
-	}
+	golden.Run(t, "testdata", func(t *testing.T, in string) []byte {
+		var g goldenInput
+		golden.ReadJSON(t, in, &g)
+		set, err := settingsOf(&g.Credential)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := buildBody(g.Notification, set, g.Tokens, g.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got any
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		return golden.Marshal(t, got)
+	})
 }
 
 func TestBodyIsShrunkTo4096BytesWithoutTokens(t *testing.T) {
@@ -88,37 +75,5 @@ func TestIntentExtrasAreAndroidEncoded(t *testing.T) {
 	want := "intent://chat/open#Intent;scheme=app;S.ext=%7B%22a%22%3A%22b%20c%2F%C3%A9%22%7D;end"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// compareGolden compares got with the golden file as JSON, or rewrites the
-// file under -update.
-func compareGolden(t *testing.T, path string, got any) {
-	t.Helper()
-	b, err := json.MarshalIndent(got, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	var want any
-	readJSON(t, path, &want)
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
 	}
 }

@@ -2,19 +2,13 @@ package oppo
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenInput is a testdata/<case>.in.json file.
 type goldenInput struct {
@@ -33,67 +27,19 @@ type goldenOutput struct {
 }
 
 func TestPayloadGolden(t *testing.T) {
-	ins, _ := filepath.Glob("testdata/*.in.json")
-	if len(ins) == 0 {
-		t.Fatal("no golden inputs")
-	}
-	for _, in := range ins {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
-		t.Run(name, func(t *testing.T) {
-			var gi goldenInput
-			readJSON(t, in, &gi)
-			req, err := build(&gi.Notification, gi.Settings, gi.Tokens, gi.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out := goldenOutput{Path: req.Path, Form: map[string]json.RawMessage{}, MissingChannel: req.MissingChannel}
-			for k := range req.Form {
-				out.Form[k] = json.RawMessage(req.Form.Get(k))
-			}
-			got, err := json.MarshalIndent(out, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			compareGolden(t, filepath.Join("testdata", name+".golden.json"), got)
-		})
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// compareGolden compares got with the golden file as JSON values, or
-// rewrites the file under -update.
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+	golden.Run(t, "testdata", func(t *testing.T, in string) []byte {
+		var gi goldenInput
+		golden.ReadJSON(t, in, &gi)
+		req, err := build(&gi.Notification, gi.Settings, gi.Tokens, gi.Now)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if d := cmp.Diff(w, g); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
-	}
+		out := goldenOutput{Path: req.Path, Form: map[string]json.RawMessage{}, MissingChannel: req.MissingChannel}
+		for k := range req.Form {
+			out.Form[k] = json.RawMessage(req.Form.Get(k))
+		}
+		return golden.Marshal(t, out)
+	})
 }
 
 func TestClickFields(t *testing.T) {

@@ -1,20 +1,13 @@
 package vivo
 
 import (
-	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenInput is a testdata/<case>.in.json file.
 type goldenInput struct {
@@ -31,71 +24,23 @@ type goldenRequest struct {
 }
 
 func TestPayloadGolden(t *testing.T) {
-	ins, _ := filepath.Glob("testdata/*.in.json")
-	if len(ins) == 0 {
-		t.Fatal("no golden inputs")
-	}
-	for _, in := range ins {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.json")
-		t.Run(name, func(t *testing.T) {
-			var gi goldenInput
-			readJSON(t, in, &gi)
-			m, err := buildMessage(&gi.Notification, gi.Settings, gi.Now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var reqs []goldenRequest
-			if len(gi.Tokens) == 1 {
-				reqs = append(reqs, goldenRequest{sendPath, single(m, gi.Notification.ID, gi.Tokens[0])})
-			} else {
-				payload, _ := listPayload(m, gi.Notification.ID)
-				reqs = append(reqs, goldenRequest{saveListPath, payload},
-					goldenRequest{pushListPath, pushList(gi.Settings, gi.Notification.ID, gi.Tokens, "TASK")})
-			}
-			got, err := json.MarshalIndent(reqs, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			compareGolden(t, filepath.Join("testdata", name+".golden.json"), got)
-		})
-	}
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// compareGolden compares got with the golden file as JSON values, or
-// rewrites the file under -update.
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+	golden.Run(t, "testdata", func(t *testing.T, in string) []byte {
+		var gi goldenInput
+		golden.ReadJSON(t, in, &gi)
+		m, err := buildMessage(&gi.Notification, gi.Settings, gi.Now)
+		if err != nil {
 			t.Fatal(err)
 		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(want, &w); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if d := cmp.Diff(w, g); d != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, d)
-	}
+		var reqs []goldenRequest
+		if len(gi.Tokens) == 1 {
+			reqs = append(reqs, goldenRequest{sendPath, single(m, gi.Notification.ID, gi.Tokens[0])})
+		} else {
+			payload, _ := listPayload(m, gi.Notification.ID)
+			reqs = append(reqs, goldenRequest{saveListPath, payload},
+				goldenRequest{pushListPath, pushList(gi.Settings, gi.Notification.ID, gi.Tokens, "TASK")})
+		}
+		return golden.Marshal(t, reqs)
+	})
 }
 
 func TestListKeyIgnoresTTLAndRequestID(t *testing.T) {

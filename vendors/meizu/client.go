@@ -6,14 +6,12 @@ package meizu
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -64,15 +62,12 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	s := &Sender{
 		appSecret: cred.Secret(vendors.SecretAppSecret),
 		st:        settings{AppID: cred.Field(vendors.FieldAppID), Click: click},
-		sendURL:   strings.TrimRight(ep.URL, "/"),
+		sendURL:   vendorhttp.Base(ep.URL, DefaultURL),
 		client:    ep.Client,
 		now:       time.Now,
 	}
-	if s.sendURL == "" {
-		s.sendURL = DefaultURL
-	}
 	if s.client == nil {
-		s.client = defaultClient()
+		s.client = vendorhttp.DefaultClient()
 	}
 	return s, nil
 }
@@ -142,41 +137,9 @@ func (s *Sender) post(ctx context.Context, form url.Values) (*reply, error) {
 		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Rejected, Message: err.Error()}
 	}
 	hr.Header.Set("Content-Type", formContentType)
-	resp, err := s.client.Do(hr)
+	a, err := vendorhttp.Exchange(s.client, hr, vendors.Meizu, maxAnswer, "")
 	if err != nil {
-		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Retryable, Message: err.Error()}
+		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Retryable, Status: resp.StatusCode,
-			Message: "reading the answer: " + err.Error()}
-	}
-	return &reply{status: resp.StatusCode, body: b, retryAfter: retryAfter(resp.Header)}, nil
-}
-
-// retryAfter reads a Retry-After header given in seconds.
-func retryAfter(h http.Header) time.Duration {
-	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || secs <= 0 {
-		return 0
-	}
-	return time.Duration(secs) * time.Second
-}
-
-// defaultClient is the HTTP client used when the endpoint names none: every
-// phase of a request has a timeout, so a stuck vendor never holds a worker.
-func defaultClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
-			ForceAttemptHTTP2:     true,
-		},
-	}
+	return &reply{status: a.Status, body: a.Body, retryAfter: vendorhttp.RetryAfter(a.Header, s.now(), 0)}, nil
 }

@@ -7,16 +7,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -74,13 +72,13 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		appKey:       cred.Field(vendors.FieldAppKey),
 		masterSecret: cred.Secret(vendors.SecretMasterSecret),
 		st:           settings{Click: click, ChannelID: cred.Field(vendors.FieldChannelID)},
-		sendURL:      baseURL(ep.URL, DefaultURL),
+		sendURL:      vendorhttp.Base(ep.URL, DefaultURL),
 		client:       ep.Client,
 		now:          time.Now,
 	}
-	s.authURL = baseURL(ep.AuthURL, s.sendURL)
+	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
 	if s.client == nil {
-		s.client = defaultClient()
+		s.client = vendorhttp.DefaultClient()
 	}
 	s.tokens = tokencache.New(s.fetchToken, tokenMargin, func() time.Time { return s.now() })
 	return s, nil
@@ -199,18 +197,12 @@ func (s *Sender) post(ctx context.Context, u, form string) (*reply, error) {
 		return nil, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Rejected, Message: err.Error()}
 	}
 	hr.Header.Set("Content-Type", formContentType)
-	resp, err := s.client.Do(hr)
+	a, err := vendorhttp.Exchange(s.client, hr, vendors.OPPO, maxAnswer, "")
 	if err != nil {
-		return nil, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Retryable, Message: err.Error()}
+		return nil, err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return nil, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Retryable, Status: resp.StatusCode,
-			Message: "reading the answer: " + err.Error()}
-	}
-	rep := &reply{status: resp.StatusCode, body: body, retryAfter: retryAfter(resp.Header)}
-	rep.code = topCode(body)
+	rep := &reply{status: a.Status, body: a.Body, retryAfter: vendorhttp.RetryAfter(a.Header, s.now(), 0)}
+	rep.code = topCode(a.Body)
 	return rep, nil
 }
 
@@ -223,38 +215,4 @@ func topCode(body []byte) code {
 		return ""
 	}
 	return r.Code
-}
-
-// retryAfter reads a Retry-After header given in seconds.
-func retryAfter(h http.Header) time.Duration {
-	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || secs <= 0 {
-		return 0
-	}
-	return time.Duration(secs) * time.Second
-}
-
-// baseURL returns u without a trailing slash, or def when u is empty.
-func baseURL(u, def string) string {
-	if u == "" {
-		u = def
-	}
-	return strings.TrimRight(u, "/")
-}
-
-// defaultClient is the HTTP client used when the endpoint names none: every
-// phase of a request has a timeout, so a stuck vendor never holds a worker.
-func defaultClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
-			ForceAttemptHTTP2:     true,
-		},
-	}
 }

@@ -8,14 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -71,11 +69,11 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	}
 	s := &Sender{
 		appKey: cred.Field(vendors.FieldAppKey), appSecret: cred.Secret(vendors.SecretAppSecret), st: st,
-		sendURL: baseURL(ep.URL, DefaultURL), client: ep.Client, now: time.Now,
+		sendURL: vendorhttp.Base(ep.URL, DefaultURL), client: ep.Client, now: time.Now,
 	}
-	s.authURL = baseURL(ep.AuthURL, s.sendURL)
+	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
 	if s.client == nil {
-		s.client = defaultClient()
+		s.client = vendorhttp.DefaultClient()
 	}
 	clock := func() time.Time { return s.now() }
 	s.tokens = tokencache.New(s.fetchToken, tokenTTL-tokenRefresh, clock)
@@ -255,49 +253,9 @@ func (s *Sender) post(ctx context.Context, u string, body []byte, token string) 
 	if token != "" {
 		hr.Header.Set(authHeader, token)
 	}
-	resp, err := s.client.Do(hr)
+	a, err := vendorhttp.Exchange(s.client, hr, vendors.Vivo, maxAnswer, "")
 	if err != nil {
-		return nil, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Retryable, Message: err.Error()}
+		return nil, err
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return nil, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Retryable, Status: resp.StatusCode,
-			Message: "reading the answer: " + err.Error()}
-	}
-	return &reply{status: resp.StatusCode, body: b, retryAfter: retryAfter(resp.Header), result: decode(b).Result}, nil
-}
-
-// retryAfter reads a Retry-After header given in seconds.
-func retryAfter(h http.Header) time.Duration {
-	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
-	if err != nil || secs <= 0 {
-		return 0
-	}
-	return time.Duration(secs) * time.Second
-}
-
-// baseURL returns u without a trailing slash, or def when u is empty.
-func baseURL(u, def string) string {
-	if u == "" {
-		u = def
-	}
-	return strings.TrimRight(u, "/")
-}
-
-// defaultClient is the HTTP client used when the endpoint names none: every
-// phase of a request has a timeout, so a stuck vendor never holds a worker.
-func defaultClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
-			ForceAttemptHTTP2:     true,
-		},
-	}
+	return &reply{status: a.Status, body: a.Body, retryAfter: vendorhttp.RetryAfter(a.Header, s.now(), 0), result: decode(a.Body).Result}, nil
 }

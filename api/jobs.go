@@ -135,7 +135,8 @@ func (s *Server) replayJobs(w http.ResponseWriter, r *http.Request) {
 // starts after that entry ("0" for the whole retained stream, default: only
 // new ones); ?follow=false returns what is there and stops.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	key := dispatcher.StreamKey("pushd:", r.PathValue("app"))
+	app := r.PathValue("app")
+	key := dispatcher.StreamKey("pushd:", app)
 	follow := r.URL.Query().Get("follow") != "false"
 	last := r.URL.Query().Get("since")
 	switch {
@@ -161,8 +162,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		for _, st := range res {
 			for _, m := range st.Messages {
 				last = m.ID
-				if ev, ok := m.Values["event"].(string); ok {
-					w.Write([]byte(ev + "\n"))
+				if ev, ok := dispatcher.DecodeEvent(app, m.ID, m.Values); ok {
+					b, _ := json.Marshal(ev)
+					w.Write(append(b, '\n'))
 					sent++
 				}
 				if limit > 0 && sent >= limit {

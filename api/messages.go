@@ -27,16 +27,30 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fieldError(err))
 		return
 	}
-	id, dup, err := dispatcher.Enqueue(r.Context(), s.Queue, job, s.Retention)
-	if err != nil {
-		writeError(w, err)
+	// DecodeJob is strict (no unknown field, every value checked), so the
+	// body as received is the job: it goes to the stream as is.
+	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{{AppID: job.AppID, MsgID: job.MsgID, JSON: b}})[0]
+	if res.Err != nil {
+		writeEnqueueError(w, res.Err)
 		return
 	}
 	status := http.StatusAccepted
-	if dup {
+	if res.Duplicate {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, EnqueueResponse{TaskID: id, Duplicate: dup})
+	writeJSON(w, status, EnqueueResponse{TaskID: res.TaskID, Duplicate: res.Duplicate})
+}
+
+// writeEnqueueError answers a job the queue did not take: 503 with
+// Retry-After when Redis is full or unreachable (the caller should come
+// back), the error otherwise.
+func writeEnqueueError(w http.ResponseWriter, err error) {
+	if errors.Is(err, dispatcher.ErrQueueFull) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "the queue is full; retry later"})
+		return
+	}
+	writeError(w, err)
 }
 
 func fieldError(err error) error {

@@ -19,6 +19,10 @@ import (
 
 // Deps are what the API serves.
 type Deps struct {
+	// Intake queues new jobs on the job stream; Guard, when set, is the
+	// Redis memory watch /readyz reports.
+	Intake    *dispatcher.Intake
+	Guard     *dispatcher.MemoryGuard
 	Queue     dispatcher.Enqueuer
 	Certs     *certs.Store
 	Devices   *devices.Store
@@ -68,6 +72,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, s.Config)
 	}))
 	m.HandleFunc("POST /v1/messages", s.require(RoleEnqueue, s.postMessage))
+	m.HandleFunc("POST /v1/messages:batch", s.require(RoleEnqueue, s.postBatch))
 	m.HandleFunc("POST /v1/push", s.require(RoleAdmin, s.postPush))
 	m.HandleFunc("POST /v1/certs", s.require(RoleAdmin, s.postCert))
 	m.HandleFunc("GET /v1/certs", s.require(RoleAdmin, s.listCerts))
@@ -118,6 +123,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.Redis.Ping(ctx).Err(); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "redis unreachable", "error": err.Error()})
 		return
+	}
+	if s.Guard != nil {
+		if _, _, full := s.Guard.State(); full {
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "queue full"})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }

@@ -41,6 +41,11 @@ type Redis struct {
 	// URL is redis://[:password@]host:port/db; empty = embedded in-process
 	// Redis (nothing survives a restart).
 	URL string `mapstructure:"url"`
+	// HighWater and LowWater are fractions of Redis' maxmemory: above
+	// HighWater the API refuses new jobs (503) until used memory falls
+	// below LowWater, keeping headroom for workers to drain the queue.
+	HighWater float64 `mapstructure:"high_water"`
+	LowWater  float64 `mapstructure:"low_water"`
 }
 
 // Worker tunes the asynq worker.
@@ -68,6 +73,23 @@ type Worker struct {
 	// DefaultRateLimit applies to certificates not in RateLimits; 0 means
 	// no limit.
 	DefaultRateLimit float64 `mapstructure:"default_rate_limit"`
+
+	// MaxJobs bounds the jobs of the job stream one process works on at
+	// once; a job waiting on a slow vendor holds one of them.
+	MaxJobs int `mapstructure:"max_jobs"`
+	// VendorConcurrency bounds the requests in flight per vendor in one
+	// process (the bulkheads), keyed by vendor name; vendors not listed
+	// get the documented default (dispatcher.DefaultVendorConcurrency).
+	VendorConcurrency map[string]int `mapstructure:"vendor_concurrency"`
+	// VendorBacklog bounds the sends waiting for one vendor's slots; past
+	// it, sends are held back and retried, so one vendor cannot fill
+	// max_jobs.
+	VendorBacklog int `mapstructure:"vendor_backlog"`
+	// ClaimIdle is how long a job may go untouched before another worker
+	// takes it over (its worker is presumed dead).
+	ClaimIdle time.Duration `mapstructure:"claim_idle"`
+	// SendTimeout bounds one vendor request end to end.
+	SendTimeout time.Duration `mapstructure:"send_timeout"`
 }
 
 // Token is an API bearer token with its role.
@@ -134,6 +156,13 @@ func Defaults() map[string]any {
 		"events.webhook.flush":      "1s",
 		"worker.rate_limits":        map[string]any{},
 		"worker.default_rate_limit": 0,
+		"worker.max_jobs":           1000,
+		"worker.vendor_concurrency": map[string]any{},
+		"worker.vendor_backlog":     512,
+		"worker.claim_idle":         "30s",
+		"worker.send_timeout":       "30s",
+		"redis.high_water":          0.85,
+		"redis.low_water":           0.75,
 	}
 }
 
@@ -182,6 +211,9 @@ func (c *Config) Validate() error {
 	if err := w.validateRateLimits(); err != nil {
 		return err
 	}
+	if err := c.validateEngine(); err != nil {
+		return err
+	}
 	if err := c.Events.Webhook.validate(); err != nil {
 		return err
 	}
@@ -224,4 +256,33 @@ func (c *Config) Loopback() bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validateEngine checks the job stream's worker settings and the Redis
+// water marks.
+func (c *Config) validateEngine() error {
+	w := c.Worker
+	switch {
+	case w.MaxJobs < 1:
+		return fmt.Errorf("worker.max_jobs: must be at least 1")
+	case w.VendorBacklog < 1:
+		return fmt.Errorf("worker.vendor_backlog: must be at least 1")
+	case w.ClaimIdle < time.Second:
+		return fmt.Errorf("worker.claim_idle: must be at least 1s")
+	case w.SendTimeout <= 0:
+		return fmt.Errorf("worker.send_timeout: must be positive")
+	case c.Redis.HighWater <= 0 || c.Redis.HighWater > 1:
+		return fmt.Errorf("redis.high_water: must be in (0, 1], got %g", c.Redis.HighWater)
+	case c.Redis.LowWater <= 0 || c.Redis.LowWater >= c.Redis.HighWater:
+		return fmt.Errorf("redis.low_water: must be in (0, redis.high_water), got %g", c.Redis.LowWater)
+	}
+	for name, n := range w.VendorConcurrency {
+		if !knownVendor(name) {
+			return fmt.Errorf("worker.vendor_concurrency.%s: unknown vendor", name)
+		}
+		if n < 1 {
+			return fmt.Errorf("worker.vendor_concurrency.%s: must be at least 1", name)
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -79,14 +80,34 @@ func (o *outcome) byCert() []*outcome {
 }
 
 // deliver sends ds (skipping devices already done for this message) and
-// records every outcome: done markers, events, metrics, dead tokens.
-func (h *Handler) deliver(ctx context.Context, app, msg string, ds []Delivery, attempt int) (*outcome, error) {
+// records every outcome: done markers, events, metrics, dead tokens. It is
+// the push:retry and asynq push:message path; the job stream runs the same
+// stages in waves (Engine).
+func (h *Handler) deliver(ctx context.Context, app, msg string, expireAt time.Time, ds []Delivery, attempt int) (*outcome, error) {
 	ds, err := h.Marks.Unsent(ctx, app, msg, ds)
 	if err != nil {
 		return nil, err
 	}
-	bs := h.batches(ds)
+	bs := h.plan(ds)
+	out, evs, done := h.record(ctx, app, msg, bs, h.send(ctx, bs), attempt)
+	h.emit(ctx, evs)
+	if err := h.Marks.Mark(ctx, app, msg, done, expireAt); err != nil {
+		// The sends happened; a lost marker only risks a duplicate, which
+		// the vendor collapse id replaces. Report it for the retry.
+		return out, err
+	}
+	return out, nil
+}
+
+// send sends every batch, at most SendConcurrency at once for this job
+// (each vendor's bulkhead bounds them across jobs), and returns one
+// Result per delivery of each batch.
+func (h *Handler) send(ctx context.Context, bs []batch) [][]vendors.Result {
 	results := make([][]vendors.Result, len(bs))
+	if len(bs) == 1 {
+		results[0] = h.sendBatch(ctx, &bs[0])
+		return results
+	}
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, h.sendConcurrency())
 	for i := range bs {
@@ -99,24 +120,31 @@ func (h *Handler) deliver(ctx context.Context, app, msg string, ds []Delivery, a
 		}()
 	}
 	wg.Wait()
-	return h.record(ctx, app, msg, bs, results, attempt)
+	return results
 }
 
-// batches groups ds by certificate and identical notification, and cuts the
-// groups to each vendor's batch size.
-func (h *Handler) batches(ds []Delivery) []batch {
-	keys := map[*vendors.Notification]string{}
-	groups := map[string]*batch{}
-	var order []string
+// plan groups ds by certificate and identical notification, and cuts the
+// groups to each vendor's batch size. Deliveries rendered together (the
+// same share and badge) are grouped without comparing notifications.
+func (h *Handler) plan(ds []Delivery) []batch {
+	type key struct {
+		cert  int64
+		share int
+		badge int
+		notif string
+	}
+	groups := map[key]*batch{}
+	var order []key
 	for i := range ds {
 		d := &ds[i]
-		nk, ok := keys[d.Notif]
-		if !ok {
-			b, _ := json.Marshal(d.Notif)
-			nk = string(b)
-			keys[d.Notif] = nk
+		k := key{cert: d.CertID, share: d.share, badge: -1}
+		if d.Notif != nil && d.Notif.Badge != nil {
+			k.badge = *d.Notif.Badge
 		}
-		k := strconv.FormatInt(d.CertID, 10) + "|" + nk
+		if d.share == 0 {
+			b, _ := json.Marshal(d.Notif)
+			k.notif = string(b)
+		}
 		g := groups[k]
 		if g == nil {
 			g = &batch{certID: d.CertID, notif: d.Notif}
@@ -125,7 +153,7 @@ func (h *Handler) batches(ds []Delivery) []batch {
 		}
 		g.ds = append(g.ds, d)
 	}
-	var out []batch
+	out := make([]batch, 0, len(order))
 	for _, k := range order {
 		g := groups[k]
 		size := h.batchSize(g.certID, g.ds[0].Vendor)
@@ -151,7 +179,9 @@ func (h *Handler) batchSize(certID int64, _ vendors.Vendor) int {
 // gone (deleted between resolve and send).
 var errUnknownCert = errors.New("certificate not found")
 
-// sendBatch sends one batch and returns one Result per delivery.
+// sendBatch sends one batch and returns one Result per delivery. The send
+// waits for a slot of its vendor's bulkhead, so a slow vendor holds only
+// its own slots; a panicking adapter fails the batch as retryable.
 func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	tokens := make([]string, len(b.ds))
 	for i, d := range b.ds {
@@ -172,8 +202,13 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	if err := h.admit(ctx, s.Vendor(), b.certID); err != nil {
 		return vendors.Fail(tokens, err)
 	}
+	release, err := h.Bulkheads.Acquire(ctx, s.Vendor())
+	if err != nil {
+		return vendors.Fail(tokens, err)
+	}
+	defer release()
 	start := time.Now()
-	rs := s.Send(ctx, b.notif, tokens)
+	rs := h.guardedSend(ctx, s, b.notif, tokens)
 	if h.Metrics != nil {
 		h.Metrics.SendSeconds.WithLabelValues(string(s.Vendor())).Observe(time.Since(start).Seconds())
 	}
@@ -185,6 +220,24 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	h.Breakers.Record(b.certID, rs)
 	h.Parking.Record(ctx, b.certID, rs)
 	return rs
+}
+
+// guardedSend calls the adapter with the vendor's deadline and turns a
+// panic into a retryable failure of the batch.
+func (h *Handler) guardedSend(ctx context.Context, s vendors.Sender, n *vendors.Notification, tokens []string) (rs []vendors.Result) {
+	ctx, cancel := context.WithTimeout(ctx, h.sendTimeout())
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			if h.Metrics != nil {
+				h.Metrics.Panics.WithLabelValues(string(s.Vendor())).Inc()
+			}
+			h.Log.Error("adapter panicked; the batch will be retried", "vendor", s.Vendor(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			rs = vendors.Fail(tokens, &vendors.Error{Vendor: s.Vendor(), Kind: vendors.Retryable, Code: "adapter_panic",
+				Message: fmt.Sprintf("adapter panicked: %v", p)})
+		}
+	}()
+	return s.Send(ctx, n, tokens)
 }
 
 // codeCircuitOpen is the code of a send the circuit breaker held back: no

@@ -11,6 +11,10 @@ type Delivery struct {
 	Token  string                `json:"token"`
 	Vendor vendors.Vendor        `json:"vendor"`
 	Notif  *vendors.Notification `json:"notification"`
+	// share, when not 0, says which deliveries carry equal notifications:
+	// those with the same share and badge. Planning groups them into one
+	// vendor batch without comparing the notifications.
+	share int
 }
 
 // Drop records a recipient or device that was not pushed, with the rule

@@ -2,7 +2,6 @@ package dispatcher
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -70,18 +69,25 @@ func (s *StreamSink) Emit(ctx context.Context, evs []Event) {
 		return
 	}
 	pipe := s.rdb.Pipeline()
-	for _, e := range evs {
-		b, _ := json.Marshal(e)
-		pipe.XAdd(ctx, &redis.XAddArgs{
-			Stream: StreamKey(s.prefix, e.AppID),
-			MaxLen: s.maxLen,
-			Approx: true,
-			Values: []any{"event", b},
-		})
-	}
+	s.Append(ctx, pipe, evs)
 	if _, err := pipe.Exec(ctx); err != nil && s.OnError != nil {
 		s.OnError(err)
 	}
+}
+
+// Append queues the XADDs of evs on pipe (the job stream writes them with
+// the job's acknowledgement) and returns their commands.
+func (s *StreamSink) Append(ctx context.Context, pipe redis.Pipeliner, evs []Event) []*redis.StringCmd {
+	cmds := make([]*redis.StringCmd, len(evs))
+	for i := range evs {
+		cmds[i] = pipe.XAdd(ctx, &redis.XAddArgs{
+			Stream: StreamKey(s.prefix, evs[i].AppID),
+			MaxLen: s.maxLen,
+			Approx: true,
+			Values: EventFields(&evs[i]),
+		})
+	}
+	return cmds
 }
 
 // MultiSink fans events out to several sinks.

@@ -57,6 +57,13 @@ type Handler struct {
 	Parking *Parking
 	// Limits are the per-certificate request rates; nil means unlimited.
 	Limits *RateLimits
+	// Bulkheads bound the requests in flight per vendor; nil means no
+	// bound beyond SendConcurrency.
+	Bulkheads *Bulkheads
+	// SendTimeout bounds one vendor request, whatever the adapter's own
+	// timeouts (DefaultSendTimeout when 0). A request that runs out of
+	// time is retryable.
+	SendTimeout time.Duration
 
 	health healthCache
 }
@@ -69,6 +76,16 @@ func (h *Handler) now() time.Time {
 }
 
 func (h *Handler) sendConcurrency() int { return max(h.SendConcurrency, 1) }
+
+// DefaultSendTimeout bounds one vendor request when Handler.SendTimeout is 0.
+const DefaultSendTimeout = 30 * time.Second
+
+func (h *Handler) sendTimeout() time.Duration {
+	if h.SendTimeout > 0 {
+		return h.SendTimeout
+	}
+	return DefaultSendTimeout
+}
 
 // RetryPayload is the push:retry task: the rendered deliveries that failed,
 // so a retry re-sends exactly what failed and re-applies no rule.
@@ -109,7 +126,7 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("resolve recipients of %s: %w", j.MsgID, err)
 	}
 	h.drops(ctx, j, drops)
-	out, err := h.deliver(ctx, j.AppID, j.MsgID, ds, 0)
+	out, err := h.deliver(ctx, j.AppID, j.MsgID, j.Expiry(h.now().Add(DefaultExpiry)), ds, 0)
 	if err != nil {
 		h.jobOutcome(TypeMessage, "error")
 		return fmt.Errorf("deliver %s: %w", j.MsgID, err)
@@ -177,7 +194,7 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		return nil
 	}
 	attempt, _ := asynq.GetRetryCount(ctx)
-	out, err := h.deliver(ctx, p.AppID, p.MsgID, p.Deliveries, attempt+1)
+	out, err := h.deliver(ctx, p.AppID, p.MsgID, p.ExpireAt, p.Deliveries, attempt+1)
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", p.MsgID, err)
 	}

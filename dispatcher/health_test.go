@@ -191,7 +191,7 @@ func TestRateLimitedSendsGoToRetryWithoutBurningRetries(t *testing.T) {
 	f := newFixture(t, db.Client)
 	f.h.Limits = NewRateLimits(db.Client, "pushd:", map[int64]float64{1: 1}, 0)
 	f.h.Limits.MaxWait = 10 * time.Millisecond
-	out, err := f.h.deliver(context.Background(), "1400000001", "m1", []Delivery{delivery("aa01"), delivery("aa02"), delivery("aa03")}, 0)
+	out, err := f.h.deliver(context.Background(), "1400000001", "m1", time.Now().Add(time.Hour), []Delivery{delivery("aa01"), delivery("aa02"), delivery("aa03")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,11 +235,11 @@ func TestOpenBreakerDoesNotBurnRetries(t *testing.T) {
 		return &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Retryable, Status: 503, Code: "ServiceUnavailable"}
 	}
 	ds := []Delivery{delivery("aa01"), delivery("aa02")}
-	out, err := f.h.deliver(context.Background(), "1400000001", "m1", ds, 0)
+	out, err := f.h.deliver(context.Background(), "1400000001", "m1", time.Now().Add(time.Hour), ds, 0)
 	if err != nil || f.sender.requests() != 1 || len(out.retry) != 2 || out.rateLimited {
 		t.Fatalf("first round: %d requests, %+v, %v: want one 503 (a failure) and one held back", f.sender.requests(), out, err)
 	}
-	out, err = f.h.deliver(context.Background(), "1400000001", "m1", ds, 1)
+	out, err = f.h.deliver(context.Background(), "1400000001", "m1", time.Now().Add(time.Hour), ds, 1)
 	if err != nil || f.sender.requests() != 1 || !out.rateLimited || out.retryAfter < 59*time.Second {
 		t.Fatalf("second round: %d requests, %+v, %v: want both held back for the cooldown, not failed", f.sender.requests(), out, err)
 	}

@@ -27,12 +27,36 @@ func NewMarks(rdb redis.UniversalClient, prefix string, ttl time.Duration) *Mark
 
 func (m *Marks) key(app, msg string) string { return m.prefix + "sent:{" + app + ":" + msg + "}" }
 
+// streamKey holds the markers of a job of the stream while it runs; it is
+// deleted with the job's acknowledgement. Retries (push:retry) keep theirs
+// under key, so the two never delete each other's.
+func (m *Marks) streamKey(app, msg string) string { return m.key(app, msg) + ":s" }
+
 func member(d *Delivery) string {
 	return strconv.FormatInt(d.CertID, 10) + ":" + vendors.TokenHash(d.Token)
 }
 
+func members(ds []*Delivery) []any {
+	out := make([]any, len(ds))
+	for i, d := range ds {
+		out[i] = member(d)
+	}
+	return out
+}
+
+// ttlUntil is how long markers of a message expiring at expireAt live:
+// an hour past it, so they outlive every retry, and at least the
+// configured ttl.
+func (m *Marks) ttlUntil(expireAt time.Time) time.Duration {
+	return max(m.ttl, time.Until(expireAt)+time.Hour)
+}
+
 // Unsent returns the deliveries not yet marked sent for the message.
 func (m *Marks) Unsent(ctx context.Context, app, msg string, ds []Delivery) ([]Delivery, error) {
+	return m.unsentIn(ctx, m.key(app, msg), ds)
+}
+
+func (m *Marks) unsentIn(ctx context.Context, key string, ds []Delivery) ([]Delivery, error) {
 	if len(ds) == 0 {
 		return nil, nil
 	}
@@ -40,7 +64,7 @@ func (m *Marks) Unsent(ctx context.Context, app, msg string, ds []Delivery) ([]D
 	for i := range ds {
 		members[i] = member(&ds[i])
 	}
-	seen, err := m.rdb.SMIsMember(ctx, m.key(app, msg), members...).Result()
+	seen, err := m.rdb.SMIsMember(ctx, key, members...).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -53,19 +77,17 @@ func (m *Marks) Unsent(ctx context.Context, app, msg string, ds []Delivery) ([]D
 	return out, nil
 }
 
-// Mark records ds as sent for the message.
-func (m *Marks) Mark(ctx context.Context, app, msg string, ds []*Delivery) error {
+// Mark records ds as sent for the message. The markers outlive every
+// retry of the message: they last until an hour past expireAt, and at
+// least the configured ttl.
+func (m *Marks) Mark(ctx context.Context, app, msg string, ds []*Delivery, expireAt time.Time) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	members := make([]any, len(ds))
-	for i, d := range ds {
-		members[i] = member(d)
-	}
 	k := m.key(app, msg)
 	pipe := m.rdb.TxPipeline()
-	pipe.SAdd(ctx, k, members...)
-	pipe.Expire(ctx, k, m.ttl)
+	pipe.SAdd(ctx, k, members(ds)...)
+	pipe.Expire(ctx, k, m.ttlUntil(expireAt))
 	_, err := pipe.Exec(ctx)
 	return err
 }

@@ -17,6 +17,15 @@ type Metrics struct {
 	// Warnings counts non-fatal configuration problems (e.g. OPPO without a
 	// channel id) by vendor and warning.
 	Warnings *prometheus.CounterVec
+	// Panics counts adapter panics recovered while sending, by vendor.
+	Panics *prometheus.CounterVec
+	// Inflight is the vendor requests in flight, by vendor.
+	Inflight *prometheus.GaugeVec
+	// SendWait is how long sends waited for a slot of their vendor's
+	// bulkhead, by vendor.
+	SendWait *prometheus.HistogramVec
+	// Held counts batches a full bulkhead handed back for later, by vendor.
+	Held *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -44,6 +53,23 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Non-fatal configuration problems seen while sending.",
 		}, []string{"vendor", "warning"}),
 	}
-	reg.MustRegister(m.Pushes, m.SendSeconds, m.Drops, m.Jobs, m.Warnings)
+	m.Panics = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "pushd", Name: "adapter_panics_total",
+		Help: "Adapter panics recovered while sending (the batch is retried), by vendor.",
+	}, []string{"vendor"})
+	m.Inflight = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: "pushd", Name: "inflight",
+		Help: "Vendor requests in flight in this process, by vendor.",
+	}, []string{"vendor"})
+	m.SendWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: "pushd", Name: "send_wait_seconds",
+		Help:    "Time a send waited for a slot of its vendor's bulkhead.",
+		Buckets: []float64{.0001, .001, .005, .01, .05, .1, .5, 1, 5},
+	}, []string{"vendor"})
+	m.Held = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "pushd", Name: "bulkhead_held_total",
+		Help: "Batches handed back for later because their vendor's bulkhead was full, by vendor.",
+	}, []string{"vendor"})
+	reg.MustRegister(m.Pushes, m.SendSeconds, m.Drops, m.Jobs, m.Warnings, m.Panics, m.Inflight, m.SendWait, m.Held)
 	return m
 }

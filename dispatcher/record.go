@@ -8,9 +8,11 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
-// record turns the results of one round into done markers, events, metrics
-// and the list of deliveries to retry.
-func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, results [][]vendors.Result, attempt int) (*outcome, error) {
+// record turns the results of one round into events, metrics, removed
+// dead tokens, the deliveries done (to mark) and the deliveries to retry.
+// The caller writes the events and markers: at once (asynq tasks) or with
+// the job's acknowledgement (the job stream).
+func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, results [][]vendors.Result, attempt int) (*outcome, []Event, []*Delivery) {
 	out := &outcome{}
 	var done []*Delivery
 	var evs []Event
@@ -52,13 +54,7 @@ func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, resul
 			evs = append(evs, ev)
 		}
 	}
-	h.emit(ctx, evs)
-	if err := h.Marks.Mark(ctx, app, msg, done); err != nil {
-		// The sends happened; a lost marker only risks a duplicate, which
-		// the vendor collapse id replaces. Report it for the retry.
-		return out, err
-	}
-	return out, nil
+	return out, evs, done
 }
 
 func (h *Handler) event(app, msg string, d *Delivery, now time.Time, attempt int) Event {
@@ -103,18 +99,5 @@ func (h *Handler) countDrop(rule string) {
 
 // drops records the rules' drops as events and metrics.
 func (h *Handler) drops(ctx context.Context, j *Job, drops []Drop) {
-	if len(drops) == 0 {
-		return
-	}
-	now := h.now()
-	evs := make([]Event, 0, len(drops))
-	for _, d := range drops {
-		h.countDrop(d.Rule)
-		ev := Event{Type: EventDropped, AppID: j.AppID, MsgID: j.MsgID, UserID: d.UserID, CertID: d.CertID, Rule: d.Rule, At: now}
-		if d.Token != "" {
-			ev.Token = vendors.TokenHash(d.Token)
-		}
-		evs = append(evs, ev)
-	}
-	h.emit(ctx, evs)
+	h.emit(ctx, h.dropEvents(j, drops))
 }

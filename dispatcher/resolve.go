@@ -77,7 +77,7 @@ func (r *Resolver) Resolve(ctx context.Context, j *Job) (ds []Delivery, drops []
 		return nil, nil, errors.New("resolve: the resolver has no certificate lookup or device store")
 	}
 	rs := &resolution{r: r, j: j, app: app, rules: newRecipientRules(j, app, now),
-		certs: map[int64]*CertInfo{}, locales: map[string]AppSettings{}, notifs: map[renderKey]*vendors.Notification{}}
+		certs: map[int64]*CertInfo{}, locales: map[string]AppSettings{}, notifs: map[renderKey]*vendors.Notification{}, shares: map[renderKey]int{}}
 	if len(j.Devices) > 0 {
 		err = rs.explicit(ctx)
 	} else {
@@ -139,8 +139,10 @@ type resolution struct {
 	certs   map[int64]*CertInfo
 	locales map[string]AppSettings
 	notifs  map[renderKey]*vendors.Notification
-	ds      []Delivery
-	drops   []Drop
+	// shares numbers the renders (from 1), see Delivery.share.
+	shares map[renderKey]int
+	ds     []Delivery
+	drops  []Drop
 }
 
 func (rs *resolution) drop(user string, certID int64, token, rule string) {
@@ -208,11 +210,11 @@ func (rs *resolution) binding(ctx context.Context, b devices.Binding, st devices
 	if b.Foreground {
 		return Delivery{}, RuleForeground, nil
 	}
-	n, err := rs.render(cert.Vendor, st)
+	n, share, err := rs.render(cert.Vendor, st)
 	if err != nil {
 		return Delivery{}, "", err
 	}
-	return Delivery{UserID: b.UserID, CertID: b.CertID, Token: b.Token, Vendor: cert.Vendor, Notif: n}, "", nil
+	return Delivery{UserID: b.UserID, CertID: b.CertID, Token: b.Token, Vendor: cert.Vendor, Notif: n, share: share}, "", nil
 }
 
 // explicit resolves a job addressed to device tokens.
@@ -238,14 +240,14 @@ func (rs *resolution) explicit(ctx context.Context) error {
 				continue
 			}
 		}
-		n, err := rs.render(cert.Vendor, devices.Settings{})
+		n, share, err := rs.render(cert.Vendor, devices.Settings{})
 		if err != nil {
 			return err
 		}
 		if b := rs.j.OfflinePush.Badge; b != nil {
 			n.Badge = vendors.IntPtr(*b)
 		}
-		rs.ds = append(rs.ds, Delivery{CertID: d.CertID, Token: d.Token, Vendor: cert.Vendor, Notif: n})
+		rs.ds = append(rs.ds, Delivery{CertID: d.CertID, Token: d.Token, Vendor: cert.Vendor, Notif: n, share: share})
 	}
 	return nil
 }
@@ -276,9 +278,10 @@ type renderKey struct {
 }
 
 // render returns a fresh copy of the notification for vendor and the
-// recipient's settings: renders are shared, notifications are not, since
-// each delivery gets its own badge and adapters may shrink the text.
-func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.Notification, error) {
+// recipient's settings, and the number of its render: renders are shared,
+// notifications are not, since each delivery gets its own badge and
+// adapters may shrink the text.
+func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.Notification, int, error) {
 	key := renderKey{v, st.Locale, st.C2CSound, st.GroupSound}
 	n, ok := rs.notifs[key]
 	if !ok {
@@ -290,10 +293,11 @@ func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.No
 		var err error
 		n, err = Render(rs.j, RenderInput{Vendor: v, App: app, C2CSound: st.C2CSound, GroupSound: st.GroupSound})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		rs.notifs[key] = n
+		rs.shares[key] = len(rs.shares) + 1
 	}
 	c := *n
-	return &c, nil
+	return &c, rs.shares[key], nil
 }

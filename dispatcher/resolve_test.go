@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pushd/pushd/devices"
 	"github.com/pushd/pushd/internal/testredis"
 	"github.com/pushd/pushd/vendors"
@@ -274,7 +275,7 @@ func TestResolveRendersPerRecipient(t *testing.T) {
 		{UserID: "zhang", CertID: rsvXiaomi, Token: "z", Vendor: vendors.Xiaomi, Notif: &vendors.Notification{
 			ID: "m1", Title: "新消息", Body: "Denny (Hiking): [图片]", ExpireAt: *j.ExpireAt}},
 	}
-	if d := cmp.Diff(want, ds); d != "" {
+	if d := cmp.Diff(want, ds, cmpopts.IgnoreUnexported(Delivery{})); d != "" {
 		t.Errorf("deliveries (-want +got):\n%s", d)
 	}
 	if ds[0].Notif == ds[1].Notif {

@@ -47,9 +47,11 @@ func NewMessageTask(job *Job, retention time.Duration) (*asynq.Task, error) {
 	), nil
 }
 
-// Enqueue puts job on the queue. It returns the task id and whether the job
-// had already been enqueued (then nothing new is queued).
-func Enqueue(ctx context.Context, c Enqueuer, job *Job, retention time.Duration) (taskID string, duplicate bool, err error) {
+// EnqueueTask puts job on asynq as a push:message task, for a message
+// service that talks to asynq itself (Enqueue, on the job stream, is the
+// fast path). It returns the task id and whether the job had already been
+// enqueued (then nothing new is queued).
+func EnqueueTask(ctx context.Context, c Enqueuer, job *Job, retention time.Duration) (taskID string, duplicate bool, err error) {
 	t, err := NewMessageTask(job, retention)
 	if err != nil {
 		return "", false, err

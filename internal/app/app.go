@@ -44,14 +44,20 @@ type Options struct {
 
 // App is one assembled pushd process.
 type App struct {
-	Config    *configs.Config
-	Log       *slog.Logger
-	Redis     redis.UniversalClient
-	RedisOpt  asynq.RedisConnOpt
-	Certs     *certs.Store
-	Devices   *devices.Store
-	Pool      *dispatcher.Pool
-	Handler   *dispatcher.Handler
+	Config   *configs.Config
+	Log      *slog.Logger
+	Redis    redis.UniversalClient
+	RedisOpt asynq.RedisConnOpt
+	Certs    *certs.Store
+	Devices  *devices.Store
+	Pool     *dispatcher.Pool
+	Handler  *dispatcher.Handler
+	// Stream is the job stream (the fast path of new jobs), Intake the API's
+	// group-committing writer to it, Guard the Redis memory watch.
+	Stream    *dispatcher.JobStream
+	Intake    *dispatcher.Intake
+	Guard     *dispatcher.MemoryGuard
+	Events    *dispatcher.StreamSink
 	Queue     *asynq.Client
 	Inspector *asynq.Inspector
 	Metrics   *dispatcher.Metrics
@@ -177,14 +183,35 @@ func (a *App) assemble(ctx context.Context) error {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&queueCollector{inspector: a.Inspector})
 	a.Handler = a.newHandler()
+	a.Stream = dispatcher.NewJobStream(a.Redis, a.Config.Worker.Retention)
+	if !a.opts.NoAPI {
+		a.Guard = dispatcher.NewMemoryGuard(a.Redis, dispatcher.GuardConfig{
+			High: a.Config.Redis.HighWater, Low: a.Config.Redis.LowWater, Log: a.Log, Registerer: a.Registry})
+		a.Intake = dispatcher.NewIntake(a.Stream, dispatcher.IntakeConfig{Guard: a.Guard})
+	}
+	a.Registry.MustRegister(&streamCollector{stream: a.Stream})
 	a.API = a.newAPI()
 	return nil
+}
+
+// NewEngine returns the worker of the job stream.
+func (a *App) NewEngine() (*dispatcher.Engine, error) {
+	w := a.Config.Worker
+	var also dispatcher.EventSink
+	if a.webhook != nil {
+		also = a.webhook
+	}
+	return dispatcher.NewEngine(dispatcher.EngineConfig{
+		Redis: a.Redis, Stream: a.Stream, Handler: a.Handler, Events: a.Events, Also: also,
+		MaxJobs: w.MaxJobs, ClaimIdle: w.ClaimIdle, ShutdownTimeout: w.ShutdownTimeout, Log: a.Log,
+	})
 }
 
 func (a *App) newHandler() *dispatcher.Handler {
 	w := a.Config.Worker
 	streams := dispatcher.NewStreamSink(a.Redis, "pushd:", a.Config.Events.StreamMaxLen)
 	streams.OnError = func(err error) { a.Log.Warn("could not append delivery events", "err", err) }
+	a.Events = streams
 	limits := dispatcher.NewRateLimits(a.Redis, "pushd:", w.CertRateLimits(), w.DefaultRateLimit)
 	return &dispatcher.Handler{
 		Pool:     a.Pool,
@@ -205,6 +232,8 @@ func (a *App) newHandler() *dispatcher.Handler {
 			return a.Certs.SetHealthIfVersion(ctx, id, version, healthy, reason)
 		},
 		Limits:          limits,
+		Bulkheads:       &dispatcher.Bulkheads{Limits: vendorLimits(w.VendorConcurrency), Backlog: w.VendorBacklog, Metrics: a.Metrics},
+		SendTimeout:     w.SendTimeout,
 		SendConcurrency: w.SendConcurrency,
 		MaxRetry:        w.MaxRetry,
 		RetryBase:       w.RetryBase,
@@ -243,6 +272,7 @@ func (a *App) appSettings(appID string) dispatcher.AppSettings {
 
 func (a *App) newAPI() *api.Server {
 	return api.New(api.Deps{
+		Intake: a.Intake, Guard: a.Guard,
 		Queue: a.Queue, Certs: a.Certs, Devices: a.Devices, Pool: a.Pool, Redis: a.Redis, Inspector: a.Inspector,
 		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
 		Config: a.Config.Redacted().Map(), Log: a.Log,
@@ -257,6 +287,12 @@ func (a *App) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		a.webhook.Close(ctx)
 		cancel()
+	}
+	if a.Intake != nil {
+		a.Intake.Close()
+	}
+	if a.Guard != nil {
+		a.Guard.Close()
 	}
 	if a.Queue != nil {
 		a.Queue.Close()
@@ -286,4 +322,13 @@ func CheckListen(cfg *configs.Config) error {
 		return fmt.Errorf("listen: refusing to serve on %s without API tokens; configure tokens (role enqueue/admin) or listen on 127.0.0.1", host)
 	}
 	return nil
+}
+
+// vendorLimits turns worker.vendor_concurrency into the bulkheads' limits.
+func vendorLimits(cfg map[string]int) map[vendors.Vendor]int {
+	out := make(map[vendors.Vendor]int, len(cfg))
+	for name, n := range cfg {
+		out[vendors.Vendor(name)] = n
+	}
+	return out
 }

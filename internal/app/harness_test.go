@@ -365,14 +365,23 @@ func (h *harness) eventsOf(app, msg string) []dispatcher.Event {
 	return out
 }
 
-// waitDone waits until the push:message task of msg has completed (kept
-// by its retention) and returns the message's events.
+// waitDone waits until the job of msg is done: the job stream has nothing
+// waiting or in flight, and no asynq push:message task of msg (a job handed
+// to the slow path) is still to run. It returns the message's events.
 func (h *harness) waitDone(app, msg string, d time.Duration) []dispatcher.Event {
 	h.t.Helper()
 	id := dispatcher.TaskID(app, msg)
 	var last string
-	waitFor(h.t, "task "+id+" completed", d, func() bool {
+	waitFor(h.t, "job "+id+" done", d, func() bool {
+		waiting, inFlight, err := h.app.Stream.Depth(context.Background())
+		if err != nil || waiting+inFlight > 0 {
+			last = fmt.Sprintf("stream: %d waiting, %d in flight, %v", waiting, inFlight, err)
+			return false
+		}
 		info, err := h.app.Inspector.GetTaskInfo(dispatcher.Queue, id)
+		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+			return true
+		}
 		if err != nil {
 			last = err.Error()
 			return false

@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -30,4 +33,23 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	} {
 		ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, float64(n), state)
 	}
+}
+
+// streamCollector reports the job stream's depth at scrape time.
+type streamCollector struct {
+	stream *dispatcher.JobStream
+}
+
+var streamDepth = prometheus.NewDesc("pushd_stream_jobs",
+	"Jobs in the job stream by state (waiting: not yet taken by a worker; in_flight: taken, not yet done).",
+	[]string{"state"}, nil)
+
+func (c *streamCollector) Describe(ch chan<- *prometheus.Desc) { ch <- streamDepth }
+
+func (c *streamCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	waiting, inFlight, _ := c.stream.Depth(ctx)
+	ch <- prometheus.MustNewConstMetric(streamDepth, prometheus.GaugeValue, float64(waiting), "waiting")
+	ch <- prometheus.MustNewConstMetric(streamDepth, prometheus.GaugeValue, float64(inFlight), "in_flight")
 }

@@ -35,6 +35,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		}
 	}
 	var worker interface{ Shutdown() }
+	stopEngine := func() {}
 	if !a.opts.NoWorker {
 		srv, mux := dispatcher.NewServer(a.RedisOpt, dispatcher.ServerConfig{
 			Concurrency: a.Config.Worker.Concurrency, ShutdownTimeout: a.Config.Worker.ShutdownTimeout,
@@ -44,7 +45,16 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		worker = srv
-		a.Log.Info("worker started", "concurrency", a.Config.Worker.Concurrency, "queue", dispatcher.Queue)
+		eng, err := a.NewEngine()
+		if err != nil {
+			srv.Shutdown()
+			return err
+		}
+		engCtx, cancel := context.WithCancel(context.Background())
+		engDone := make(chan error, 1)
+		go func() { engDone <- eng.Run(engCtx) }()
+		stopEngine = func() { cancel(); <-engDone }
+		a.Log.Info("worker started", "max_jobs", a.Config.Worker.MaxJobs, "retry_concurrency", a.Config.Worker.Concurrency, "stream", a.Stream.Key())
 	}
 	var err error
 	select {
@@ -53,7 +63,12 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 	}
 	a.Log.Info("shutting down", "timeout", a.Config.Worker.ShutdownTimeout.String())
 	if worker != nil {
+		// The job stream's engine and asynq's retry worker wind down
+		// together, each within worker.shutdown_timeout.
+		done := make(chan struct{})
+		go func() { stopEngine(); close(done) }()
 		worker.Shutdown()
+		<-done
 	}
 	if httpSrv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/pushd/pushd/api"
 	"github.com/pushd/pushd/certs"
@@ -168,38 +170,23 @@ func deviceJob(msgID string, cert int64, token string) *dispatcher.Job {
 		OfflinePush: dispatcher.OfflinePush{Title: "Fault test", Desc: "message " + msgID}}
 }
 
-// enqueueDirect puts jobs straight into asynq, as a Go message service
-// does with dispatcher.Enqueue, four at a time.
+// enqueueDirect puts jobs straight on the job stream, as a Go message
+// service does with dispatcher.EnqueueMany, a hundred per round trip.
 func enqueueDirect(t *testing.T, redisURL string, jobs []*dispatcher.Job) {
 	t.Helper()
-	opt, err := asynq.ParseRedisURI(redisURL)
+	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := asynq.NewClient(opt)
-	defer c.Close()
-	errs := make(chan error, len(jobs))
-	var wg sync.WaitGroup
-	next := make(chan *dispatcher.Job)
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				if _, dup, err := dispatcher.Enqueue(context.Background(), c, j, time.Hour); err != nil || dup {
-					errs <- fmt.Errorf("enqueue %s: duplicate=%v %v", j.MsgID, dup, err)
-				}
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+	s := dispatcher.NewJobStream(rdb, time.Hour)
+	for chunk := range slices.Chunk(jobs, 100) {
+		for i, r := range dispatcher.EnqueueMany(context.Background(), s, chunk) {
+			if r.Err != nil || r.Duplicate {
+				t.Fatalf("enqueue %s: duplicate=%v %v", chunk[i].MsgID, r.Duplicate, r.Err)
 			}
-		}()
-	}
-	for _, j := range jobs {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+		}
 	}
 }
 

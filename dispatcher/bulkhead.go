@@ -1,0 +1,133 @@
+package dispatcher
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// DefaultVendorConcurrency is the vendor requests one process keeps in
+// flight per vendor when worker.vendor_concurrency does not say. APNs and
+// FCM multiplex many streams over HTTP/2 connections (Apple documents
+// hundreds of concurrent streams per connection); the Chinese vendors'
+// batch APIs carry up to 1 000 devices a request and publish per-app QPS
+// limits in the thousands, so a few requests in flight saturate them
+// (vendor-protocols.md, "Batch sizes" and the per-vendor quota notes).
+var defaultVendorConcurrency = map[vendors.Vendor]int{
+	vendors.APNs: 256, vendors.FCM: 128,
+	vendors.Xiaomi: 16, vendors.Huawei: 16, vendors.Honor: 16,
+	vendors.OPPO: 16, vendors.Vivo: 16, vendors.Meizu: 16,
+}
+
+// DefaultVendorConcurrency returns v's default in-flight limit.
+func DefaultVendorConcurrency(v vendors.Vendor) int {
+	if n, ok := defaultVendorConcurrency[v]; ok {
+		return n
+	}
+	return 16
+}
+
+// Bulkheads bound the requests in flight per vendor, so that the time
+// jobs spend waiting on one vendor holds that vendor's capacity only: a
+// vendor answering in 3 s fills its own slots while every other vendor's
+// sends go on. A send waits for a slot; when its vendor already has
+// Backlog sends waiting, it does not wait at all and is handed back as
+// held (retried later without counting as a failed attempt), so one
+// vendor's queue cannot grow to hold every job a worker has in memory.
+type Bulkheads struct {
+	// Limits maps a vendor to its in-flight limit; absent vendors get
+	// DefaultVendorConcurrency.
+	Limits map[vendors.Vendor]int
+	// Backlog bounds the sends waiting per vendor (default 512).
+	Backlog int
+	// Metrics, when set, receives pushd_inflight, pushd_send_wait_seconds
+	// and pushd_bulkhead_held_total.
+	Metrics *Metrics
+
+	once  sync.Once
+	heads map[vendors.Vendor]*bulkhead
+}
+
+type bulkhead struct {
+	slots   chan struct{}
+	mu      sync.Mutex
+	waiting int
+}
+
+func (b *Bulkheads) init() {
+	b.heads = map[vendors.Vendor]*bulkhead{}
+	for _, v := range vendors.All() {
+		n := b.Limits[v]
+		if n <= 0 {
+			n = DefaultVendorConcurrency(v)
+		}
+		b.heads[v] = &bulkhead{slots: make(chan struct{}, n)}
+	}
+}
+
+// codeBulkheadFull is the code of a send its vendor's full bulkhead held
+// back: no request was made.
+const codeBulkheadFull = "bulkhead_full"
+
+// Acquire waits for a slot of v and returns its release. A nil Bulkheads
+// admits everything.
+func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func(), err error) {
+	if b == nil {
+		return func() {}, nil
+	}
+	b.once.Do(b.init)
+	h := b.heads[v]
+	if h == nil {
+		return func() {}, nil
+	}
+	start := time.Now()
+	select {
+	case h.slots <- struct{}{}:
+	default:
+		if err := b.wait(ctx, h, v); err != nil {
+			return nil, err
+		}
+	}
+	if m := b.Metrics; m != nil {
+		m.SendWait.WithLabelValues(string(v)).Observe(time.Since(start).Seconds())
+		m.Inflight.WithLabelValues(string(v)).Inc()
+	}
+	return func() {
+		<-h.slots
+		if m := b.Metrics; m != nil {
+			m.Inflight.WithLabelValues(string(v)).Dec()
+		}
+	}, nil
+}
+
+// wait queues for a slot of h unless its backlog is full.
+func (b *Bulkheads) wait(ctx context.Context, h *bulkhead, v vendors.Vendor) error {
+	backlog := b.Backlog
+	if backlog <= 0 {
+		backlog = 512
+	}
+	h.mu.Lock()
+	if h.waiting >= backlog {
+		h.mu.Unlock()
+		if b.Metrics != nil {
+			b.Metrics.Held.WithLabelValues(string(v)).Inc()
+		}
+		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: codeBulkheadFull, RetryAfter: time.Second,
+			Message: "too many sends waiting for this vendor; held back for later"}
+	}
+	h.waiting++
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.waiting--
+		h.mu.Unlock()
+	}()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
+	}
+}

@@ -1,0 +1,153 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// waveSize bounds the deliveries sent before their outcome is recorded. A
+// job of more than one wave writes the done markers of each wave as it
+// goes, so a crash mid-job resumes without re-sending what was done; a job
+// of one wave (every one-device job) writes no marker at all: its outcome
+// and its acknowledgement are one write.
+const waveSize = 256
+
+// runStreamJob runs one job of the stream through the stages and returns
+// what to write with its acknowledgement, or nil to leave the entry for
+// another run (it is handed back).
+func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer) *commitOp {
+	now := h.now()
+	var j Job
+	if err := json.Unmarshal(en.payload, &j); err != nil {
+		return h.slowPath(ctx, en.payload, "undecodable job: "+err.Error())
+	}
+	if j.ExpireAt != nil && !j.ExpireAt.After(now) {
+		h.jobOutcome(TypeMessage, "expired")
+		return &commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))}
+	}
+	ds, drops, err := h.Resolver.Resolve(ctx, &j)
+	if err != nil {
+		// A job no vendor can carry is archived with its reason; a failure
+		// to reach Redis or the certificate store is retried by asynq with
+		// backoff, which resolves the job again.
+		return h.slowPath(ctx, en.payload, err.Error())
+	}
+	op := &commitOp{events: h.dropEvents(&j, drops)}
+	expire := j.Expiry(now.Add(DefaultExpiry))
+	markKey := h.Marks.streamKey(j.AppID, j.MsgID)
+	if en.redelivered {
+		// A previous run may have done part of the job.
+		if ds, err = h.Marks.unsentIn(ctx, markKey, ds); err != nil {
+			return nil
+		}
+	}
+	bs := h.plan(ds)
+	waves := cutWaves(bs, waveSize)
+	total := &outcome{}
+	for _, wave := range waves {
+		out, evs, done := h.record(ctx, j.AppID, j.MsgID, wave, h.send(ctx, wave), 0)
+		op.events = append(op.events, evs...)
+		total.merge(out)
+		if len(waves) > 1 && len(done) > 0 {
+			c.submit(&commitOp{markKey: markKey, marks: members(done), markTTL: h.Marks.ttlUntil(expire)})
+		}
+	}
+	if len(waves) > 1 || en.redelivered {
+		op.delKeys = []string{markKey}
+	}
+	if len(total.retry) == 0 {
+		h.jobOutcome(TypeMessage, "done")
+		return op
+	}
+	if err := h.retryHard(ctx, &j, total); err != nil {
+		h.Log.Warn("could not schedule the retry of failed devices; the job runs again", "msg_id", j.MsgID, "err", err)
+		return nil
+	}
+	h.jobOutcome(TypeMessage, "partial")
+	return op
+}
+
+// retryHard schedules the retries of out, riding out a Redis blip of a
+// few seconds.
+func (h *Handler) retryHard(ctx context.Context, j *Job, out *outcome) error {
+	pause := 100 * time.Millisecond
+	deadline := time.Now().Add(settleMax)
+	for {
+		err := h.scheduleRetry(ctx, j, out)
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		sleepCtx(ctx, pause)
+		pause = min(pause*2, 2*time.Second)
+	}
+}
+
+// slowPath hands a job the stream cannot finish to asynq as a push:message
+// task: the asynq handler archives a bad job with its reason (visible in
+// `pushd jobs failed`) and retries one whose resolution failed, with
+// backoff. The stream entry is then done.
+func (h *Handler) slowPath(ctx context.Context, payload []byte, why string) *commitOp {
+	var head struct {
+		AppID string `json:"app_id"`
+		MsgID string `json:"msg_id"`
+	}
+	json.Unmarshal(payload, &head)
+	id := TaskID(head.AppID, head.MsgID)
+	_, err := h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeMessage, payload),
+		asynq.TaskID(id), asynq.Queue(Queue), asynq.MaxRetry(5), asynq.Retention(time.Hour))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		h.Log.Warn("could not hand a job to the retry queue; it runs again", "task_id", id, "err", err)
+		return nil
+	}
+	h.Log.Info("job handed to the retry queue", "task_id", id, "reason", why)
+	return &commitOp{}
+}
+
+// cutWaves splits bs into runs of at most size deliveries (a batch is
+// never split).
+func cutWaves(bs []batch, size int) [][]batch {
+	var out [][]batch
+	start, n := 0, 0
+	for i, b := range bs {
+		if n > 0 && n+len(b.ds) > size {
+			out = append(out, bs[start:i])
+			start, n = i, 0
+		}
+		n += len(b.ds)
+	}
+	if start < len(bs) {
+		out = append(out, bs[start:])
+	}
+	return out
+}
+
+// merge adds o2's retries to o.
+func (o *outcome) merge(o2 *outcome) {
+	for i, d := range o2.retry {
+		o.add(d, o2.errs[i])
+	}
+}
+
+// dropEvents returns the events (and counts the metrics) of drops.
+func (h *Handler) dropEvents(j *Job, drops []Drop) []Event {
+	if len(drops) == 0 {
+		return nil
+	}
+	now := h.now()
+	evs := make([]Event, 0, len(drops))
+	for _, d := range drops {
+		h.countDrop(d.Rule)
+		ev := Event{Type: EventDropped, AppID: j.AppID, MsgID: j.MsgID, UserID: d.UserID, CertID: d.CertID, Rule: d.Rule, At: now}
+		if d.Token != "" {
+			ev.Token = vendors.TokenHash(d.Token)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}

@@ -19,9 +19,9 @@ import (
 
 // Deps are what the API serves.
 type Deps struct {
-	// Intake queues new jobs on the job stream; Guard, when set, is the
-	// Redis memory watch /readyz reports.
-	Intake    *dispatcher.Intake
+	// Intake queues new jobs (a *dispatcher.Intake on the job stream);
+	// Guard, when set, is the Redis memory watch /readyz reports.
+	Intake    JobIntake
 	Guard     *dispatcher.MemoryGuard
 	Queue     dispatcher.Enqueuer
 	Certs     *certs.Store
@@ -39,6 +39,12 @@ type Deps struct {
 	Monitoring http.Handler
 	Log        *slog.Logger
 	Now        func() time.Time
+}
+
+// JobIntake queues validated jobs and answers one outcome per job, in
+// order (dispatcher.Intake does, on the job stream).
+type JobIntake interface {
+	Enqueue(ctx context.Context, jobs []dispatcher.EncodedJob) []dispatcher.Enqueued
 }
 
 // Server is the HTTP API.

@@ -140,29 +140,22 @@ func droppedExpired(t *testing.T, rdb *redis.Client, msg string) bool {
 	return false
 }
 
-// memQueue is an in-memory Enqueuer that refuses a second task for the
-// same (app_id, msg_id), as asynq refuses a known task id.
-type memQueue struct {
+// memIntake is an in-memory job intake that refuses a repeated msg_id.
+type memIntake struct {
 	mu  sync.Mutex
 	ids map[string]bool
 }
 
-func (q *memQueue) EnqueueContext(_ context.Context, t *asynq.Task, _ ...asynq.Option) (*asynq.TaskInfo, error) {
-	var head struct {
-		AppID string `json:"app_id"`
-		MsgID string `json:"msg_id"`
-	}
-	if err := json.Unmarshal(t.Payload(), &head); err != nil {
-		return nil, fmt.Errorf("the API queued an undecodable job: %w", err)
-	}
-	id := dispatcher.TaskID(head.AppID, head.MsgID)
+func (q *memIntake) Enqueue(_ context.Context, jobs []dispatcher.EncodedJob) []dispatcher.Enqueued {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.ids[id] {
-		return nil, asynq.ErrTaskIDConflict
+	out := make([]dispatcher.Enqueued, len(jobs))
+	for i, j := range jobs {
+		id := dispatcher.TaskID(j.AppID, j.MsgID)
+		out[i] = dispatcher.Enqueued{TaskID: id, Duplicate: q.ids[id]}
+		q.ids[id] = true
 	}
-	q.ids[id] = true
-	return &asynq.TaskInfo{ID: id, Type: t.Type()}, nil
+	return out
 }
 
 // FuzzMessagesAPI feeds arbitrary bodies to POST /v1/messages: the API
@@ -178,7 +171,7 @@ func FuzzMessagesAPI(f *testing.F) {
 	f.Add([]byte(`{"app_id":"1400000001","msg_id":"ok-2","devices":[{"cert_id":1,"token":"t"}],"offline_push":{"desc":"x","ext":"{}"}}`))
 	f.Add([]byte(``))
 	f.Add([]byte(`{"app_id":"1","msg_id":"m","recipients":["u"]} {"x":1}`))
-	srv := api.New(api.Deps{Queue: &memQueue{ids: map[string]bool{}}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := api.New(api.Deps{Intake: &memIntake{ids: map[string]bool{}}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/messages", bytes.NewReader(body)))

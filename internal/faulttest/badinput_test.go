@@ -131,9 +131,8 @@ func droppedExpired(t *testing.T, rdb *redis.Client, msg string) bool {
 		t.Fatal(err)
 	}
 	for _, m := range msgs {
-		var ev dispatcher.Event
-		s, _ := m.Values["event"].(string)
-		if json.Unmarshal([]byte(s), &ev) == nil && ev.MsgID == msg && ev.Type == dispatcher.EventDropped && ev.Rule == dispatcher.RuleExpired {
+		ev, ok := dispatcher.DecodeEvent(appID, m.ID, m.Values)
+		if ok && ev.MsgID == msg && ev.Type == dispatcher.EventDropped && ev.Rule == dispatcher.RuleExpired {
 			return true
 		}
 	}

@@ -14,7 +14,7 @@ const ExtKey = "bench_t"
 // ext was embedded: raw JSON, a JSON string inside JSON (\"), a string
 // inside a string inside JSON (\\\"), or any of those form-encoded (%22,
 // %5C, %3A), as Xiaomi's form bodies are.
-var benchT = regexp.MustCompile(ExtKey + `(?:\\|"|%5[cC]|%22)*(?::|%3[aA])(?:\s|\+)*(\d{1,19})\b`)
+var benchT = regexp.MustCompile(ExtKey + `(?:\\|"|%5[cC]|%22|\s|\+)*(?::|%3[aA])(?:\s|\+)*(\d{1,19})\b`)
 
 // ExtFor returns the ext of a job enqueued at t.
 func ExtFor(t time.Time) string {

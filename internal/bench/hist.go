@@ -78,7 +78,7 @@ func (h *Histogram) Merge(o Histogram) {
 
 // Quantile returns the value under which a fraction q of the values fall,
 // within 1 %, never above the maximum; 0 when empty.
-func (h *Histogram) Quantile(q float64) time.Duration {
+func (h Histogram) Quantile(q float64) time.Duration {
 	if h.Count == 0 {
 		return 0
 	}
@@ -109,7 +109,7 @@ type Latency struct {
 }
 
 // Summary returns the p50, p90, p99 and maximum of h.
-func (h *Histogram) Summary() Latency {
+func (h Histogram) Summary() Latency {
 	ms := func(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 	return Latency{Count: h.Count, P50: ms(h.Quantile(0.50)), P90: ms(h.Quantile(0.90)),
 		P99: ms(h.Quantile(0.99)), Max: ms(time.Duration(h.MaxNanos))}

@@ -74,6 +74,9 @@ func (r *runner) result(st Stats, want map[vendors.Vendor]int64, start time.Time
 	for v := range want {
 		names[string(v)] = true
 	}
+	if r.o.Slow != "" {
+		names[string(r.o.Slow)] = true // a hung vendor is shown with nothing delivered
+	}
 	for name, vs := range st.Vendors {
 		names[name] = names[name] || vs.Devices > 0 || vs.Refused > 0
 	}

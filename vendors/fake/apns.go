@@ -110,12 +110,14 @@ func NewAPNs(opts APNsOptions) *APNs {
 // an untrusted one is answered with BadCertificate rather than a failed
 // handshake.
 func startTLSClientCerts(h http.Handler, onConn func(net.Conn, http.ConnState)) *Server {
-	s := httptest.NewUnstartedServer(h)
+	srv := &Server{}
+	s := httptest.NewUnstartedServer(srv.holding(h))
 	s.EnableHTTP2 = true
 	s.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
 	s.Config.ConnState = onConn
 	s.StartTLS()
-	return &Server{srv: s}
+	srv.srv = s
+	return srv
 }
 
 // AddKey trusts the token-auth key keyID of teamID.

@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -47,13 +48,23 @@ type Failure struct {
 type Log struct {
 	mu   sync.Mutex
 	reqs []Recorded
+	// observe, when set by Observe, sees every added request; drop makes
+	// Add forget the request once observed.
+	observe func(Recorded)
+	drop    bool
 }
 
-// Add appends r.
+// Add appends r, after showing it to the observer set by Observe.
 func (l *Log) Add(r Recorded) {
 	l.mu.Lock()
-	l.reqs = append(l.reqs, r)
+	fn, drop := l.observe, l.drop
+	if !drop {
+		l.reqs = append(l.reqs, r)
+	}
 	l.mu.Unlock()
+	if fn != nil {
+		fn(r)
+	}
 }
 
 // Requests returns a copy of every recorded request, oldest first.
@@ -155,14 +166,19 @@ func (f *Faults) ForToken(token string) (Failure, bool) {
 // Server is a fake's TLS listener with HTTP/2 enabled.
 type Server struct {
 	srv *httptest.Server
+	// hold is how long every request waits before the fake sees it, in
+	// nanoseconds; holdForever makes it wait until the client gives up.
+	hold atomic.Int64
 }
 
 // StartTLS serves h over TLS with HTTP/2 on a loopback port.
 func StartTLS(h http.Handler) *Server {
-	s := httptest.NewUnstartedServer(h)
+	srv := &Server{}
+	s := httptest.NewUnstartedServer(srv.holding(h))
 	s.EnableHTTP2 = true
 	s.StartTLS()
-	return &Server{srv: s}
+	srv.srv = s
+	return srv
 }
 
 // URL is the base URL, https://127.0.0.1:port.

@@ -1,0 +1,55 @@
+package bench
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name, line string
+		want       time.Duration
+		ok         bool
+	}{
+		{"plain", "4242 (pushd) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 12 0 100 2000000 3000 18446744073709551615", 3250 * time.Millisecond, true},
+		{"name with spaces and parens", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 1 1 1", 30 * time.Millisecond, true},
+		{"truncated", "7 (x) R 1 2 3", 0, false},
+		{"no name", "7 x R", 0, false},
+		{"not a number", "7 (x) R 1 7 7 0 -1 0 0 0 0 0 a 2 0", 0, false},
+	}
+	for _, tc := range tests {
+		got, err := ParseStat([]byte(tc.line))
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("%s: %v, %v; want %v ok=%v", tc.name, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseStatusKB(t *testing.T) {
+	status := "Name:\tpushd\nVmPeak:\t  900000 kB\nVmHWM:\t   98304 kB\nVmRSS:\t   81920 kB\nThreads:\t12\n"
+	if got, err := ParseStatusKB([]byte(status), "VmHWM"); err != nil || got != 98304*1024 {
+		t.Fatalf("VmHWM: %d, %v", got, err)
+	}
+	for _, key := range []string{"VmSwap", "Threads", "Name"} {
+		if _, err := ParseStatusKB([]byte(status), key); err == nil {
+			t.Fatalf("%s: no error", key)
+		}
+	}
+}
+
+// TestOwnProcess reads this test's own /proc entries.
+func TestOwnProcess(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for time.Now().Before(deadline) {
+	}
+	if cpu, err := CPUTime(os.Getpid()); err != nil || cpu <= 0 {
+		t.Fatalf("CPUTime: %v, %v", cpu, err)
+	}
+	if rss, err := PeakRSS(os.Getpid()); err != nil || rss < 1<<20 {
+		t.Fatalf("PeakRSS: %v, %v", rss, err)
+	}
+}

@@ -1,0 +1,58 @@
+package bench
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Info is what the bench reads from Redis INFO.
+type Info struct {
+	// Calls is the sum of calls over every command in commandstats.
+	Calls int64
+	// UsedMemory is used_memory, in bytes.
+	UsedMemory int64
+}
+
+// ParseInfo reads the output of INFO (at least its memory and
+// commandstats sections): lines "used_memory:123" and
+// "cmdstat_get:calls=5,usec=10,…".
+func ParseInfo(text string) (Info, error) {
+	var in Info
+	var sawMem bool
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		switch {
+		case key == "used_memory":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil {
+				return in, fmt.Errorf("INFO used_memory: %v", err)
+			}
+			in.UsedMemory, sawMem = n, true
+		case strings.HasPrefix(key, "cmdstat_"):
+			n, err := cmdCalls(val)
+			if err != nil {
+				return in, fmt.Errorf("INFO %s: %v", key, err)
+			}
+			in.Calls += n
+		}
+	}
+	if !sawMem {
+		return in, fmt.Errorf("INFO has no used_memory")
+	}
+	return in, nil
+}
+
+// cmdCalls returns the calls= value of a commandstats entry.
+func cmdCalls(val string) (int64, error) {
+	for _, kv := range strings.Split(val, ",") {
+		if n, ok := strings.CutPrefix(kv, "calls="); ok {
+			return strconv.ParseInt(n, 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no calls= in %q", val)
+}

@@ -1,0 +1,204 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+// Result is what `pushd bench` reports (docs/benchmarks.md explains each
+// figure).
+type Result struct {
+	Shape string `json:"shape"`
+	Jobs  int    `json:"jobs"`
+	// Rate is the target jobs/s of a steady-rate run, 0 when as fast as
+	// possible; Slow describes the bulkhead scenario ("huawei=3s",
+	// "huawei hang").
+	Rate float64 `json:"rate,omitempty"`
+	Slow string  `json:"slow,omitempty"`
+	// Expected and Delivered count devices (a device reached twice counts
+	// twice in Delivered).
+	Expected  int64 `json:"expected_devices"`
+	Delivered int64 `json:"delivered_devices"`
+	// Seconds is from the first enqueue to the last delivery at a fake;
+	// PushesPerSec is Delivered / Seconds.
+	Seconds      float64 `json:"seconds"`
+	PushesPerSec float64 `json:"pushes_per_sec"`
+	// CPUMicrosPerPush is the pushd serve process's user + system CPU
+	// during the run, per delivered device.
+	CPUMicrosPerPush float64 `json:"cpu_us_per_push"`
+	// PeakRSS is VmHWM of the pushd serve process, bytes.
+	PeakRSS int64 `json:"peak_rss_bytes"`
+	// Latency is enqueue → vendor, over every delivered device.
+	Latency Latency `json:"latency"`
+	// Vendors breaks deliveries and latency down per vendor.
+	Vendors map[string]VendorResult `json:"vendors"`
+	// RedisCommandsPerJob is the growth of INFO commandstats calls during
+	// the run, per job (Redis round trips are not observable from outside).
+	RedisCommandsPerJob float64 `json:"redis_commands_per_job"`
+	// RedisBytesPerCompletedJob is the growth of used_memory from before
+	// the run to after its drain settled, per job.
+	RedisBytesPerCompletedJob float64 `json:"redis_bytes_per_completed_job"`
+	// RedisBytesPerPendingJob is the growth of used_memory while
+	// PendingJobs jobs were queued with no worker, per job.
+	RedisBytesPerPendingJob float64 `json:"redis_bytes_per_pending_job,omitempty"`
+	PendingJobs             int     `json:"pending_jobs"`
+	// Warning notes a figure that could not be measured.
+	Warning string `json:"warning,omitempty"`
+}
+
+// VendorResult is one vendor's share of a run.
+type VendorResult struct {
+	Expected  int64   `json:"expected_devices"`
+	Delivered int64   `json:"delivered_devices"`
+	Refused   int64   `json:"refused_requests"`
+	Latency   Latency `json:"latency"`
+}
+
+// result builds the Result of a run from the fakes' stats.
+func (r *runner) result(st Stats, want map[vendors.Vendor]int64, start time.Time) *Result {
+	res := &Result{Shape: r.o.Shape, Jobs: r.o.Jobs, Rate: r.o.Rate, Expected: total(want), Vendors: map[string]VendorResult{}}
+	if r.o.Slow != "" {
+		res.Slow = fmt.Sprintf("%s=%s", r.o.Slow, r.o.SlowDelay)
+		if r.o.Hang {
+			res.Slow = string(r.o.Slow) + " hang"
+		}
+	}
+	var all Histogram
+	var last int64
+	names := map[string]bool{}
+	for v := range want {
+		names[string(v)] = true
+	}
+	if r.o.Slow != "" {
+		names[string(r.o.Slow)] = true // a hung vendor is shown with nothing delivered
+	}
+	for name, vs := range st.Vendors {
+		names[name] = names[name] || vs.Devices > 0 || vs.Refused > 0
+	}
+	for name := range names {
+		vs := st.Vendors[name]
+		res.Vendors[name] = VendorResult{Expected: want[vendors.Vendor(name)], Delivered: vs.Devices, Refused: vs.Refused,
+			Latency: vs.Latency.Summary()}
+		res.Delivered += vs.Devices
+		all.Merge(vs.Latency)
+		last = max(last, vs.Last)
+	}
+	res.Latency = all.Summary()
+	if last > 0 {
+		res.Seconds = round(time.Unix(0, last).Sub(start).Seconds(), 3)
+		res.PushesPerSec = round(float64(res.Delivered)/res.Seconds, 0)
+	}
+	return res
+}
+
+// setProcess records the server's CPU and peak RSS.
+func (res *Result) setProcess(cpu time.Duration, rss int64, err error) {
+	if err != nil {
+		res.Warning = "server process figures: " + err.Error()
+		return
+	}
+	if res.Delivered > 0 {
+		res.CPUMicrosPerPush = round(float64(cpu)/float64(time.Microsecond)/float64(res.Delivered), 1)
+	}
+	res.PeakRSS = rss
+}
+
+// setRedis records the Redis figures.
+func (res *Result) setRedis(before, after Info, pend pending) {
+	if res.Jobs > 0 {
+		res.RedisCommandsPerJob = round(float64(after.Calls-before.Calls)/float64(res.Jobs), 1)
+		res.RedisBytesPerCompletedJob = round(float64(after.UsedMemory-before.UsedMemory)/float64(res.Jobs), 0)
+	}
+	res.PendingJobs = pend.jobs
+	if pend.jobs > 0 {
+		res.RedisBytesPerPendingJob = round(float64(pend.bytes)/float64(pend.jobs), 0)
+	}
+}
+
+func round(x float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(x*p) / p
+}
+
+// WriteText writes res for a terminal.
+func (res *Result) WriteText(w io.Writer) {
+	head := fmt.Sprintf("pushd bench: shape %s, %d jobs", res.Shape, res.Jobs)
+	if res.Rate > 0 {
+		head += fmt.Sprintf(" at %g jobs/s", res.Rate)
+	}
+	if res.Slow != "" {
+		head += ", slow vendor " + res.Slow
+	}
+	fmt.Fprintf(w, "%s: %d of %d devices delivered\n", head, res.Delivered, res.Expected)
+	fmt.Fprintf(w, "  throughput     %.0f pushes/s (%.3f s from the first enqueue to the last delivery)\n", res.PushesPerSec, res.Seconds)
+	fmt.Fprintf(w, "  server CPU     %.1f µs per push (pushd serve, user+system)\n", res.CPUMicrosPerPush)
+	fmt.Fprintf(w, "  peak RSS       %.1f MB (pushd serve, VmHWM)\n", float64(res.PeakRSS)/1e6)
+	fmt.Fprintf(w, "  latency        %s (enqueue → vendor)\n", latencyText(res.Latency))
+	names := make([]string, 0, len(res.Vendors))
+	for n := range res.Vendors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		v := res.Vendors[n]
+		fmt.Fprintf(w, "    %-11s  %s; %d of %d devices", n, latencyText(v.Latency), v.Delivered, v.Expected)
+		if v.Refused > 0 {
+			fmt.Fprintf(w, ", %d requests refused", v.Refused)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  Redis          %.1f commands per job, %.0f B per completed job", res.RedisCommandsPerJob, res.RedisBytesPerCompletedJob)
+	if res.PendingJobs > 0 {
+		fmt.Fprintf(w, ", %.0f B per pending job (%d queued)", res.RedisBytesPerPendingJob, res.PendingJobs)
+	}
+	fmt.Fprintln(w)
+	if res.Warning != "" {
+		fmt.Fprintln(w, "  warning:", res.Warning)
+	}
+}
+
+func latencyText(l Latency) string {
+	if l.Count == 0 {
+		return "no samples"
+	}
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s", ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max))
+}
+
+func ms(v float64) string {
+	if v < 10 {
+		return fmt.Sprintf("%.2f ms", v)
+	}
+	return fmt.Sprintf("%.0f ms", v)
+}
+
+// progress prints "delivered n/total, rate" to w at most once a second.
+type progress struct {
+	w     io.Writer
+	total int64
+	jobs  int
+	start time.Time
+	last  time.Time
+	shown bool
+}
+
+func (p *progress) show(delivered, posted int64) {
+	if p.w == nil || time.Since(p.last) < time.Second {
+		return
+	}
+	p.last = time.Now()
+	el := time.Since(p.start).Seconds()
+	fmt.Fprintf(p.w, "\rbench: %d/%d devices delivered, %d/%d jobs enqueued, %.0f pushes/s   ",
+		delivered, p.total, posted, p.jobs, float64(delivered)/el)
+	p.shown = true
+}
+
+func (p *progress) done() {
+	if p.w != nil && p.shown {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -94,14 +94,18 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	if waitErr == nil {
 		sleep(ctx, r.o.Settle)
 	}
-	after, err := redisInfo(ctx, rdb)
+	// The last readings are taken even after Ctrl-C or a timeout, so that
+	// a partial result can be printed with the error.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	after, err := redisInfo(mctx, rdb)
 	if err != nil {
-		return nil, err
+		return nil, firstErr(waitErr, err)
 	}
 	rss, rssErr := PeakRSS(srv.pid())
 	res := r.result(stats, want, start)
 	res.setProcess(cpu-before.cpu, rss, firstErr(cpuErr, rssErr))
-	res.setRedis(before.info, after, pend)
+	res.setRedis(before.info, after, pend, post.posted.Load())
 	return res, waitErr
 }
 

@@ -108,11 +108,12 @@ func (res *Result) setProcess(cpu time.Duration, rss int64, err error) {
 	res.PeakRSS = rss
 }
 
-// setRedis records the Redis figures.
-func (res *Result) setRedis(before, after Info, pend pending) {
-	if res.Jobs > 0 {
-		res.RedisCommandsPerJob = round(float64(after.Calls-before.Calls)/float64(res.Jobs), 1)
-		res.RedisBytesPerCompletedJob = round(float64(after.UsedMemory-before.UsedMemory)/float64(res.Jobs), 0)
+// setRedis records the Redis figures, per job posted (all of them, unless
+// the run was interrupted).
+func (res *Result) setRedis(before, after Info, pend pending, posted int64) {
+	if posted > 0 {
+		res.RedisCommandsPerJob = round(float64(after.Calls-before.Calls)/float64(posted), 1)
+		res.RedisBytesPerCompletedJob = round(float64(after.UsedMemory-before.UsedMemory)/float64(posted), 0)
 	}
 	res.PendingJobs = pend.jobs
 	if pend.jobs > 0 {

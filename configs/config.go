@@ -6,6 +6,7 @@ package configs
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -106,12 +107,50 @@ const (
 	RoleAdmin   = "admin"
 )
 
-// VendorEndpoint overrides where one vendor's adapter sends.
+// VendorEndpoint overrides where one vendor's adapter sends and how long
+// it may take. The zero value is the vendor's production hosts and default
+// timeouts (docs/vendors-timeouts.md).
 type VendorEndpoint struct {
+	// Endpoint and AuthEndpoint replace the vendor's hosts. Being set by
+	// the operator, their host:port is connected to even when it is not a
+	// public address (a loopback fake, an internal relay).
 	Endpoint     string `mapstructure:"endpoint"`
 	AuthEndpoint string `mapstructure:"auth_endpoint"`
 	// CAFile is a PEM bundle to trust in addition to the system roots.
 	CAFile string `mapstructure:"ca_file"`
+	// Timeout bounds one whole request (connect, TLS, answer headers and
+	// body), token and OAuth requests included; 0 = the vendor's default
+	// (15 s for APNs and FCM, 20 s for the batch APIs of the Android
+	// vendors). A request that times out is retried.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// ConnectTimeout bounds the TCP connect; 0 = 5 s.
+	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
+	// AllowAddresses are non-public addresses or CIDR prefixes the adapter
+	// may connect to although no endpoint names them: an egress proxy, or
+	// the loopback fake an FCM service account's token_uri points at
+	// ("127.0.0.1/8", "::1"). Every other address an adapter reaches must
+	// be public.
+	AllowAddresses []string `mapstructure:"allow_addresses"`
+}
+
+// validate refuses timeouts and address lists that cannot work, naming the
+// key under vendors.<name>.
+func (e VendorEndpoint) validate(name string) error {
+	switch {
+	case e.Timeout < 0 || e.ConnectTimeout < 0:
+		return fmt.Errorf("vendors.%s: timeout and connect_timeout must not be negative", name)
+	case e.Timeout > 0 && e.ConnectTimeout > e.Timeout:
+		return fmt.Errorf("vendors.%s.connect_timeout: %s exceeds timeout %s", name, e.ConnectTimeout, e.Timeout)
+	}
+	for _, a := range e.AllowAddresses {
+		if _, err := netip.ParsePrefix(a); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(a); err != nil {
+			return fmt.Errorf("vendors.%s.allow_addresses: %q is neither an address nor a CIDR prefix", name, a)
+		}
+	}
+	return nil
 }
 
 // Log configures log/slog.
@@ -225,9 +264,12 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("tokens[%d] (%s): role must be %q or %q, got %q", i, t.Name, RoleEnqueue, RoleAdmin, t.Role)
 		}
 	}
-	for name := range c.Vendors {
+	for name, e := range c.Vendors {
 		if !knownVendor(name) {
 			return fmt.Errorf("vendors.%s: unknown vendor", name)
+		}
+		if err := e.validate(name); err != nil {
+			return err
 		}
 	}
 	return nil

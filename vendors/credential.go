@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Credential is one certificate as an adapter needs it: the non-secret
@@ -125,15 +126,29 @@ func (c Click) Normalize() (Click, error) {
 func (c Click) CarriesExt() bool { return c.Action != ClickURL }
 
 // Endpoint is where an adapter sends, so tests, benchmarks and the sandbox
-// can point it at a loopback fake.
+// can point it at a loopback fake, and how long it may take.
+//
+// URL and AuthURL are set by the operator (configuration) or by code
+// (tests, the sandbox), never by a credential: their host:port is trusted
+// as given, loopback or not. Every other address an adapter connects to
+// (the vendor's default hosts, an FCM service account's token_uri) must be
+// public unless AllowAddresses holds it; internal/vendorhttp enforces that
+// when it dials.
 type Endpoint struct {
 	// URL replaces the vendor's send host ("" = the vendor's default).
 	URL string
 	// AuthURL replaces the vendor's OAuth/auth endpoint ("" = default).
 	AuthURL string
 	// Client is the HTTP client to use (with the fake's CA trusted); nil
-	// means the adapter's own default client.
+	// means the adapter's own default client. Its *http.Transport is
+	// cloned and given the address guard and the timeouts.
 	Client *http.Client
+	// Timeout bounds one whole request and ConnectTimeout its TCP connect;
+	// zero means DefaultTimeouts.
+	Timeout, ConnectTimeout time.Duration
+	// Allowed lists the non-public networks the adapter may connect to (an
+	// egress proxy, a loopback fake named by a credential); nil allows none.
+	Allowed *AddressList
 }
 
 // Builder makes a Sender for one certificate.

@@ -78,7 +78,16 @@ type Error struct {
 	// Timestamp is when the vendor learned the token was invalid (APNs 410),
 	// zero when it did not say.
 	Timestamp time.Time
+	// Err is the cause, for errors.Is and errors.As (ErrExtTooLarge,
+	// context.DeadlineExceeded, …); nil when the vendor's answer is the
+	// whole story. Its text is not part of Error: Message says what the
+	// operator needs, and a cause's text may name what answered.
+	Err error
 }
+
+// Unwrap returns the cause, so errors.Is(err, ErrExtTooLarge) holds for a
+// refusal built on it.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Error formats the refusal as "vendor: status code: message [kind]".
 func (e *Error) Error() string {
@@ -104,9 +113,13 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// KindOf classifies err: nil is OK, a *Error carries its Kind, a cancelled
-// context or a network failure is Retryable, and anything else (a bug on our
-// side, such as a payload we could not encode) is Rejected.
+// KindOf classifies err: nil is OK, a *Error carries its Kind, and
+// anything else is Retryable. A cancelled context, a deadline or a network
+// failure is transient by nature; an error no adapter classified is
+// retried too, bounded by worker.max_retry, because refusing a job for
+// ever on an error nobody looked at loses messages that a retry would
+// deliver (issue 12). Unclassified tells such errors apart so they can be
+// counted and given a class.
 func KindOf(err error) Kind {
 	if err == nil {
 		return OK
@@ -115,11 +128,20 @@ func KindOf(err error) Kind {
 	if errors.As(err, &ve) {
 		return ve.Kind
 	}
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, &ne) {
-		return Retryable
+	return Retryable
+}
+
+// Unclassified reports whether err is a failure no adapter classified: not
+// a *Error, not a context's end and not a network error. The dispatcher
+// counts these (they are Retryable by KindOf) so each gets a class.
+func Unclassified(err error) bool {
+	if err == nil {
+		return false
 	}
-	return Rejected
+	var ve *Error
+	var ne net.Error
+	return !errors.As(err, &ve) && !errors.Is(err, context.DeadlineExceeded) &&
+		!errors.Is(err, context.Canceled) && !errors.As(err, &ne)
 }
 
 // RetryAfterOf returns the wait a vendor asked for in err, or zero.
@@ -139,3 +161,20 @@ func CodeOf(err error) string {
 	}
 	return ""
 }
+
+// Codes pushd gives failures that have no vendor answer, in Error.Code.
+const (
+	// CodeTimeout: a deadline (connect, TLS, answer headers, whole request)
+	// passed before the vendor answered. Retryable.
+	CodeTimeout = "timeout"
+	// CodeNotAllowed: the address a vendor host resolved to is not public
+	// and the operator did not allow it. Retryable (DNS may be wrong for a
+	// while), and visible as such to the operator.
+	CodeNotAllowed = "address_not_allowed"
+	// CodeUnreachable: an endpoint taken from a credential (an FCM service
+	// account's token_uri) could not be used. The error deliberately says
+	// nothing of why: refused, filtered, not allowed and "something that is
+	// not an OAuth server answered" look alike, so a certificate upload
+	// cannot be used to scan ports. Retryable.
+	CodeUnreachable = "endpoint_unreachable"
+)

@@ -119,8 +119,8 @@ func ShrinkToFit(v Vendor, n *Notification, limit int, size func(*Notification) 
 			return err
 		}
 	}
-	return &Error{Vendor: v, Kind: Rejected, Code: "PayloadTooLarge",
-		Message: fmt.Sprintf("%v: %d bytes of ext and options exceed %d", ErrExtTooLarge, got, limit)}
+	cause := fmt.Errorf("%w: %d bytes of ext and options exceed %d", ErrExtTooLarge, got, limit)
+	return &Error{Vendor: v, Kind: Rejected, Code: "PayloadTooLarge", Message: cause.Error(), Err: cause}
 }
 
 func width(s string, wide bool) int {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
 
 	"github.com/pushd/pushd/configs"
@@ -11,6 +10,12 @@ import (
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
 )
+
+// noFakeEndpoint is where the sandbox points a vendor that has no fake:
+// the .invalid top-level domain never resolves (RFC 6761 §6.4), and
+// NewRegistry refuses it outright, so the sandbox fails closed instead of
+// leaving the endpoint empty, which would mean the real production host.
+const noFakeEndpoint = "https://no-sandbox-fake.invalid"
 
 // startSandbox starts the in-process fakes of `pushd serve --sandbox` and
 // points every vendor at them (SPEC §7): the fakes' endpoints go into a
@@ -22,21 +27,38 @@ func (a *App) startSandbox() {
 	}
 	a.Sandbox = fake.StartSandbox()
 	cfg := *a.Config
-	cfg.Vendors = maps.Clone(cfg.Vendors)
-	if cfg.Vendors == nil {
-		cfg.Vendors = map[string]configs.VendorEndpoint{}
-	}
-	clients := map[vendors.Vendor]*http.Client{}
+	var missing []vendors.Vendor
+	cfg.Vendors, a.opts.Clients, missing = sandboxVendors(a.Sandbox.Endpoint, cfg.Vendors)
 	for _, v := range vendors.All() {
-		ep := a.Sandbox.Endpoint(v)
-		cfg.Vendors[string(v)] = configs.VendorEndpoint{Endpoint: ep.URL, AuthEndpoint: ep.AuthURL}
-		clients[v] = ep.Client
-		a.Log.Info("sandbox: fake vendor running", "vendor", v, "endpoint", ep.URL)
+		a.Log.Info("sandbox: fake vendor running", "vendor", v, "endpoint", cfg.Vendors[string(v)].Endpoint)
+	}
+	for _, v := range missing {
+		a.Log.Error("sandbox: no fake for this vendor; pushd will not start", "vendor", v)
 	}
 	a.Config = &cfg
-	a.opts.Clients = clients
 	a.Log.Warn("sandbox: every vendor goes to an in-process fake; nothing reaches a real push service",
 		"hint", "the fakes trust each uploaded certificate when it is first used")
+}
+
+// sandboxVendors points every vendor at its fake's endpoint (from
+// endpoint), keeping the operator's timeouts, and returns the fakes'
+// clients. A vendor whose fake has no URL gets noFakeEndpoint and is listed
+// in missing.
+func sandboxVendors(endpoint func(vendors.Vendor) vendors.Endpoint, base map[string]configs.VendorEndpoint) (
+	cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client, missing []vendors.Vendor) {
+	cfg, clients = map[string]configs.VendorEndpoint{}, map[vendors.Vendor]*http.Client{}
+	for _, v := range vendors.All() {
+		ep := endpoint(v)
+		ve := configs.VendorEndpoint{Timeout: base[string(v)].Timeout, ConnectTimeout: base[string(v)].ConnectTimeout,
+			Endpoint: ep.URL, AuthEndpoint: ep.AuthURL}
+		if ep.URL == "" {
+			ve.Endpoint, ve.AuthEndpoint = noFakeEndpoint, noFakeEndpoint
+			missing = append(missing, v)
+		}
+		cfg[string(v)] = ve
+		clients[v] = ep.Client
+	}
+	return cfg, clients, missing
 }
 
 // SandboxFakes describes the running fakes, one line per vendor, for

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/pushd/pushd/configs"
 	"github.com/pushd/pushd/vendors"
@@ -34,31 +33,50 @@ func builders() map[vendors.Vendor]vendors.Builder {
 	}
 }
 
-// NewRegistry registers every adapter with its configured endpoint. clients
-// may supply an HTTP client per vendor (the sandbox's fakes); otherwise a
-// ca_file builds one that trusts that CA.
+// NewRegistry registers every adapter with its configured endpoint,
+// timeouts and allowed addresses. clients may supply an HTTP client per
+// vendor (the sandbox's fakes); otherwise a ca_file builds one that trusts
+// that CA. The adapters wrap whichever client in internal/vendorhttp's
+// guarded, time-bounded transport.
 // warn, when not nil, is told of non-fatal problems senders report (an
 // OPPO send without a channel id).
 func NewRegistry(cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client, warn func(v vendors.Vendor, warning string, n int)) (*vendors.Registry, error) {
 	r := vendors.NewRegistry()
 	for v, b := range builders() {
 		b := withWarnings(v, b, warn)
-		ve := cfg[string(v)]
-		ep := vendors.Endpoint{URL: ve.Endpoint, AuthURL: ve.AuthEndpoint, Client: clients[v]}
-		if ep.Client == nil && ve.CAFile != "" {
-			c, err := clientTrusting(ve.CAFile)
-			if err != nil {
-				return nil, fmt.Errorf("vendors.%s.ca_file: %w", v, err)
-			}
-			ep.Client = c
+		ep, err := endpointOf(v, cfg[string(v)], clients[v])
+		if err != nil {
+			return nil, err
 		}
 		r.Register(v, b, ep)
 	}
 	return r, nil
 }
 
+// endpointOf turns v's configuration into the adapter's endpoint. It
+// refuses the sandbox's marker of a vendor without a fake: an empty
+// endpoint would mean the vendor's real production host.
+func endpointOf(v vendors.Vendor, ve configs.VendorEndpoint, client *http.Client) (vendors.Endpoint, error) {
+	if ve.Endpoint == noFakeEndpoint || ve.AuthEndpoint == noFakeEndpoint {
+		return vendors.Endpoint{}, fmt.Errorf("sandbox: vendor %s has no fake; refusing to start rather than send to its real service", v)
+	}
+	allowed, err := vendors.ParseAddressList(ve.AllowAddresses)
+	if err != nil {
+		return vendors.Endpoint{}, fmt.Errorf("vendors.%s.allow_addresses: %w", v, err)
+	}
+	ep := vendors.Endpoint{URL: ve.Endpoint, AuthURL: ve.AuthEndpoint, Client: client,
+		Timeout: ve.Timeout, ConnectTimeout: ve.ConnectTimeout, Allowed: allowed}
+	if ep.Client == nil && ve.CAFile != "" {
+		if ep.Client, err = clientTrusting(ve.CAFile); err != nil {
+			return vendors.Endpoint{}, fmt.Errorf("vendors.%s.ca_file: %w", v, err)
+		}
+	}
+	return ep, nil
+}
+
 // clientTrusting returns an HTTP/2-capable client trusting the system roots
-// plus the PEM certificates in file.
+// plus the PEM certificates in file. Its timeouts and dialer are set by
+// the adapter (vendorhttp.NewClient).
 func clientTrusting(file string) (*http.Client, error) {
 	pem, err := os.ReadFile(file)
 	if err != nil {
@@ -74,7 +92,7 @@ func clientTrusting(file string) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	tr.ForceAttemptHTTP2 = true
-	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
+	return &http.Client{Transport: tr}, nil
 }
 
 // missingChannel is implemented by senders that can go out without a

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,22 +16,9 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
-// DefaultClient bounds every phase of a request so a stuck vendor cannot
-// hold a worker.
-func DefaultClient() *http.Client {
-	return &http.Client{
-		Timeout: 30 * time.Second,
-		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			ForceAttemptHTTP2:     true,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 20 * time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   16,
-		},
-	}
-}
+// DefaultClient is NewClient for v with the default endpoint: what an
+// adapter uses when its endpoint brings no client.
+func DefaultClient(v vendors.Vendor) *http.Client { return NewClient(v, vendors.Endpoint{}) }
 
 // Base returns override without trailing slashes, or def when override is
 // empty, so tests and sandboxes can point a client at a fake server.
@@ -51,19 +37,19 @@ type Answer struct {
 }
 
 // Exchange performs req with hc and reads at most limit bytes of the answer.
-// A transport failure or an unreadable answer is a Retryable error of v
-// whose message starts with label; Status is kept when the answer started.
+// A transport failure or an unreadable answer (a deadline passing
+// included) is a Retryable error of v whose message starts with label
+// (see TransportError); Status is kept when the answer started.
 func Exchange(hc *http.Client, req *http.Request, v vendors.Vendor, limit int64, label string) (Answer, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
-		return Answer{}, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Message: label + err.Error()}
+		return Answer{}, TransportError(v, err, label, 0)
 	}
 	defer resp.Body.Close()
 	a := Answer{Status: resp.StatusCode, Header: resp.Header}
 	a.Body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return a, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Status: resp.StatusCode,
-			Message: label + "reading the answer: " + err.Error()}
+		return a, TransportError(v, err, label+"reading the answer: ", resp.StatusCode)
 	}
 	return a, nil
 }

@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/sideshow/apns2"
 	"github.com/sideshow/apns2/token"
 	"software.sslmate.com/src/go-pkcs12"
 
 	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -108,40 +108,24 @@ func parseP12(cred *vendors.Credential) (tls.Certificate, error) {
 }
 
 // httpClient returns the sender's own long-lived HTTP/2 client and whether
-// the sender owns it. Without ep.Client it is apns2's client (HTTP/2 with
-// ping health checks). With ep.Client, its *http.Transport is cloned, so the
-// fake's CA stays trusted while this certificate gets connections of its own
-// (APNs binds a connection to the first key or certificate used on it) and
-// can present its client certificate.
+// the sender owns it: vendorhttp's client for APNs (guarded dialer,
+// connect, TLS, header and request timeouts, HTTP/2 health-check pings),
+// built on ep.Client's transport when there is one so a fake's CA stays
+// trusted, presenting cert when certificate auth is used. A shared
+// endpoint transport is cloned, never changed, so this certificate gets
+// connections of its own (APNs binds a connection to the first key or
+// certificate used on it).
 func httpClient(ep vendors.Endpoint, cert *tls.Certificate) (*http.Client, bool, error) {
-	if ep.Client == nil {
-		if cert != nil {
-			return apns2.NewClient(*cert).HTTPClient, true, nil
-		}
-		return apns2.NewTokenClient(nil).HTTPClient, true, nil
-	}
-	rt := ep.Client.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	timeout := ep.Client.Timeout
-	if timeout == 0 {
-		timeout = apns2.HTTPClientTimeout
-	}
-	t, ok := rt.(*http.Transport)
+	c := vendorhttp.NewClient(vendors.APNs, ep)
+	tr, ok := c.Transport.(*http.Transport)
 	if !ok {
 		if cert != nil {
-			return nil, false, fmt.Errorf("apns: endpoint client transport %T cannot present a client certificate", rt)
+			return nil, false, fmt.Errorf("apns: endpoint client transport %T cannot present a client certificate", c.Transport)
 		}
-		return ep.Client, false, nil
-	}
-	t = t.Clone()
-	t.ForceAttemptHTTP2 = true
-	if t.TLSClientConfig == nil {
-		t.TLSClientConfig = &tls.Config{}
+		return c, false, nil
 	}
 	if cert != nil {
-		t.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+		tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
 	}
-	return &http.Client{Transport: t, Timeout: timeout}, true, nil
+	return c, true, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sideshow/apns2"
 
 	"github.com/pushd/pushd/internal/tokencache"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -240,15 +241,11 @@ func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 	return out, nil
 }
 
-// transportError classifies a failed exchange as Retryable. The *url.Error
-// wrapper is dropped because its URL holds the device token, which must not
-// reach logs.
+// transportError classifies a failed exchange as Retryable (Code
+// "timeout" when a deadline passed). vendorhttp drops the *url.Error
+// wrapper, whose URL holds the device token, which must not reach logs.
 func transportError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Retryable, Message: err.Error()}
+	return vendorhttp.TransportError(vendors.APNs, err, "", 0)
 }
 
 // jwtError classifies a failure to obtain a JWT: the caller giving up is

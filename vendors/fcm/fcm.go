@@ -20,6 +20,7 @@ import (
 	"golang.org/x/oauth2/google"
 	"google.golang.org/api/option"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -29,9 +30,6 @@ const (
 	// Scope is the OAuth scope the access token is asked for: sending
 	// messages, nothing else.
 	Scope = "https://www.googleapis.com/auth/firebase.messaging"
-	// defaultTimeout bounds one send, token fetch included, when the
-	// endpoint brings no client of its own.
-	defaultTimeout = 30 * time.Second
 )
 
 // sender is the FCM Sender of one certificate. The firebase app, its HTTP/2
@@ -43,6 +41,9 @@ type sender struct {
 	endpoint string
 	click    vendors.Click
 	now      func() time.Time
+	// timeout bounds one send, token fetch included, as a context
+	// deadline (so the failure reads as a deadline, not a cancellation).
+	timeout time.Duration
 }
 
 var (
@@ -74,15 +75,19 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	}
 	if ep.AuthURL != "" {
 		conf.TokenURL = ep.AuthURL
+	} else if err := vendorhttp.CheckCredentialURL(conf.TokenURL, ep); err != nil {
+		return nil, fmt.Errorf("fcm certificate %d: token_uri: %w", cred.ID, err)
 	}
-	s := &sender{project: sa.ProjectID, endpoint: DefaultEndpoint, click: click, now: time.Now}
+	s := &sender{project: sa.ProjectID, endpoint: DefaultEndpoint, click: click, now: time.Now,
+		timeout: ep.TimeoutsOf(vendors.FCM).Request}
 	if ep.URL != "" {
 		s.endpoint = strings.TrimRight(ep.URL, "/") + "/v1"
 	}
-	base := ep.Client
-	if base == nil {
-		base = &http.Client{Timeout: defaultTimeout}
-	}
+	// One client for the token endpoint and FCM: its dialer refuses
+	// non-public addresses the operator did not configure or allow, which
+	// is what keeps a service account's token_uri from reaching inside
+	// the network (issue 10 row 5).
+	base := vendorhttp.NewClient(vendors.FCM, ep)
 	s.tokens = newTokenSource(conf, base)
 	if s.client, err = newClient(s.project, s.endpoint, s.tokens, base); err != nil {
 		return nil, fmt.Errorf("fcm certificate %d: %w", cred.ID, err)
@@ -92,11 +97,12 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 
 // newClient makes the SDK's messaging client. option.WithHTTPClient
 // bypasses the SDK's credential handling, so the client authenticates
-// itself: oneShot over oauth2.Transport over the endpoint's transport.
+// itself: oneShot over oauth2.Transport over the endpoint's transport. It
+// has no Timeout of its own: sendOne's context deadline bounds every send.
 func newClient(project, endpoint string, ts *tokenSource, base *http.Client) (*messaging.Client, error) {
 	hc := &http.Client{
-		Timeout:   base.Timeout,
-		Transport: oneShot{next: &oauth2.Transport{Source: ts, Base: base.Transport}},
+		CheckRedirect: base.CheckRedirect,
+		Transport:     oneShot{next: &oauth2.Transport{Source: ts, Base: base.Transport}},
 	}
 	ctx := context.Background()
 	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: project},
@@ -131,9 +137,19 @@ func (s *sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 }
 
 // sendOne makes exactly one HTTP attempt (see oneShot) and classifies it.
+// The access token is obtained first, bounded by the token client's own
+// timeout, so that a failure of the token endpoint (whose URL comes from
+// the credential) is always reported as such, never as a send deadline:
+// the two would tell a filtered port from a closed one. The send then has
+// its own deadline.
 func (s *sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Result {
 	gen := s.tokens.generation()
-	sctx, stop := context.WithCancelCause(ctx)
+	if _, err := s.tokens.Token(); err != nil {
+		return vendors.Result{Token: m.Token, Err: transportFailure(err)}
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	sctx, stop := context.WithCancelCause(dctx)
 	defer stop(nil)
 	name, err := s.client.Send(context.WithValue(sctx, stopKey{}, stop), m)
 	if err == nil {
@@ -144,6 +160,9 @@ func (s *sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Resu
 	}
 	if cause := context.Cause(sctx); cause != nil {
 		return vendors.Result{Token: m.Token, Err: transportFailure(cause)}
+	}
+	if errorutils.HTTPResponse(err) == nil && vendorhttp.IsTimeout(err) {
+		return vendors.Result{Token: m.Token, Err: vendorhttp.TransportError(vendors.FCM, err, "", 0)}
 	}
 	if errorutils.HTTPResponse(err) == nil {
 		// The SDK refused the message before sending it (its own field

@@ -12,6 +12,7 @@ import (
 	"firebase.google.com/go/v4/messaging"
 	"golang.org/x/oauth2"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -210,23 +211,24 @@ func platformOf(err error) string {
 }
 
 // transportFailure classifies a send that got no answer from FCM: a
-// refused OAuth token is Auth (or Retryable when Google's token endpoint
-// itself failed), anything else on the way (connection, TLS, timeout) is
-// Retryable.
+// refused OAuth token is Auth (or Retryable when the token endpoint is
+// failing or rate limiting); a send to FCM that failed or timed out is
+// Retryable (Code "timeout" when a deadline passed). Any other failure of
+// the token request, whose URL comes from the uploaded service account, is
+// the one generic Unreachable error: refused, filtered, timed out, not
+// allowed, or answered by something that is not an OAuth server all look
+// alike, so an upload cannot be used to probe the network.
 func transportFailure(err error) *vendors.Error {
 	var te *tokenError
 	if !errors.As(err, &te) {
-		return &vendors.Error{Vendor: vendors.FCM, Kind: vendors.Retryable, Message: err.Error()}
+		return vendorhttp.TransportError(vendors.FCM, err, "", 0)
 	}
 	var re *oauth2.RetrieveError
 	if !errors.As(te.err, &re) {
-		return &vendors.Error{Vendor: vendors.FCM, Kind: vendors.Retryable, Message: te.Error()}
+		return tokenUnreachable(te)
 	}
 	e := &vendors.Error{Vendor: vendors.FCM, Kind: vendors.Auth, Code: re.ErrorCode,
 		Message: "OAuth token endpoint: " + re.ErrorDescription}
-	if re.Response != nil {
-		e.Status = re.Response.StatusCode
-	}
 	if e.Code == "" {
 		// x/oauth2/jwt leaves the body undecoded: {"error", "error_description"}.
 		var body struct {
@@ -236,9 +238,20 @@ func transportFailure(err error) *vendors.Error {
 		_ = json.Unmarshal(re.Body, &body)
 		e.Code, e.Message = body.Error, "OAuth token endpoint: "+body.Description
 	}
+	if e.Code == "" {
+		return tokenUnreachable(te)
+	}
+	if re.Response != nil {
+		e.Status = re.Response.StatusCode
+	}
 	if e.Status >= 500 || e.Status == http.StatusTooManyRequests {
 		e.Kind = vendors.Retryable
 	}
 	e.Message = vendors.Truncate(e.Message, maxMessage, false)
 	return e
+}
+
+// tokenUnreachable is the generic failure of the token request.
+func tokenUnreachable(te *tokenError) *vendors.Error {
+	return vendorhttp.Unreachable(vendors.FCM, "token endpoint", te)
 }

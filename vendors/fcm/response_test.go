@@ -84,8 +84,11 @@ func TestTransportFailure(t *testing.T) {
 		{"token refused", &transportError{err: &tokenError{err: &oauth2.RetrieveError{
 			Response: &http.Response{StatusCode: 400}, Body: body}}}, vendors.Auth, "invalid_grant", 400},
 		{"token endpoint down", &transportError{err: &tokenError{err: &oauth2.RetrieveError{
-			Response: &http.Response{StatusCode: 503}, Body: []byte("unavailable")}}}, vendors.Retryable, "", 503},
-		{"token endpoint unreachable", &transportError{err: &tokenError{err: errors.New("oauth2: cannot fetch token: dial tcp: refused")}}, vendors.Retryable, "", 0},
+			Response: &http.Response{StatusCode: 503}, Body: []byte(`{"error":"backend_error"}`)}}}, vendors.Retryable, "backend_error", 503},
+		{"not an OAuth server", &transportError{err: &tokenError{err: &oauth2.RetrieveError{
+			Response: &http.Response{StatusCode: 404}, Body: []byte("<html>SSH-2.0</html>")}}}, vendors.Retryable, vendors.CodeUnreachable, 0},
+		{"token endpoint unreachable", &transportError{err: &tokenError{err: errors.New("oauth2: cannot fetch token: dial tcp: refused")}}, vendors.Retryable, vendors.CodeUnreachable, 0},
+		{"send timed out", &transportError{err: context.DeadlineExceeded}, vendors.Retryable, vendors.CodeTimeout, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

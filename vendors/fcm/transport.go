@@ -2,6 +2,8 @@ package fcm
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"sync"
 
@@ -21,7 +23,8 @@ import (
 //     makes the SDK return the error at once (internal/http_client.go
 //     retryDelay); FCM's own Retry-After, if any, moves to savedRetryAfter
 //     for classification;
-//   - a transport failure (connection, TLS, OAuth token fetch) cancels the
+//   - a transport failure (connection, TLS, OAuth token fetch, or the
+//     answer's body failing to arrive, a deadline included) cancels the
 //     send's context with the failure as its cause. The SDK's first retry
 //     waits 0 s and then returns ctx.Err(), so it never makes a second
 //     attempt, and Send reports the cause.
@@ -38,12 +41,16 @@ type oneShot struct{ next http.RoundTripper }
 
 // RoundTrip implements http.RoundTripper.
 func (o oneShot) RoundTrip(r *http.Request) (*http.Response, error) {
+	stop, _ := r.Context().Value(stopKey{}).(context.CancelCauseFunc)
 	resp, err := o.next.RoundTrip(r)
 	if err != nil {
-		if stop, ok := r.Context().Value(stopKey{}).(context.CancelCauseFunc); ok {
+		if stop != nil {
 			stop(&transportError{err: err})
 		}
 		return nil, err
+	}
+	if stop != nil {
+		resp.Body = &stopOnError{ReadCloser: resp.Body, stop: stop}
 	}
 	if resp.StatusCode == http.StatusServiceUnavailable {
 		if ra := resp.Header.Get("Retry-After"); ra != "" {
@@ -54,7 +61,24 @@ func (o oneShot) RoundTrip(r *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// transportError is a send that got no HTTP answer from FCM.
+// stopOnError stops the send when the answer's body fails (FCM sent
+// headers and then stalled until the deadline, or the connection broke):
+// the SDK reads the body itself and would otherwise retry such a failure.
+type stopOnError struct {
+	io.ReadCloser
+	stop context.CancelCauseFunc
+}
+
+// Read implements io.Reader.
+func (s *stopOnError) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.stop(&transportError{err: err})
+	}
+	return n, err
+}
+
+// transportError is a send that got no (complete) HTTP answer from FCM.
 type transportError struct{ err error }
 
 func (e *transportError) Error() string { return e.err.Error() }

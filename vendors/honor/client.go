@@ -69,10 +69,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		authBase: vendorhttp.Base(ep.AuthURL, AuthHost),
 		clientID: cred.Field(vendors.FieldClientID),
 		secret:   cred.Secret(vendors.SecretClientSecret),
-		set:      set, http: ep.Client, now: time.Now,
-	}
-	if c.http == nil {
-		c.http = vendorhttp.DefaultClient()
+		set:      set, http: vendorhttp.NewClient(vendors.Honor, ep), now: time.Now,
 	}
 	c.tokens = tokencache.New(c.fetchToken, refreshMargin, func() time.Time { return c.now() })
 	c.sender = hms.Sender{ID: vendors.Honor, Name: "honor", Batch: maxBatch, Limit: maxResponse,

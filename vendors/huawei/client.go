@@ -63,10 +63,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		sendURL: vendorhttp.Base(ep.URL, SendHost) + "/v1/" + url.PathEscape(set.AppID) + "/messages:send",
 		authURL: vendorhttp.Base(ep.AuthURL, AuthHost) + tokenPath,
 		secret:  cred.Secret(vendors.SecretAppSecret),
-		set:     set, http: ep.Client, now: time.Now,
-	}
-	if c.http == nil {
-		c.http = vendorhttp.DefaultClient()
+		set:     set, http: vendorhttp.NewClient(vendors.Huawei, ep), now: time.Now,
 	}
 	c.tokens = tokencache.New(c.fetchToken, refreshMargin, func() time.Time { return c.now() })
 	c.sender = hms.Sender{ID: vendors.Huawei, Name: "huawei", Batch: maxBatch, Limit: maxResponse,

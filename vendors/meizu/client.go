@@ -63,11 +63,8 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		appSecret: cred.Secret(vendors.SecretAppSecret),
 		st:        settings{AppID: cred.Field(vendors.FieldAppID), Click: click},
 		sendURL:   vendorhttp.Base(ep.URL, DefaultURL),
-		client:    ep.Client,
+		client:    vendorhttp.NewClient(vendors.Meizu, ep),
 		now:       time.Now,
-	}
-	if s.client == nil {
-		s.client = vendorhttp.DefaultClient()
 	}
 	return s, nil
 }

@@ -73,13 +73,10 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		masterSecret: cred.Secret(vendors.SecretMasterSecret),
 		st:           settings{Click: click, ChannelID: cred.Field(vendors.FieldChannelID)},
 		sendURL:      vendorhttp.Base(ep.URL, DefaultURL),
-		client:       ep.Client,
+		client:       vendorhttp.NewClient(vendors.OPPO, ep),
 		now:          time.Now,
 	}
 	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
-	if s.client == nil {
-		s.client = vendorhttp.DefaultClient()
-	}
 	s.tokens = tokencache.New(s.fetchToken, tokenMargin, func() time.Time { return s.now() })
 	return s, nil
 }

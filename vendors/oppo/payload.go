@@ -106,9 +106,10 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 	nt.ClickActionType, nt.ClickActionActivity, nt.ClickActionURL = clickFields(st.Click)
 	nt.ActionParameters = vendors.OPPOActionParameters(n, st.Click)
 	if len(nt.ActionParameters) > maxActionParameters {
+		cause := fmt.Errorf("%w: action_parameters is %d bytes, OPPO allows %d",
+			vendors.ErrExtTooLarge, len(nt.ActionParameters), maxActionParameters)
 		return nt, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Rejected, Code: "PayloadTooLarge",
-			Message: fmt.Sprintf("%v: action_parameters is %d bytes, OPPO allows %d",
-				vendors.ErrExtTooLarge, len(nt.ActionParameters), maxActionParameters)}
+			Message: cause.Error(), Err: cause}
 	}
 	nt.ChannelID = n.Android.ChannelID
 	if nt.ChannelID == "" {

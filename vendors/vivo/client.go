@@ -69,12 +69,9 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	}
 	s := &Sender{
 		appKey: cred.Field(vendors.FieldAppKey), appSecret: cred.Secret(vendors.SecretAppSecret), st: st,
-		sendURL: vendorhttp.Base(ep.URL, DefaultURL), client: ep.Client, now: time.Now,
+		sendURL: vendorhttp.Base(ep.URL, DefaultURL), client: vendorhttp.NewClient(vendors.Vivo, ep), now: time.Now,
 	}
 	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
-	if s.client == nil {
-		s.client = vendorhttp.DefaultClient()
-	}
 	clock := func() time.Time { return s.now() }
 	s.tokens = tokencache.New(s.fetchToken, tokenTTL-tokenRefresh, clock)
 	s.tasks = newTaskCache(taskTTL, clock)

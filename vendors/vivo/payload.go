@@ -103,9 +103,10 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 	}
 	m.SkipType, m.SkipContent = skipFields(st.Click)
 	if size := customMapSize(m.ClientCustomMap); size > maxCustomMap {
+		cause := fmt.Errorf("%w: clientCustomMap holds %d characters, vivo allows %d",
+			vendors.ErrExtTooLarge, size, maxCustomMap)
 		return m, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Rejected, Code: "PayloadTooLarge",
-			Message: fmt.Sprintf("%v: clientCustomMap holds %d characters, vivo allows %d",
-				vendors.ErrExtTooLarge, size, maxCustomMap)}
+			Message: cause.Error(), Err: cause}
 	}
 	return m, nil
 }

@@ -67,10 +67,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		return nil, err
 	}
 	c := &Client{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
-		set: set, http: ep.Client, now: time.Now}
-	if c.http == nil {
-		c.http = vendorhttp.DefaultClient()
-	}
+		set: set, http: vendorhttp.NewClient(vendors.Xiaomi, ep), now: time.Now}
 	return c, nil
 }
 

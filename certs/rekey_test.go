@@ -15,12 +15,12 @@ func TestRekey(t *testing.T) {
 	keyA, keyB := randomKey(t), randomKey(t)
 	a, db := newTestStore(t, keyA)
 	want := map[int64]string{}
+	putFormat1(t, a, keyA, 10, "format-1-under-a") // migrated by a's first CheckKey
+	want[10] = "format-1-under-a"
 	for i := range 3 {
 		secret := fmt.Sprintf("huawei-secret-%d", i)
 		want[mustAdd(t, a, android(vendors.Huawei, secret)).ID] = secret
 	}
-	putFormat1(t, a, keyA, 10, "format-1-under-a") // migrated by a's first CheckKey
-	want[10] = "format-1-under-a"
 	if err := a.CheckKey(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/certs/{id}", s.require(RoleAdmin, s.getCert))
 	m.HandleFunc("PUT /v1/certs/{id}", s.require(RoleAdmin, s.rotateCert))
 	m.HandleFunc("DELETE /v1/certs/{id}", s.require(RoleAdmin, s.deleteCert))
+	s.rekeyRoutes()
 	s.deviceRoutes()
 	s.jobRoutes()
 	if s.Monitoring != nil {

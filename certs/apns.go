@@ -134,8 +134,11 @@ func validateP12(up *Upload, p *Parsed, now time.Time) error {
 // it is mapped to fixed reasons so no fragment of the file ever reaches a
 // message.
 func openP12(data []byte, password string) (crypto.PrivateKey, *x509.Certificate, error) {
-	if checkP12Iterations(data) != nil {
+	switch err := checkP12Iterations(data); {
+	case errors.Is(err, errTooManyIterations):
 		return nil, nil, invalid(vendors.SecretP12, "asks for more than %d key-derivation iterations; re-export it with the default settings", maxP12Iterations)
+	case err != nil:
+		return nil, nil, invalid(vendors.SecretP12, "is not a valid .p12 (PKCS#12) file holding one certificate and its private key (at most %d KB, DER-encoded)", maxP12Bytes>>10)
 	}
 	key, leaf, _, err := pkcs12.DecodeChain(data, password)
 	var ni pkcs12.NotImplementedError

@@ -35,12 +35,25 @@ type Info struct {
 }
 
 // record is the JSON document stored at {prefix}cert:{id}: the Info plus
-// the sealed secrets.
+// the sealed secrets and, from format 2 on, the id of the master key that
+// sealed them and a MAC of the metadata (see auth.go).
 type record struct {
 	Info
 	// Sealed is base64(nonce || AES-256-GCM(JSON(secrets))), with the
-	// cert id, app and vendor as additional data.
+	// cert id, app and vendor (and, in format 2, the version) as
+	// additional data.
 	Sealed string `json:"sealed"`
+	// Format is 2 for authenticated records; absent (0) for records
+	// written before it existed (format 1).
+	Format int `json:"format,omitempty"`
+	// KeyID is the KeyID of the master key that sealed the secrets and
+	// computed MAC.
+	KeyID string `json:"key_id,omitempty"`
+	// MAC is base64(HMAC-SHA256) of the authenticated fields (macInput).
+	MAC string `json:"mac,omitempty"`
+	// opener is the key that opens Sealed, set by Store.load after the
+	// MAC checked out (nil for format 1: try every key).
+	opener *sealer
 }
 
 // decodeRecord parses a stored document, checking it belongs to id.

@@ -18,12 +18,30 @@ import (
 // read is refused, as ssh refuses such a private key. This is how the
 // embedded default runs without PUSHD_MASTER_KEY.
 func LoadOrCreateKeyFile(path string) (key []byte, created bool, err error) {
-	key, err = readKeyFile(path)
+	return loadOrCreate(path, "master key file")
+}
+
+// LoadOrCreatePasswordFile is LoadOrCreateKeyFile for a password: 32
+// random bytes in URL-safe base64 without padding (43 characters), kept
+// the same way (0600, refused when others can read it). The embedded Redis
+// requires the one kept beside the master key.
+func LoadOrCreatePasswordFile(path string) (password string, created bool, err error) {
+	key, created, err := loadOrCreate(path, "password file")
+	if err != nil {
+		return "", false, err
+	}
+	return base64.RawURLEncoding.EncodeToString(key), created, nil
+}
+
+// loadOrCreate implements LoadOrCreateKeyFile; what names the file in
+// errors.
+func loadOrCreate(path, what string) (key []byte, created bool, err error) {
+	key, err = readKeyFile(path, what)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return key, false, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, fmt.Errorf("master key file: %w", err)
+		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
 	key = make([]byte, MasterKeySize)
 	if _, err := rand.Read(key); err != nil {
@@ -32,22 +50,22 @@ func LoadOrCreateKeyFile(path string) (key []byte, created bool, err error) {
 	switch err := createExclusive(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); {
 	case errors.Is(err, fs.ErrExist):
 		// Another process created it first; use its key.
-		key, err = readKeyFile(path)
+		key, err = readKeyFile(path, what)
 		return key, false, err
 	case err != nil:
-		return nil, false, fmt.Errorf("master key file: %w", err)
+		return nil, false, fmt.Errorf("%s: %w", what, err)
 	}
 	return key, true, nil
 }
 
 // readKeyFile reads and decodes an existing key file.
-func readKeyFile(path string) ([]byte, error) {
+func readKeyFile(path, what string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("master key file %s is readable by others (mode %04o); run: chmod 600 %s", path, st.Mode().Perm(), path)
+		return nil, fmt.Errorf("%s %s is readable by others (mode %04o); run: chmod 600 %s", what, path, st.Mode().Perm(), path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -55,7 +73,7 @@ func readKeyFile(path string) ([]byte, error) {
 	}
 	key, err := ParseMasterKey(string(b))
 	if err != nil {
-		return nil, fmt.Errorf("master key file %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	return key, nil
 }

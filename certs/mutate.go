@@ -168,7 +168,7 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 	key := s.certKey(id)
 	for range maxUpdateAttempts {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			r, err := s.load(ctx, tx, id)
+			r, err := s.loadUnverified(ctx, tx, id)
 			if errors.Is(err, ErrNotFound) {
 				// Drop a stray index entry, if any, then report it.
 				tx.SRem(ctx, s.allKey(), id)
@@ -237,6 +237,9 @@ func (s *Store) infos(ctx context.Context, ids []int64, appID string) ([]Info, e
 		}
 		r, err := decodeRecord(ids[i], raw)
 		if err != nil {
+			return nil, err
+		}
+		if _, err := s.verify(ctx, r); err != nil {
 			return nil, err
 		}
 		if appID == "" || r.AppID == appID {

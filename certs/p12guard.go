@@ -1,149 +1,242 @@
 package certs
 
-import "errors"
+import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+)
 
-// maxP12Iterations bounds the key-derivation iteration counts a .p12 may
-// ask for. Exporters use 2,000 (Keychain, OpenSSL) to 600,000 (hardened
-// PBKDF2); a crafted file asking for 2^31 would keep the decoder busy for
-// minutes, since go-pkcs12 honours whatever count the file names.
-const maxP12Iterations = 1 << 20
+// maxP12Iterations bounds every key-derivation iteration count a .p12 may
+// ask for. Exporters use 2,048 (Keychain Access, OpenSSL, go-pkcs12) to
+// 10,000 (OpenSSL 3's PBES2) and at most a few hundred thousand (hardened
+// PBKDF2); go-pkcs12 honours whatever count the file names, and a crafted
+// 1 KB file asking for 2^24 kept it busy for 2.85 s (2^31: minutes).
+const maxP12Iterations = 1 << 21
 
-// maxASN1Depth bounds the nesting the scan follows.
-const maxASN1Depth = 24
+// maxP12Bytes bounds the size of a .p12: an APNs certificate with its key
+// and chain is 3 to 6 KB.
+const maxP12Bytes = 32 << 10
 
-// errTooManyIterations reports a count above maxP12Iterations.
-var errTooManyIterations = errors.New("iteration count too high")
+var (
+	// errTooManyIterations reports a count above maxP12Iterations.
+	errTooManyIterations = errors.New("iteration count too high")
+	// errP12Structure reports a file that is not the PKCS#12 structure
+	// go-pkcs12 decodes; it would refuse it too.
+	errP12Structure = errors.New("not a PKCS#12 structure")
+)
 
-// checkP12Iterations scans a .p12 (DER or BER) for iteration counts and
-// refuses any above maxP12Iterations. PKCS#12 keeps every count in the same
-// shape: an INTEGER right after the salt OCTET STRING of a SEQUENCE
-// (MacData, PBEParameter, PBKDF2-params). Counts inside encrypted content are
-// out of sight until decryption; the decoder meets those only after the
-// outer ones were checked. Input the scan cannot parse is left to the
-// decoder, which reports it.
-func checkP12Iterations(data []byte) error {
-	return scanTLVs(data, 0)
-}
-
-// tlv is one BER element: its tag byte, whether it is constructed, and its
-// contents.
-type tlv struct {
-	tag         byte
-	constructed bool
-	body        []byte
-}
-
-// scanTLVs checks the elements of b; content that is not BER is ignored.
-func scanTLVs(b []byte, depth int) error {
-	elems, ok := parseTLVs(b, depth)
-	if !ok || depth > maxASN1Depth {
-		return nil
+// The shapes go-pkcs12 v0.7.4 decodes (pkcs12.go, mac.go, crypto.go),
+// decoded here with the same encoding/asn1 rules, so the counts read are
+// the counts it would use.
+type (
+	p12PFX struct {
+		Version  int
+		AuthSafe p12ContentInfo
+		MacData  p12MacData `asn1:"optional"`
 	}
-	for i, e := range elems {
-		if i > 0 && e.tag == 0x02 && elems[i-1].tag == 0x04 && bigInteger(e.body) {
-			return errTooManyIterations
+	p12ContentInfo struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
+	}
+	p12MacData struct {
+		Mac struct {
+			Algorithm pkix.AlgorithmIdentifier
+			Digest    []byte
 		}
-		body := e.body
-		if e.tag == 0x04 && e.constructed {
-			body = octets(e.body, depth)
+		MacSalt    []byte
+		Iterations int `asn1:"optional,default:1"`
+	}
+	p12EncryptedData struct {
+		Version              int
+		EncryptedContentInfo struct {
+			ContentType                asn1.ObjectIdentifier
+			ContentEncryptionAlgorithm pkix.AlgorithmIdentifier
+			EncryptedContent           []byte `asn1:"tag:0,optional"`
 		}
-		if e.constructed || e.tag == 0x04 {
-			if err := scanTLVs(body, depth+1); err != nil {
-				return err
-			}
+	}
+	p12SafeBag struct {
+		ID         asn1.ObjectIdentifier
+		Value      asn1.RawValue `asn1:"tag:0,explicit"`
+		Attributes []struct {
+			ID    asn1.ObjectIdentifier
+			Value asn1.RawValue `asn1:"set"`
+		} `asn1:"set,optional"`
+	}
+	p12ShroudedKey struct {
+		Algorithm     pkix.AlgorithmIdentifier
+		EncryptedData []byte
+	}
+	p12PBEParams struct {
+		Salt       []byte
+		Iterations int
+	}
+	p12PBES2Params struct {
+		Kdf, EncryptionScheme pkix.AlgorithmIdentifier
+	}
+	p12PBKDF2Params struct {
+		Salt       asn1.RawValue
+		Iterations int
+		KeyLength  int                      `asn1:"optional"`
+		Prf        pkix.AlgorithmIdentifier `asn1:"optional"`
+	}
+)
+
+var (
+	oidP12Data          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidP12EncryptedData = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}
+	oidP12ShroudedKey   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 10, 1, 2}
+	oidPBES2            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidPBMAC1           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 14}
+	oidPBKDF2           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+	// oidPKCS12PBE is the arc of the PKCS#12 PBE algorithms
+	// (pbeWithSHAAnd3-KeyTripleDES-CBC is .3, RFC 7292 appendix C).
+	oidPKCS12PBE = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1}
+)
+
+// checkP12Iterations reads a .p12 the way go-pkcs12 will and refuses it
+// before any key derivation when it is too large, not the structure
+// go-pkcs12 decodes (errP12Structure), or names an iteration count above
+// maxP12Iterations (errTooManyIterations) in the MAC (PKCS#12 MAC or
+// PBMAC1), in an encrypted content's PBE/PBES2 parameters, or in a shrouded
+// key bag of a plain content.
+//
+// It fails closed: the guard it replaces scanned for "an INTEGER after an
+// OCTET STRING" and skipped what it could not parse, so one trailing byte
+// inside a SEQUENCE (which encoding/asn1, hence go-pkcs12, ignores) or a
+// salt with a non-universal tag 4 (go-pkcs12 checks only the tag number of
+// a PBKDF2 salt) hid a count of 2^24 from it.
+//
+// Not covered: a shrouded key bag inside an encrypted content is only seen
+// once that content is decrypted (with a checked count); see
+// docs/certificates.md.
+func checkP12Iterations(data []byte) error {
+	if len(data) > maxP12Bytes {
+		return fmt.Errorf("%w: %d bytes, at most %d", errP12Structure, len(data), maxP12Bytes)
+	}
+	var pfx p12PFX
+	if err := strictUnmarshal(data, &pfx); err != nil {
+		return err
+	}
+	if err := checkMAC(&pfx.MacData); err != nil {
+		return err
+	}
+	if !pfx.AuthSafe.ContentType.Equal(oidP12Data) {
+		return nil // go-pkcs12 refuses it before deriving anything
+	}
+	var content []byte
+	if err := strictUnmarshal(pfx.AuthSafe.Content.Bytes, &content); err != nil {
+		return err
+	}
+	var safe []p12ContentInfo
+	if err := strictUnmarshal(content, &safe); err != nil {
+		return err
+	}
+	for _, ci := range safe {
+		if err := checkContent(ci); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// bigInteger reports whether a positive INTEGER body exceeds
-// maxP12Iterations.
-func bigInteger(body []byte) bool {
-	if len(body) == 0 || body[0]&0x80 != 0 {
-		return false
+// strictUnmarshal is asn1.Unmarshal refusing trailing data, as go-pkcs12's
+// unmarshal does; every failure is errP12Structure.
+func strictUnmarshal(b []byte, v any) error {
+	rest, err := asn1.Unmarshal(b, v)
+	if err != nil || len(rest) != 0 {
+		return errP12Structure
 	}
-	if len(body) > 4 {
-		return true
-	}
-	n := 0
-	for _, c := range body {
-		n = n<<8 | int(c)
-	}
-	return n > maxP12Iterations
+	return nil
 }
 
-// octets joins the chunks of a BER constructed OCTET STRING.
-func octets(b []byte, depth int) []byte {
-	elems, ok := parseTLVs(b, depth)
-	if !ok {
+// checkMAC checks the MAC's count: PBMAC1 keeps it in its PBKDF2
+// parameters, the PKCS#12 MAC in MacData.
+func checkMAC(m *p12MacData) error {
+	alg := m.Mac.Algorithm
+	if len(alg.Algorithm) == 0 {
 		return nil
 	}
-	var out []byte
-	for _, e := range elems {
-		out = append(out, e.body...)
-	}
-	return out
-}
-
-// parseTLVs splits b into consecutive elements, which must fill it
-// exactly. Only single-byte tags occur in PKCS#12.
-func parseTLVs(b []byte, depth int) ([]tlv, bool) {
-	var out []tlv
-	for len(b) > 0 {
-		e, rest, ok := parseTLV(b, depth)
-		if !ok {
-			return nil, false
+	if alg.Algorithm.Equal(oidPBMAC1) {
+		var p struct{ Kdf, MacAlg pkix.AlgorithmIdentifier }
+		if err := strictUnmarshal(alg.Parameters.FullBytes, &p); err != nil {
+			return err
 		}
-		out = append(out, e)
-		b = rest
+		return checkPBKDF2(p.Kdf)
 	}
-	return out, true
+	return checkCount(m.Iterations)
 }
 
-// parseTLV reads one element with a definite or (BER) indefinite length.
-func parseTLV(b []byte, depth int) (tlv, []byte, bool) {
-	if len(b) < 2 || b[0]&0x1f == 0x1f || depth > maxASN1Depth {
-		return tlv{}, nil, false
-	}
-	e := tlv{tag: b[0] &^ 0x20, constructed: b[0]&0x20 != 0}
-	l, b := int(b[1]), b[2:]
+// checkContent checks one item of the authenticated safe.
+func checkContent(ci p12ContentInfo) error {
 	switch {
-	case l == 0x80:
-		return parseIndefinite(e, b, depth)
-	case l > 0x80:
-		n := l & 0x7f
-		if n > 4 || len(b) < n {
-			return tlv{}, nil, false
+	case ci.ContentType.Equal(oidP12Data):
+		var data []byte
+		if err := strictUnmarshal(ci.Content.Bytes, &data); err != nil {
+			return err
 		}
-		l = 0
-		for _, c := range b[:n] {
-			l = l<<8 | int(c)
+		var bags []p12SafeBag
+		if err := strictUnmarshal(data, &bags); err != nil {
+			return err
 		}
-		b = b[n:]
+		for _, bag := range bags {
+			if !bag.ID.Equal(oidP12ShroudedKey) {
+				continue
+			}
+			var k p12ShroudedKey
+			if err := strictUnmarshal(bag.Value.Bytes, &k); err != nil {
+				return err
+			}
+			if err := checkPBE(k.Algorithm); err != nil {
+				return err
+			}
+		}
+	case ci.ContentType.Equal(oidP12EncryptedData):
+		var ed p12EncryptedData
+		if err := strictUnmarshal(ci.Content.Bytes, &ed); err != nil {
+			return err
+		}
+		return checkPBE(ed.EncryptedContentInfo.ContentEncryptionAlgorithm)
 	}
-	if l < 0 || l > len(b) {
-		return tlv{}, nil, false
-	}
-	e.body = b[:l]
-	return e, b[l:], true
+	return nil
 }
 
-// parseIndefinite reads the children of an indefinite-length element up
-// to its end-of-contents marker.
-func parseIndefinite(e tlv, b []byte, depth int) (tlv, []byte, bool) {
-	if !e.constructed {
-		return tlv{}, nil, false
-	}
-	start := b
-	for {
-		if len(b) >= 2 && b[0] == 0 && b[1] == 0 {
-			e.body = start[:len(start)-len(b)]
-			return e, b[2:], true
+// checkPBE checks the count of a PKCS#12 PBE or PBES2 algorithm. Other
+// algorithms go-pkcs12 refuses before deriving anything.
+func checkPBE(alg pkix.AlgorithmIdentifier) error {
+	if alg.Algorithm.Equal(oidPBES2) {
+		var p p12PBES2Params
+		if err := strictUnmarshal(alg.Parameters.FullBytes, &p); err != nil {
+			return err
 		}
-		_, rest, ok := parseTLV(b, depth+1)
-		if !ok {
-			return tlv{}, nil, false
-		}
-		b = rest
+		return checkPBKDF2(p.Kdf)
 	}
+	if len(alg.Algorithm) != len(oidPKCS12PBE)+1 || !alg.Algorithm[:len(oidPKCS12PBE)].Equal(oidPKCS12PBE) {
+		return nil
+	}
+	var p p12PBEParams
+	if err := strictUnmarshal(alg.Parameters.FullBytes, &p); err != nil {
+		return err
+	}
+	return checkCount(p.Iterations)
+}
+
+// checkPBKDF2 checks the count of a PBKDF2 key-derivation algorithm.
+func checkPBKDF2(kdf pkix.AlgorithmIdentifier) error {
+	if !kdf.Algorithm.Equal(oidPBKDF2) {
+		return nil // go-pkcs12 refuses other KDFs before deriving
+	}
+	var p p12PBKDF2Params
+	if err := strictUnmarshal(kdf.Parameters.FullBytes, &p); err != nil {
+		return err
+	}
+	return checkCount(p.Iterations)
+}
+
+// checkCount refuses a count above maxP12Iterations.
+func checkCount(n int) error {
+	if n > maxP12Iterations {
+		return fmt.Errorf("%w: %d", errTooManyIterations, n)
+	}
+	return nil
 }

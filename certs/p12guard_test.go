@@ -2,54 +2,82 @@ package certs
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
 
-// der builds a definite-length element (short or long form).
-func der(tag byte, body ...[]byte) []byte {
-	b := bytes.Join(body, nil)
-	switch n := len(b); {
-	case n < 0x80:
-		return append([]byte{tag, byte(n)}, b...)
-	default:
-		return append([]byte{tag, 0x82, byte(n >> 8), byte(n)}, b...)
+// encodeP12 encodes the fixture's key and certificate with enc.
+func encodeP12(t *testing.T, enc *pkcs12.Encoder) []byte {
+	t.Helper()
+	f := newFixtures(t)
+	data, err := enc.Encode(f.p12.Key, f.p12.Cert, nil, testPassword)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return data
 }
 
-// ber builds an indefinite-length constructed element.
-func ber(tag byte, body ...[]byte) []byte {
-	return append(append([]byte{tag, 0x80}, bytes.Join(body, nil)...), 0, 0)
+// withMacJunk re-encodes data with its MacData claiming iterations and
+// followed, inside the MacData SEQUENCE, by an element with a high tag
+// number: encoding/asn1 (so go-pkcs12) ignores trailing elements of a
+// SEQUENCE, the former TLV scan gave up on the whole SEQUENCE.
+func withMacJunk(t *testing.T, data []byte, iterations int) []byte {
+	t.Helper()
+	var pfx p12PFX
+	if err := strictUnmarshal(data, &pfx); err != nil {
+		t.Fatal(err)
+	}
+	mac, err := asn1.Marshal(struct {
+		Mac        any
+		MacSalt    []byte
+		Iterations int
+		Junk       asn1.RawValue
+	}{pfx.MacData.Mac, pfx.MacData.MacSalt, iterations, asn1.RawValue{FullBytes: []byte{0x5f, 0x81, 0x00, 0x00}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := asn1.Marshal(struct {
+		Version  int
+		AuthSafe p12ContentInfo
+		MacData  asn1.RawValue
+	}{pfx.Version, pfx.AuthSafe, asn1.RawValue{FullBytes: mac}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestCheckP12Iterations(t *testing.T) {
 	t.Parallel()
-	salt := der(0x04, []byte("12345678"))
-	params := func(iter []byte) []byte { return der(0x30, salt, der(0x02, iter)) }
+	f := newFixtures(t)
+	modern := encodeP12(t, pkcs12.Modern.WithIterations(1<<16))
+	legacy := encodeP12(t, pkcs12.LegacyRC2)
+	// Raise every 3-byte count 0x010000 to 0xffffff (about 2^24) in place.
+	raised := bytes.ReplaceAll(modern, []byte{0x02, 0x03, 0x01, 0x00, 0x00}, []byte{0x02, 0x03, 0x7f, 0xff, 0xff})
 	tests := []struct {
 		name string
 		in   []byte
 		want error
 	}{
-		{"der 2048", der(0x30, params([]byte{0x08, 0x00})), nil},
-		{"der 600000", der(0x30, params([]byte{0x09, 0x27, 0xc0})), nil},
-		{"der 2^24", der(0x30, params([]byte{0x01, 0x00, 0x00, 0x00})), errTooManyIterations},
-		{"der 5-byte integer", der(0x30, params([]byte{0x01, 0, 0, 0, 0})), errTooManyIterations},
-		{"negative integer ignored", der(0x30, params([]byte{0xff, 0xff, 0xff, 0xff})), nil},
-		{"inside an octet string", der(0x30, der(0x04, der(0x30, params([]byte{0x7f, 0, 0})))), errTooManyIterations},
-		{"inside [0] explicit", der(0x30, der(0xa0, params([]byte{0x7f, 0, 0}))), errTooManyIterations},
-		{"ber indefinite", ber(0x30, ber(0xa0, params([]byte{0x7f, 0, 0}))), errTooManyIterations},
-		{"ber constructed octet string", ber(0x30, ber(0x24, der(0x04, params([]byte{0x7f, 0, 0})[:5]), der(0x04, params([]byte{0x7f, 0, 0})[5:]))), errTooManyIterations},
-		{"integer not after a salt", der(0x30, der(0x02, []byte{0x7f, 0, 0, 0})), nil},
-		{"garbage", []byte("not asn.1 at all"), nil},
-		{"truncated", der(0x30, params([]byte{0x7f, 0, 0}))[:6], nil},
+		{"fixture", f.p12.Data, nil},
+		{"modern pbes2 at 65536", modern, nil},
+		{"legacy rc2/3des", legacy, nil},
+		{"every count raised to 2^23", raised, errTooManyIterations},
+		{"mac claims 2^24 behind trailing junk", withMacJunk(t, modern, 1<<24), errTooManyIterations},
+		{"mac claims 2^31-1 behind trailing junk", withMacJunk(t, legacy, 1<<31-1), errTooManyIterations},
+		{"junk but a normal count", withMacJunk(t, modern, 2048), nil},
+		{"trailing data after the pfx", append(bytes.Clone(modern), 0), errP12Structure},
+		{"garbage", []byte("not asn.1 at all"), errP12Structure},
+		{"truncated", modern[:len(modern)/2], errP12Structure},
+		{"too large", append(bytes.Clone(modern), make([]byte, maxP12Bytes)...), errP12Structure},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := checkP12Iterations(tt.in); !errors.Is(got, tt.want) {
 				t.Errorf("checkP12Iterations = %v, want %v", got, tt.want)
 			}
@@ -60,27 +88,23 @@ func TestCheckP12Iterations(t *testing.T) {
 func TestP12IterationGuard(t *testing.T) {
 	t.Parallel()
 	f := newFixtures(t)
-	if err := checkP12Iterations(f.p12.Data); err != nil {
-		t.Fatalf("a normal .p12 is refused: %v", err)
+	modern := encodeP12(t, pkcs12.Modern.WithIterations(1<<16))
+	for name, crafted := range map[string][]byte{
+		"raised in place": bytes.ReplaceAll(modern, []byte{0x02, 0x03, 0x01, 0x00, 0x00}, []byte{0x02, 0x03, 0x7f, 0xff, 0xff}),
+		"behind junk":     withMacJunk(t, modern, 1<<24),
+	} {
+		up := f.apnsP12()
+		up.Secrets["p12"] = crafted
+		_, err := Validate(&up, testNow())
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != "p12" || !strings.Contains(err.Error(), "key-derivation iterations") {
+			t.Errorf("%s: Validate = %v, want the p12 iteration refusal", name, err)
+		}
 	}
-	// Re-encode with 65536 (0x010000) iterations, then raise every count
-	// to 0x7f0000 in place; the guard must refuse before any derivation.
-	data, err := pkcs12.Modern.WithIterations(1<<16).Encode(f.p12.Key, f.p12.Cert, nil, testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := checkP12Iterations(data); err != nil {
-		t.Fatalf("65536 iterations refused: %v", err)
-	}
-	crafted := bytes.ReplaceAll(data, []byte{0x02, 0x03, 0x01, 0x00, 0x00}, []byte{0x02, 0x03, 0x7f, 0x00, 0x00})
+	// The modern file itself still validates.
 	up := f.apnsP12()
-	up.Secrets["p12"] = crafted
-	start := time.Now()
-	_, err = Validate(&up, testNow())
-	if err == nil || !strings.Contains(err.Error(), "key-derivation iterations") {
-		t.Errorf("crafted .p12 = %v, want the iteration refusal", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("refusing took %v", d)
+	up.Secrets["p12"] = modern
+	if _, err := Validate(&up, testNow()); err != nil {
+		t.Errorf("a .p12 at 65536 iterations is refused: %v", err)
 	}
 }

@@ -30,12 +30,26 @@ var ErrWrongKey = errors.New("wrong PUSHD_MASTER_KEY?")
 const (
 	infoSeal     = "pushd certs: aes-256-gcm secrets v1"
 	infoKeyCheck = "pushd certs: key check value v1"
+	infoMAC      = "pushd certs: metadata hmac-sha256 v1"
 )
 
-// sealer encrypts certificate secrets with AES-256-GCM.
+// sealer encrypts certificate secrets with AES-256-GCM and authenticates
+// certificate metadata with HMAC-SHA256, each under its own key derived
+// from one master key.
 type sealer struct {
 	aead  cipher.AEAD
 	check string
+	// id names the master key in records: see KeyID.
+	id     string
+	macKey []byte
+}
+
+// KeyID names a master key without revealing it: the hex of the first 8
+// bytes of its SHA-256. Records store the id of the key that sealed them, so
+// a store can hold certificates under two keys during a rekey.
+func KeyID(master []byte) string {
+	sum := sha256.Sum256(master)
+	return hex.EncodeToString(sum[:8])
 }
 
 // newSealer derives the sealing key and the key check value from master.
@@ -59,13 +73,24 @@ func newSealer(master []byte) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sealer{aead: aead, check: "v1:" + hex.EncodeToString(kcv)}, nil
+	macKey, err := hkdf.Key(sha256.New, master, nil, infoMAC, 32)
+	if err != nil {
+		return nil, err
+	}
+	return &sealer{aead: aead, check: "v1:" + hex.EncodeToString(kcv), id: KeyID(master), macKey: macKey}, nil
 }
 
-// aad binds a ciphertext to its certificate: moved to another cert_id,
-// app or vendor it no longer opens.
+// aad binds a format-1 ciphertext to its certificate: moved to another
+// cert_id, app or vendor it no longer opens.
 func aad(id int64, app string, v vendors.Vendor) []byte {
 	return fmt.Appendf(nil, "pushd-cert\x00%d\x00%s\x00%s", id, app, v)
+}
+
+// aadV2 binds a format-2 ciphertext to its certificate and to one version
+// of it: sealed secrets of version 3 restored into the record of version 4
+// no longer open.
+func aadV2(id int64, app string, v vendors.Vendor, version int64) []byte {
+	return fmt.Appendf(nil, "pushd-cert-v2\x00%d\x00%s\x00%s\x00%d", id, app, v, version)
 }
 
 // seal returns base64(nonce || AES-256-GCM(JSON(secrets))).

@@ -16,6 +16,7 @@
 //	pushd:certs:all          set of every cert id
 //	pushd:certs:app:{app}    set of the app's cert ids
 //	pushd:certs:keycheck     key check value of the master key
+//	pushd:certs:format       "2" once every record is in format 2 (auth.go)
 //
 // Writes touching several keys run in MULTI/EXEC. Under Redis Cluster give
 // the prefix a hash tag, such as "{pushd}:", so they share one slot.
@@ -39,10 +40,11 @@ var ErrNotFound = errors.New("certificate not found")
 // Store keeps certificates in Redis. It is safe for concurrent use by any
 // number of goroutines and processes.
 type Store struct {
-	rdb    redis.UniversalClient
-	seal   *sealer
-	now    func() time.Time
-	prefix string
+	rdb     redis.UniversalClient
+	keys    keyring
+	prevKey []byte
+	now     func() time.Time
+	prefix  string
 }
 
 // Option configures a Store.
@@ -61,13 +63,22 @@ func NewStore(rdb redis.UniversalClient, masterKey []byte, opts ...Option) (*Sto
 	if rdb == nil {
 		return nil, errors.New("certs: nil Redis client")
 	}
-	seal, err := newSealer(masterKey)
+	cur, err := newSealer(masterKey)
 	if err != nil {
 		return nil, fmt.Errorf("certs: %w", err)
 	}
-	s := &Store{rdb: rdb, seal: seal, now: time.Now, prefix: "pushd:"}
+	s := &Store{rdb: rdb, keys: keyring{current: cur}, now: time.Now, prefix: "pushd:"}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.prevKey != nil {
+		if s.keys.previous, err = newSealer(s.prevKey); err != nil {
+			return nil, fmt.Errorf("certs: previous %w", err)
+		}
+		s.prevKey = nil
+		if s.keys.previous.id == cur.id {
+			s.keys.previous = nil
+		}
 	}
 	return s, nil
 }
@@ -77,6 +88,7 @@ func (s *Store) seqKey() string                { return s.prefix + "certs:seq" }
 func (s *Store) allKey() string                { return s.prefix + "certs:all" }
 func (s *Store) appKey(app string) string      { return s.prefix + "certs:app:" + app }
 func (s *Store) keyCheckKey() string           { return s.prefix + "certs:keycheck" }
+func (s *Store) formatKey() string             { return s.prefix + "certs:format" }
 func notFound(id int64) error                  { return fmt.Errorf("cert_id %d: %w", id, ErrNotFound) }
 func (s *Store) nowUTC() time.Time             { return s.now().UTC().Round(0) }
 func (s *Store) storeErr(err error) error      { return fmt.Errorf("certificate store: %w", err) }
@@ -120,18 +132,17 @@ func (s *Store) Add(ctx context.Context, up Upload) (*Info, error) {
 }
 
 // fill sets r's content from a validated upload, sealing the secrets under
-// r's id, app and vendor. The health is reset: new credentials deserve a
-// new verdict.
+// the current key bound to r's id, app, vendor and version (set the version
+// first) and authenticating the metadata. The health is reset: new
+// credentials deserve a new verdict.
 func (s *Store) fill(r *record, up *Upload, parsed *Parsed, now time.Time) error {
 	r.AppID, r.Vendor, r.Name = up.AppID, up.Vendor, up.Name
 	r.Fields, r.Click = up.Fields, up.Click
 	r.Fingerprints, r.NotAfter = parsed.Fingerprints, parsed.NotAfter
 	r.UpdatedAt, r.Healthy, r.HealthReason = now, true, ""
-	sealed, err := s.seal.seal(up.Secrets, aad(r.ID, r.AppID, r.Vendor))
-	if err != nil {
+	if err := s.keys.current.sealInto(r, up.Secrets); err != nil {
 		return s.idErr(r.ID, err)
 	}
-	r.Sealed = sealed
 	return nil
 }
 
@@ -145,9 +156,22 @@ func (s *Store) Get(ctx context.Context, id int64) (*Info, error) {
 	return &in, nil
 }
 
-// load reads and decodes the record of id through c (the client, or a
-// transaction watching the record).
+// load reads, decodes and verifies (auth.go) the record of id through c
+// (the client, or a transaction watching the record).
 func (s *Store) load(ctx context.Context, c redis.Cmdable, id int64) (*record, error) {
+	r, err := s.loadUnverified(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.opener, err = s.verify(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// loadUnverified reads and decodes the record of id without checking its
+// MAC: only Delete uses it, so a tampered record can still be removed.
+func (s *Store) loadUnverified(ctx context.Context, c redis.Cmdable, id int64) (*record, error) {
 	raw, err := c.Get(ctx, s.certKey(id)).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, notFound(id)
@@ -159,14 +183,16 @@ func (s *Store) load(ctx context.Context, c redis.Cmdable, id int64) (*record, e
 }
 
 // Credential returns certificate id with its secrets decrypted, for the
-// vendor adapters. A record sealed under another master key, or moved from
-// another certificate, fails with an error wrapping ErrWrongKey.
+// vendor adapters. A record sealed under another master key fails with an
+// error wrapping ErrWrongKey; one whose metadata or secrets were edited or
+// moved from another certificate or version, with ErrTampered (format 2)
+// or ErrWrongKey (format 1).
 func (s *Store) Credential(ctx context.Context, id int64) (*vendors.Credential, error) {
 	r, err := s.load(ctx, s.rdb, id)
 	if err != nil {
 		return nil, err
 	}
-	secrets, err := s.seal.open(r.Sealed, aad(id, r.AppID, r.Vendor))
+	secrets, err := s.openRecord(r, r.opener)
 	if err != nil {
 		return nil, s.idErr(id, fmt.Errorf("cannot decrypt secrets: %w", err))
 	}
@@ -174,19 +200,23 @@ func (s *Store) Credential(ctx context.Context, id int64) (*vendors.Credential, 
 }
 
 // CheckKey verifies that the store was written under this Store's master
-// key, recording the key check value the first time. serve calls it at
-// start, so a wrong PUSHD_MASTER_KEY stops it before any send fails.
+// key (or, during a rekey, its previous key), recording the key check value
+// the first time, and migrates format-1 records (auth.go) if the store was
+// not migrated yet. serve calls it at start, so a wrong PUSHD_MASTER_KEY
+// stops it before any send fails.
 func (s *Store) CheckKey(ctx context.Context) error {
 	stored, err := s.rdb.Get(ctx, s.keyCheckKey()).Result()
 	switch {
 	case errors.Is(err, redis.Nil):
-		return s.initKeyCheck(ctx)
+		if err := s.initKeyCheck(ctx); err != nil {
+			return err
+		}
 	case err != nil:
 		return s.storeErr(err)
-	case !s.seal.matches(stored):
+	case !s.keys.matches(stored):
 		return fmt.Errorf("certificate store %q was written under another master key: %w", s.prefix, ErrWrongKey)
 	}
-	return nil
+	return s.migrate(ctx)
 }
 
 // initKeyCheck records the key check value. Should certificates exist
@@ -202,7 +232,7 @@ func (s *Store) initKeyCheck(ctx context.Context) error {
 			return err
 		}
 	}
-	ok, err := s.rdb.SetNX(ctx, s.keyCheckKey(), s.seal.check, 0).Result()
+	ok, err := s.rdb.SetNX(ctx, s.keyCheckKey(), s.keys.current.check, 0).Result()
 	if err != nil {
 		return s.storeErr(err)
 	}

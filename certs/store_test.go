@@ -161,7 +161,7 @@ func TestWrongMasterKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, credErr := b.Credential(ctx, in.ID)
-	want := fmt.Sprintf("certificate %d: cannot decrypt secrets: wrong PUSHD_MASTER_KEY?", in.ID)
+	want := fmt.Sprintf("certificate %d: sealed under master key id %q, neither the current nor the previous key: wrong PUSHD_MASTER_KEY?", in.ID, KeyID(keyA))
 	if credErr == nil || credErr.Error() != want || !errors.Is(credErr, ErrWrongKey) {
 		t.Errorf("Credential under another key = %v, want %q", credErr, want)
 	}
@@ -265,11 +265,16 @@ func TestListByApp(t *testing.T) {
 func TestMovedCiphertextFails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	// Format-2 records carry a MAC over the metadata and the sealed text,
+	// so every edit is caught before decryption, as ErrTampered.
 	tests := []struct {
 		name string
 		edit func(target, source map[string]any)
 	}{
 		{"sealed secrets copied from another cert", func(target, source map[string]any) { target["sealed"] = source["sealed"] }},
+		{"sealed secrets and mac copied from another cert", func(target, source map[string]any) {
+			target["sealed"], target["mac"] = source["sealed"], source["mac"]
+		}},
 		{"app_id edited", func(target, _ map[string]any) { target["app_id"] = "1400000999" }},
 		{"vendor edited", func(target, _ map[string]any) { target["vendor"] = "huawei" }},
 		{"ciphertext bit flipped", func(target, _ map[string]any) {
@@ -299,8 +304,8 @@ func TestMovedCiphertextFails(t *testing.T) {
 			if err := db.Client.Set(ctx, s.certKey(dst.ID), jsonOf(t, docs[dst.ID]), 0).Err(); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.Credential(ctx, dst.ID); !errors.Is(err, ErrWrongKey) {
-				t.Errorf("Credential of the edited cert = %v, want ErrWrongKey", err)
+			if _, err := s.Credential(ctx, dst.ID); !errors.Is(err, ErrTampered) {
+				t.Errorf("Credential of the edited cert = %v, want ErrTampered", err)
 			}
 			if _, err := s.Credential(ctx, src.ID); err != nil {
 				t.Errorf("Credential of the untouched cert: %v", err)

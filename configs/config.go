@@ -21,6 +21,11 @@ type Config struct {
 	// MasterKey encrypts certificate secrets (base64 of 32 bytes). Empty is
 	// allowed only with the embedded Redis, where a key file is generated.
 	MasterKey string `mapstructure:"master_key"`
+	// MasterKeyPrevious is the master key being replaced, during a rekey
+	// (`pushd certs rekey`): certificates sealed under it still open, and
+	// every write seals under MasterKey. Remove it once the rekey reports
+	// every certificate moved.
+	MasterKeyPrevious string `mapstructure:"master_key_previous"`
 	// DataDir holds the generated master key of the embedded default.
 	DataDir string `mapstructure:"data_dir"`
 	Redis   Redis  `mapstructure:"redis"`
@@ -174,6 +179,7 @@ func Defaults() map[string]any {
 	return map[string]any{
 		"listen":                    "127.0.0.1:8080",
 		"master_key":                "",
+		"master_key_previous":       "",
 		"data_dir":                  defaultDataDir(),
 		"redis.url":                 "",
 		"worker.concurrency":        20,

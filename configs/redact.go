@@ -13,6 +13,9 @@ func (c *Config) Redacted() *Config {
 	if r.MasterKey != "" {
 		r.MasterKey = "<redacted>"
 	}
+	if r.MasterKeyPrevious != "" {
+		r.MasterKeyPrevious = "<redacted>"
+	}
 	r.Tokens = make([]Token, len(c.Tokens))
 	for i, t := range c.Tokens {
 		t.Token = "<redacted>"

@@ -21,7 +21,7 @@ import (
 
 func certsCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "certs", Short: "Manage push certificates and vendor credentials"}
-	c.AddCommand(certsAddCmd(g, false), certsAddCmd(g, true), certsListCmd(g), certsShowCmd(g), certsRmCmd(g))
+	c.AddCommand(certsAddCmd(g, false), certsAddCmd(g, true), certsListCmd(g), certsShowCmd(g), certsRmCmd(g), certsRekeyCmd(g))
 	return c
 }
 
@@ -200,6 +200,33 @@ func certsRmCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return g.print(map[string]string{"deleted": args[0]}, func(w io.Writer) { fmt.Fprintf(w, "deleted certificate %s\n", args[0]) })
+		},
+	}
+}
+
+// certsRekeyCmd re-seals every certificate under the current master key
+// through POST /v1/certs:rekey; see docs/certificates.md for the steps.
+func certsRekeyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rekey",
+		Short: "Re-encrypt every certificate under the current master key (after setting master_key_previous)",
+		Long: `Re-encrypt every certificate under the current master key, without downtime.
+
+1. Restart every pushd process with the new key in PUSHD_MASTER_KEY and the
+   old one in PUSHD_MASTER_KEY_PREVIOUS: they read certificates under either
+   key and seal new ones under the new key.
+2. Run pushd certs rekey: it re-seals what is still under the old key and
+   prints how many certificates it moved.
+3. Remove PUSHD_MASTER_KEY_PREVIOUS and restart.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var res certs.RekeyResult
+			if err := g.client().Do(cmd.Context(), http.MethodPost, "/v1/certs:rekey", nil, &res); err != nil {
+				return err
+			}
+			return g.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "rekeyed %d of %d certificates; all are now under master key id %s\n", res.Rekeyed, res.Total, res.KeyID)
+			})
 		},
 	}
 }

@@ -99,19 +99,21 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
 // connect opens Redis: the configured one, or an embedded one.
 func (a *App) connect(ctx context.Context) error {
 	url := a.Config.Redis.URL
+	var opt asynq.RedisConnOpt
 	if a.Config.Embedded() {
-		m, err := miniredis.Run()
+		eopt, err := a.startEmbedded()
 		if err != nil {
-			return fmt.Errorf("start embedded redis: %w", err)
+			return err
 		}
-		a.embedded = m
-		url = "redis://" + m.Addr()
+		opt, url = eopt, "redis://"+eopt.Addr
 		a.Log.Warn("no redis.url configured: using an embedded in-process Redis; queued jobs, certificates and devices do NOT survive a restart",
+			"password_file", filepath.Join(a.Config.DataDir, RedisPasswordFile),
 			"hint", "set PUSHD_REDIS_URL or --redis for production")
-	}
-	opt, err := asynq.ParseRedisURI(url)
-	if err != nil {
-		return fmt.Errorf("redis.url: %w", err)
+	} else {
+		var err error
+		if opt, err = asynq.ParseRedisURI(url); err != nil {
+			return fmt.Errorf("redis.url: %w", err)
+		}
 	}
 	a.RedisOpt = opt
 	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)

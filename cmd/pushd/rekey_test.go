@@ -72,27 +72,13 @@ func withoutPrevious(cfg *configs.Config) *configs.Config {
 	return &c
 }
 
-// startWithPrevious runs pushd with cfg, its certificate store opening the
-// previous key too. Until app.assemble passes CertStoreOptions to the store
-// it starts with the previous key as the current one (so New's key check
-// passes) and then serves a store under the new key with the old as
-// previous, which is what the wired assemble builds.
+// startWithPrevious runs pushd with cfg: its certificate store seals under
+// master_key and opens master_key_previous too.
 func startWithPrevious(t *testing.T, cfg *configs.Config) string {
 	t.Helper()
-	c := *cfg
-	c.MasterKey, c.MasterKeyPrevious = cfg.MasterKeyPrevious, cfg.MasterKey
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, &c, app.Options{Log: discardLogger(), NoWorker: true})
+	a, err := app.New(ctx, cfg, app.Options{Log: discardLogger(), NoWorker: true})
 	if err != nil {
-		t.Fatal(err)
-	}
-	a.Config = cfg
-	opts, err := a.CertStoreOptions()
-	if err != nil || len(opts) != 1 {
-		t.Fatalf("CertStoreOptions = %d options, %v", len(opts), err)
-	}
-	key, _ := certs.ParseMasterKey(cfg.MasterKey)
-	if a.API.Certs, err = certs.NewStore(a.Redis, key, opts...); err != nil {
 		t.Fatal(err)
 	}
 	addr := make(chan string, 1)

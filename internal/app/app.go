@@ -163,7 +163,11 @@ func (a *App) assemble(ctx context.Context) error {
 	if a.apps, err = appSettingsTable(a.Config.Apps); err != nil {
 		return err
 	}
-	if a.Certs, err = certs.NewStore(a.Redis, key); err != nil {
+	storeOpts, err := a.CertStoreOptions()
+	if err != nil {
+		return err
+	}
+	if a.Certs, err = certs.NewStore(a.Redis, key, storeOpts...); err != nil {
 		return err
 	}
 	if err := a.Certs.CheckKey(ctx); err != nil {

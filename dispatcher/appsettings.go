@@ -35,6 +35,10 @@ type AppSettings struct {
 	MentionOverridesMute bool `mapstructure:"mention_overrides_mute" yaml:"mention_overrides_mute" json:"mention_overrides_mute"`
 	// Locales override the built-in text of other locales users pick.
 	Locales map[string]LocaleText `mapstructure:"locales" yaml:"locales" json:"locales,omitempty"`
+
+	// resolved marks settings ForLocale returned: asked again with no
+	// locale, they are their own answer.
+	resolved bool
 }
 
 // DefaultAppSettings returns the settings of an app with no configuration.
@@ -78,6 +82,10 @@ func checkPlaceholders(path string, m map[string]string) error {
 // always renders as something and whether a message has content does not
 // depend on the recipient.
 func (a AppSettings) ForLocale(userLocale string) AppSettings {
+	if a.resolved && userLocale == "" {
+		// Already resolved: Render asks again for every vendor.
+		return a
+	}
 	appLoc := NormalizeLocale(a.Locale)
 	if appLoc == "" {
 		appLoc = LocaleEnglish
@@ -100,6 +108,7 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 		Placeholders:         text.Placeholders,
 		DefaultTitle:         text.DefaultTitle,
 		MentionOverridesMute: a.MentionOverridesMute,
+		resolved:             true,
 	}
 }
 

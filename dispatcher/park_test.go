@@ -14,7 +14,10 @@ func TestParkingOnDailyQuota(t *testing.T) {
 	ctx := context.Background()
 	clock := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC) // 18:00 in China
 	p := NewParking(db.Client, "pushd:", func() time.Time { return clock })
-	other := NewParking(db.Client, "pushd:", func() time.Time { return clock }) // a second worker
+	// A second worker, whose reads each come a parkRecheck later, so it
+	// reads Redis again every time.
+	skew := time.Duration(0)
+	other := NewParking(db.Client, "pushd:", func() time.Time { skew += parkRecheck; return clock.Add(skew) })
 	quota := vendors.QuotaError(vendors.OPPO, 200, "33", "daily limit", clock)
 
 	p.Record(ctx, 7, []vendors.Result{{Err: &vendors.Error{Kind: vendors.RateLimited, RetryAfter: 2 * time.Second}}})

@@ -66,6 +66,7 @@ figure.`,
 	fs.StringVar(&hang, "hang", "", "VENDOR: the bulkhead scenario with a vendor that never answers")
 	fs.IntVar(&o.Posters, "posters", 32, "concurrent HTTP enqueuers (keep-alive)")
 	fs.IntVar(&o.Pending, "pending", 0, "jobs queued with no worker to measure bytes per pending job (default min(1000, jobs); -1 skips)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of pushd serve during the run to this file")
 	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "pause for the drain to settle before Redis memory is read")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "give up waiting for the deliveries after this long")
 	return c

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -30,7 +31,7 @@ func apiCmd(g *globals) *cobra.Command {
 
 // processCmd is serve, worker or api: the same process with halves left out.
 func processCmd(g *globals, mode app.Options) *cobra.Command {
-	var file, redisURL, listen string
+	var file, redisURL, listen, cpuprofile string
 	var sandbox bool
 	c := &cobra.Command{
 		Use:   "serve",
@@ -64,6 +65,13 @@ any real credentials.`,
 			}
 			opts := mode
 			opts.Log, opts.Sandbox = newLogger(cfg.Log, g.stderr), sandbox
+			if cpuprofile != "" {
+				stop, err := startCPUProfile(cpuprofile)
+				if err != nil {
+					return usageErr("--cpuprofile: %v", err)
+				}
+				defer stop()
+			}
 			a, err := app.New(cmd.Context(), cfg, opts)
 			if err != nil {
 				return usageErr("%v", err)
@@ -83,6 +91,7 @@ any real credentials.`,
 	c.Flags().StringVar(&file, "config", "", "YAML config file (see configs/pushd.example.yaml)")
 	c.Flags().StringVar(&redisURL, "redis", "", "Redis URL, e.g. redis://127.0.0.1:6379/0 (default: embedded)")
 	c.Flags().StringVar(&listen, "listen", "", "HTTP API address (default 127.0.0.1:8080)")
+	c.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile to this file until the process stops (go tool pprof)")
 	c.Flags().BoolVar(&sandbox, "sandbox", false, "send to in-process fake vendors that trust any uploaded certificate (no real pushes)")
 	return c
 }
@@ -104,4 +113,17 @@ func newLogger(cfg configs.Log, w interface{ Write([]byte) (int, error) }) *slog
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// startCPUProfile profiles the process into file until stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

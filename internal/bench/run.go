@@ -54,6 +54,9 @@ type Options struct {
 	// (default 10 min).
 	Settle  time.Duration
 	Timeout time.Duration
+	// CPUProfile, when set, is where `pushd serve` writes a CPU profile
+	// of the timed run (go tool pprof).
+	CPUProfile string
 	// Progress receives the progress line (nil for none).
 	Progress io.Writer
 }
@@ -234,7 +237,11 @@ func (r *runner) startPushd(ctx context.Context, mode, cfg string) (*child, stri
 		return nil, "", err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	c, err := r.start("pushd-"+mode, mode, "--config", cfg, "--listen", addr)
+	args := []string{mode, "--config", cfg, "--listen", addr}
+	if mode == "serve" && r.o.CPUProfile != "" {
+		args = append(args, "--cpuprofile", r.o.CPUProfile)
+	}
+	c, err := r.start("pushd-"+mode, args...)
 	if err != nil {
 		return nil, "", err
 	}

@@ -27,6 +27,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fieldError(err))
 		return
 	}
+	if s.denyApp(w, r, job.AppID) {
+		return
+	}
+	if err := s.admitJobs(job); err != nil {
+		writeError(w, err)
+		return
+	}
 	id, dup, err := dispatcher.Enqueue(r.Context(), s.Queue, job, s.Retention)
 	if err != nil {
 		writeError(w, err)
@@ -70,6 +77,9 @@ func (s *Server) postPush(w http.ResponseWriter, r *http.Request) {
 	n, err := req.notification()
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if _, ok := s.certOfApp(w, r, req.CertID); !ok {
 		return
 	}
 	res, err := s.Pool.Push(r.Context(), &dispatcher.TestPush{CertID: req.CertID, Token: req.Token, Notif: n, DryRun: req.DryRun})

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -19,66 +20,150 @@ const (
 	RoleAdmin
 )
 
+// Principal is who a request acts as: the role of its token and the apps
+// that token serves. Every route that touches an app checks it with
+// Server.allowApp.
+type Principal struct {
+	Role Role
+	// Name is the token's name from the configuration, for logs.
+	Name string
+	// apps are the app ids the token may act on; nil means every app.
+	apps map[string]bool
+}
+
+// AllApps reports whether p may act on every app (an operator's token, or
+// open mode).
+func (p Principal) AllApps() bool { return p.apps == nil }
+
+// Allows reports whether p may act on app.
+func (p Principal) Allows(app string) bool { return p.apps == nil || p.apps[app] }
+
+// Apps returns the apps p is limited to, nil for every app.
+func (p Principal) Apps() []string {
+	if p.apps == nil {
+		return nil
+	}
+	out := make([]string, 0, len(p.apps))
+	for a := range p.apps {
+		out = append(out, a)
+	}
+	return out
+}
+
 // tokenSet checks bearer tokens in constant time per token.
 type tokenSet struct {
 	hashes []tokenHash
 }
 
 type tokenHash struct {
-	sum  [32]byte
-	role Role
-	name string
+	sum [32]byte
+	p   Principal
 }
 
 func newTokenSet(ts []configs.Token) *tokenSet {
 	s := &tokenSet{}
 	for _, t := range ts {
-		role := RoleEnqueue
+		p := Principal{Role: RoleEnqueue, Name: t.Name}
 		if t.Role == configs.RoleAdmin {
-			role = RoleAdmin
+			p.Role = RoleAdmin
 		}
-		s.hashes = append(s.hashes, tokenHash{sum: sha256.Sum256([]byte(t.Token)), role: role, name: t.Name})
+		if len(t.Apps) > 0 {
+			p.apps = map[string]bool{}
+			for _, a := range t.Apps {
+				p.apps[a] = true
+			}
+		}
+		s.hashes = append(s.hashes, tokenHash{sum: sha256.Sum256([]byte(t.Token)), p: p})
 	}
 	return s
 }
 
-// open reports whether no token is configured: then every caller is admin
-// (pushd refuses to listen beyond loopback in that case).
+// open reports whether no token is configured: then every caller is an
+// all-apps admin (pushd refuses to listen beyond loopback in that case, and
+// the API refuses requests a browser could forge, see guardOpen).
 func (s *tokenSet) open() bool { return len(s.hashes) == 0 }
 
-// role returns the role of the request's bearer token.
-func (s *tokenSet) role(r *http.Request) (Role, string) {
+// principal returns who the request's bearer token is; Role is RoleNone
+// without a valid token. Every configured token is compared, so the time
+// taken does not tell which one matched.
+func (s *tokenSet) principal(r *http.Request) Principal {
 	if s.open() {
-		return RoleAdmin, "loopback"
+		return Principal{Role: RoleAdmin, Name: "loopback"}
 	}
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
-		return RoleNone, ""
+		return Principal{}
 	}
 	sum := sha256.Sum256([]byte(tok))
-	best, name := RoleNone, ""
+	var best Principal
 	for _, t := range s.hashes {
-		if subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1 && t.role > best {
-			best, name = t.role, t.name
+		if subtle.ConstantTimeCompare(sum[:], t.sum[:]) == 1 && t.p.Role > best.Role {
+			best = t.p
 		}
 	}
-	return best, name
+	return best
+}
+
+type principalKey struct{}
+
+// principalOf returns the principal require stored in r's context; a
+// request that did not pass require has none (RoleNone, no app).
+func principalOf(r *http.Request) Principal {
+	p, ok := r.Context().Value(principalKey{}).(Principal)
+	if !ok {
+		return Principal{apps: map[string]bool{}}
+	}
+	return p
+}
+
+// allowApp reports whether the request's token may act on app. Every
+// handler calls it with the app it is about to touch: the job's app_id,
+// the {app} of the path, the certificate's app.
+func (s *Server) allowApp(r *http.Request, app string) bool {
+	return principalOf(r).Allows(app)
+}
+
+// denyApp answers 403 and returns true when the request's token may not act
+// on app; handlers write `if s.denyApp(w, r, app) { return }`.
+func (s *Server) denyApp(w http.ResponseWriter, r *http.Request, app string) bool {
+	if s.allowApp(r, app) {
+		return false
+	}
+	writeError(w, forbiddenApp())
+	return true
+}
+
+// forbiddenApp is the answer for another app's resource. It does not say
+// whether the resource exists.
+func forbiddenApp() error {
+	return &httpError{status: http.StatusForbidden, msg: "this token may not act on that app"}
 }
 
 // require wraps h so only callers with at least role reach it: 401 without
-// a valid token, 403 with a token of a weaker role.
-func (s *Server) require(role Role, h http.HandlerFunc) http.HandlerFunc {
+// a valid token, 403 with a token of a weaker role. allApps additionally
+// refuses app-scoped tokens (routes that show every app). The principal is
+// stored in the request's context for allowApp.
+func (s *Server) require(role Role, allApps bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		got, _ := s.tokens.role(r)
+		p := s.tokens.principal(r)
 		switch {
-		case got == RoleNone:
+		case p.Role == RoleNone:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pushd"`)
 			writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or invalid bearer token"})
-		case got < role:
+		case p.Role < role:
 			writeJSON(w, http.StatusForbidden, ErrorBody{Error: "this token's role may not do that (admin required)"})
+		case allApps && !p.AllApps():
+			writeJSON(w, http.StatusForbidden, ErrorBody{Error: "this route shows every app: it needs a token not limited to apps"})
 		default:
-			h(w, r)
+			h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		}
 	}
+}
+
+// bearerMatches compares the request's bearer token with want in constant
+// time.
+func bearerMatches(r *http.Request, want string) bool {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	a, b := sha256.Sum256([]byte(tok)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }

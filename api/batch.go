@@ -40,6 +40,8 @@ type BatchResponse struct {
 // round trip. Each job is decoded and validated on its own: an invalid
 // job is answered in its result and does not stop the others. The request
 // is 200 whenever it was understood; each result carries its own status.
+// A job of an app the token may not act on makes the whole request a 403,
+// and the app's rate limit (limits.jobs_per_second) counts every job.
 func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	var req BatchRequest
 	if err := decodeBody(w, r, &req); err != nil {
@@ -55,6 +57,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := make([]BatchResult, len(req.Jobs))
+	var jobs []*dispatcher.Job
 	var enc []dispatcher.EncodedJob
 	var at []int
 	now := s.Now()
@@ -64,12 +67,18 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			res[i] = invalidResult(err)
 			continue
 		}
-		if err := s.checkJobApp(r, job.AppID); err != nil {
-			res[i] = BatchResult{Status: http.StatusForbidden, Field: "app_id", Error: err.Error()}
-			continue
+		// Authorization is all or nothing: a batch naming an app the
+		// token may not act on queues none of its jobs.
+		if s.denyApp(w, r, job.AppID) {
+			return
 		}
+		jobs = append(jobs, job)
 		enc = append(enc, dispatcher.EncodedJob{AppID: job.AppID, MsgID: job.MsgID, JSON: raw})
 		at = append(at, i)
+	}
+	if err := s.admitJobs(jobs...); err != nil {
+		writeError(w, err)
+		return
 	}
 	out := BatchResponse{Results: res}
 	if len(enc) > 0 {
@@ -102,7 +111,3 @@ func enqueuedResult(e dispatcher.Enqueued) BatchResult {
 	}
 	return BatchResult{TaskID: e.TaskID, Status: http.StatusAccepted}
 }
-
-// checkJobApp is where the tenancy check of a job's app_id goes; the
-// token's apps are checked by the tenancy layer (see auth.go).
-func (s *Server) checkJobApp(r *http.Request, app string) error { return nil }

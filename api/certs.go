@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/pushd/pushd/certs"
 	"github.com/pushd/pushd/vendors"
@@ -51,6 +52,9 @@ func (s *Server) postCert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if s.denyApp(w, r, strings.TrimSpace(up.AppID)) {
+		return
+	}
 	info, err := s.Certs.Add(r.Context(), up)
 	if err != nil {
 		writeError(w, certError(err))
@@ -76,6 +80,12 @@ func (s *Server) rotateCert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if _, ok := s.certOfApp(w, r, id); !ok {
+		return
+	}
+	if app := strings.TrimSpace(up.AppID); app != "" && s.denyApp(w, r, app) {
+		return
+	}
 	info, err := s.Certs.Rotate(r.Context(), id, up)
 	if err != nil {
 		writeError(w, certError(err))
@@ -85,16 +95,25 @@ func (s *Server) rotateCert(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, info)
 }
 
+// listCerts lists the certificates of ?app=, or of every app the token
+// serves.
 func (s *Server) listCerts(w http.ResponseWriter, r *http.Request) {
-	infos, err := s.Certs.List(r.Context(), r.URL.Query().Get("app"))
+	app := r.URL.Query().Get("app")
+	if app != "" && s.denyApp(w, r, app) {
+		return
+	}
+	infos, err := s.Certs.List(r.Context(), app)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if infos == nil {
-		infos = []certs.Info{}
+	out := []certs.Info{}
+	for _, in := range infos {
+		if s.allowApp(r, in.AppID) {
+			out = append(out, in)
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"certs": infos})
+	writeJSON(w, http.StatusOK, map[string]any{"certs": out})
 }
 
 func (s *Server) getCert(w http.ResponseWriter, r *http.Request) {
@@ -103,9 +122,8 @@ func (s *Server) getCert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	info, err := s.Certs.Get(r.Context(), id)
-	if err != nil {
-		writeError(w, certError(err))
+	info, ok := s.certOfApp(w, r, id)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, info)
@@ -117,12 +135,34 @@ func (s *Server) deleteCert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if _, ok := s.certOfApp(w, r, id); !ok {
+		return
+	}
 	if err := s.Certs.Delete(r.Context(), id); err != nil {
 		writeError(w, certError(err))
 		return
 	}
 	s.Log.Info("certificate deleted", "cert_id", id)
 	writeJSON(w, http.StatusOK, map[string]any{"deleted": id})
+}
+
+// certOfApp loads certificate id and checks the token may act on its app:
+// 404 when it does not exist, 403 when it belongs to another app. It
+// answers the error itself and reports whether to go on.
+func (s *Server) certOfApp(w http.ResponseWriter, r *http.Request, id int64) (*certs.Info, bool) {
+	if s.Certs == nil {
+		writeError(w, notFound("certificate %d not found", id))
+		return nil, false
+	}
+	info, err := s.Certs.Get(r.Context(), id)
+	if err != nil {
+		writeError(w, certError(err))
+		return nil, false
+	}
+	if s.denyApp(w, r, info.AppID) {
+		return nil, false
+	}
+	return info, true
 }
 
 func certID(r *http.Request) (int64, error) {

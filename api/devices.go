@@ -5,28 +5,59 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pushd/pushd/certs"
 	"github.com/pushd/pushd/devices"
+	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
 )
 
 // Device and user-state routes: what the message service reports for its
-// users (SPEC §3.2). They take the enqueue role.
-func (s *Server) deviceRoutes() {
+// users (SPEC §3.2). They take the enqueue role and act on the {app} of
+// the path, which the token must serve.
+func (s *Server) deviceRoutes() []route {
 	if s.Devices == nil {
-		return
+		return nil
 	}
-	m := s.mux
 	const dev = "/v1/apps/{app}/users/{user}/devices"
-	m.HandleFunc("GET "+dev, s.require(RoleEnqueue, s.listDevices))
-	m.HandleFunc("DELETE "+dev, s.require(RoleEnqueue, s.unbindAll))
-	m.HandleFunc("PUT "+dev+"/{cert}/{token}", s.require(RoleEnqueue, s.bindDevice))
-	m.HandleFunc("DELETE "+dev+"/{cert}/{token}", s.require(RoleEnqueue, s.unbindDevice))
-	m.HandleFunc("POST "+dev+"/{cert}/{token}/background", s.require(RoleEnqueue, s.background))
-	m.HandleFunc("POST "+dev+"/{cert}/{token}/foreground", s.require(RoleEnqueue, s.foreground))
-	m.HandleFunc("GET /v1/apps/{app}/users/{user}/settings", s.require(RoleEnqueue, s.getSettings))
-	m.HandleFunc("PUT /v1/apps/{app}/users/{user}/settings", s.require(RoleEnqueue, s.putSettings))
-	m.HandleFunc("GET /v1/apps/{app}/users/{user}/receive-options", s.require(RoleEnqueue, s.getReceiveOptions))
-	m.HandleFunc("PUT /v1/apps/{app}/users/{user}/receive-options/{kind}/{id}", s.require(RoleEnqueue, s.putReceiveOption))
+	const usr = "/v1/apps/{app}/users/{user}"
+	rs := []route{
+		{pattern: "GET " + dev, h: s.listDevices},
+		{pattern: "DELETE " + dev, h: s.unbindAll},
+		{pattern: "PUT " + dev + "/{cert}/{token}", json: true, h: s.bindDevice},
+		{pattern: "DELETE " + dev + "/{cert}/{token}", h: s.unbindDevice},
+		{pattern: "POST " + dev + "/{cert}/{token}/background", json: true, h: s.background},
+		{pattern: "POST " + dev + "/{cert}/{token}/foreground", h: s.foreground},
+		{pattern: "GET " + usr + "/settings", h: s.getSettings},
+		{pattern: "PUT " + usr + "/settings", json: true, h: s.putSettings},
+		{pattern: "GET " + usr + "/receive-options", h: s.getReceiveOptions},
+		{pattern: "PUT " + usr + "/receive-options/{kind}/{id}", json: true, h: s.putReceiveOption},
+	}
+	for i := range rs {
+		rs[i].role, rs[i].h = RoleEnqueue, s.pathApp(rs[i].h)
+	}
+	return rs
+}
+
+// pathApp checks the {app} and {user} of the path before h: the token must
+// serve the app (403), and both must be ids (400 naming "app" or "user").
+func (s *Server) pathApp(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		app := r.PathValue("app")
+		if s.denyApp(w, r, app) {
+			return
+		}
+		if err := dispatcher.CheckAppID("app", app); err != nil {
+			writeError(w, fieldError(err))
+			return
+		}
+		if user := r.PathValue("user"); user != "" {
+			if err := dispatcher.CheckUserID("user", user); err != nil {
+				writeError(w, fieldError(err))
+				return
+			}
+		}
+		h(w, r)
+	}
 }
 
 // deviceRef is the binding a device route names.
@@ -42,6 +73,9 @@ func parseDeviceRef(r *http.Request) (deviceRef, error) {
 		return ref, badRequest("cert_id", "certificate id must be a positive integer")
 	}
 	ref.cert = cert
+	if err := dispatcher.CheckDeviceToken("token", ref.token); err != nil {
+		return ref, fieldError(err)
+	}
 	return ref, nil
 }
 
@@ -63,8 +97,16 @@ func (s *Server) bindDevice(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if _, err := s.Certs.Get(r.Context(), ref.cert); err != nil {
-		writeError(w, badRequest("cert_id", "certificate %d does not exist", ref.cert))
+	// A device is bound only to a certificate of its own app: another
+	// app's certificate would carry this app's pushes (and the token's
+	// owner could not tell), so it is refused as if it did not exist.
+	info, err := s.Certs.Get(r.Context(), ref.cert)
+	if err != nil && !errors.Is(err, certs.ErrNotFound) {
+		writeError(w, err)
+		return
+	}
+	if err != nil || info.AppID != ref.app {
+		writeError(w, badRequest("cert_id", "certificate %d does not exist in app %s", ref.cert, ref.app))
 		return
 	}
 	b := devices.Binding{AppID: ref.app, UserID: ref.user, CertID: ref.cert, Token: ref.token, Platform: req.Platform}

@@ -13,13 +13,15 @@ import (
 	"github.com/pushd/pushd/dispatcher"
 )
 
-func (s *Server) jobRoutes() {
+func (s *Server) jobRoutes() []route {
 	if s.Inspector == nil {
-		return
+		return nil
 	}
-	s.mux.HandleFunc("GET /v1/jobs/failed", s.require(RoleAdmin, s.failedJobs))
-	s.mux.HandleFunc("POST /v1/jobs/replay", s.require(RoleAdmin, s.replayJobs))
-	s.mux.HandleFunc("GET /v1/apps/{app}/events", s.require(RoleAdmin, s.events))
+	return []route{
+		{pattern: "GET /v1/jobs/failed", role: RoleAdmin, h: s.failedJobs},
+		{pattern: "POST /v1/jobs/replay", role: RoleAdmin, json: true, h: s.replayJobs},
+		{pattern: "GET /v1/apps/{app}/events", role: RoleAdmin, h: s.pathApp(s.events)},
+	}
 }
 
 // FailedJob is an archived task: a job that could not be decoded, or
@@ -49,8 +51,9 @@ func failedJob(t *asynq.TaskInfo) FailedJob {
 	return f
 }
 
-// archived lists every archived task of the queue, optionally of one app.
-func (s *Server) archived(app string) ([]FailedJob, error) {
+// archived lists every archived task of the queue, of one app when app is
+// set, and only of the apps r's token serves.
+func (s *Server) archived(r *http.Request, app string) ([]FailedJob, error) {
 	var out []FailedJob
 	for page := 1; ; page++ {
 		ts, err := s.Inspector.ListArchivedTasks(dispatcher.Queue, asynq.PageSize(500), asynq.Page(page))
@@ -61,7 +64,7 @@ func (s *Server) archived(app string) ([]FailedJob, error) {
 			return nil, err
 		}
 		for _, t := range ts {
-			if f := failedJob(t); app == "" || f.AppID == app {
+			if f := failedJob(t); (app == "" || f.AppID == app) && s.allowApp(r, f.AppID) {
 				out = append(out, f)
 			}
 		}
@@ -72,7 +75,11 @@ func (s *Server) archived(app string) ([]FailedJob, error) {
 }
 
 func (s *Server) failedJobs(w http.ResponseWriter, r *http.Request) {
-	jobs, err := s.archived(r.URL.Query().Get("app"))
+	app := r.URL.Query().Get("app")
+	if app != "" && s.denyApp(w, r, app) {
+		return
+	}
+	jobs, err := s.archived(r, app)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -101,9 +108,15 @@ func (s *Server) replayJobs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("task_id", "give a task_id or all=true"))
 		return
 	}
+	if req.AppID != "" && s.denyApp(w, r, req.AppID) {
+		return
+	}
+	if req.TaskID != "" && !s.replayable(w, r, req.TaskID) {
+		return
+	}
 	ids := []string{req.TaskID}
 	if req.All {
-		jobs, err := s.archived(req.AppID)
+		jobs, err := s.archived(r, req.AppID)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -131,6 +144,24 @@ func (s *Server) replayJobs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"replayed": replayed})
 }
 
+// replayable checks that the token may replay task id: the task must be of
+// one of its apps (403), and exist (404). It answers the error itself.
+func (s *Server) replayable(w http.ResponseWriter, r *http.Request, id string) bool {
+	t, err := s.Inspector.GetTaskInfo(dispatcher.Queue, id)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		writeError(w, notFound("no archived task %q", id))
+		return false
+	case err != nil:
+		writeError(w, err)
+		return false
+	}
+	if principalOf(r).AllApps() {
+		return true
+	}
+	return !s.denyApp(w, r, failedJob(t).AppID)
+}
+
 // events streams an app's delivery events as JSON lines. ?since=<stream id>
 // starts after that entry ("0" for the whole retained stream, default: only
 // new ones); ?follow=false returns what is there and stops.
@@ -146,6 +177,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		last = "0"
 	}
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	// The stream outlives the server's WriteTimeout: lift it for this
+	// response only (each write still fails on a dead connection).
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	flusher, _ := w.(http.Flusher)

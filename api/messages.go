@@ -27,6 +27,13 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fieldError(err))
 		return
 	}
+	if s.denyApp(w, r, job.AppID) {
+		return
+	}
+	if err := s.admitJobs(job); err != nil {
+		writeError(w, err)
+		return
+	}
 	// DecodeJob is strict (no unknown field, every value checked), so the
 	// body as received is the job: it goes to the stream as is.
 	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{{AppID: job.AppID, MsgID: job.MsgID, JSON: b}})[0]
@@ -86,6 +93,9 @@ func (s *Server) postPush(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if _, ok := s.certOfApp(w, r, req.CertID); !ok {
+		return
+	}
 	res, err := s.Pool.Push(r.Context(), &dispatcher.TestPush{CertID: req.CertID, Token: req.Token, Notif: n, DryRun: req.DryRun})
 	switch {
 	case errors.Is(err, dispatcher.ErrUnknownCert):
@@ -103,6 +113,8 @@ func (req *PushRequest) notification() (*vendors.Notification, error) {
 		return nil, badRequest("cert_id", "a positive certificate id is required")
 	case req.Token == "":
 		return nil, badRequest("token", "required")
+	case dispatcher.CheckDeviceToken("token", req.Token) != nil:
+		return nil, fieldError(dispatcher.CheckDeviceToken("token", req.Token))
 	case req.Title == "" && req.Desc == "":
 		return nil, badRequest("desc", "title or desc is required")
 	case len(req.Ext) > dispatcher.MaxExtBytes:

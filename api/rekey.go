@@ -2,12 +2,12 @@ package api
 
 import "net/http"
 
-// rekeyRoutes registers POST /v1/certs:rekey (admin): re-seal every
+// rekeyRoutes is POST /v1/certs:rekey (an all-apps admin): re-seal every
 // certificate still under the previous master key (master_key_previous)
 // under the current one. Reads keep working throughout, since the store
 // opens either key.
-func (s *Server) rekeyRoutes() {
-	s.mux.HandleFunc("POST /v1/certs:rekey", s.require(RoleAdmin, s.postRekey))
+func (s *Server) rekeyRoutes() []route {
+	return []route{{pattern: "POST /v1/certs:rekey", role: RoleAdmin, allApps: true, h: s.postRekey}}
 }
 
 // postRekey answers {"rekeyed": n, "total": m, "key_id": "…"}.

@@ -40,7 +40,22 @@ type Config struct {
 	Apps   map[string]map[string]any `mapstructure:"apps"`
 	Log    Log                       `mapstructure:"log"`
 	Events Events                    `mapstructure:"events"`
+	// Limits bound what each app may enqueue through the API.
+	Limits Limits `mapstructure:"limits"`
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string `mapstructure:"metrics_token"`
+	// ListenTLS, when both files are set, makes the API serve HTTPS.
+	ListenTLS ListenTLS `mapstructure:"listen_tls"`
 }
+
+// ListenTLS is the certificate and key the API serves HTTPS with.
+type ListenTLS struct {
+	CertFile string `mapstructure:"cert_file"`
+	KeyFile  string `mapstructure:"key_file"`
+}
+
+// Enabled reports whether the API serves TLS.
+func (t ListenTLS) Enabled() bool { return t.CertFile != "" }
 
 // Redis is the queue and store connection.
 type Redis struct {
@@ -104,6 +119,11 @@ type Token struct {
 	Token string `mapstructure:"token"`
 	// Role is "enqueue" (POST /v1/messages, device reports) or "admin".
 	Role string `mapstructure:"role"`
+	// Apps are the app_ids the token may act on; empty means every app
+	// (an operator's token). An app-scoped token gets 403 for anything of
+	// another app, and never reaches /v1/config or /monitoring, which
+	// show every app.
+	Apps []string `mapstructure:"apps"`
 }
 
 // Roles.
@@ -208,6 +228,14 @@ func Defaults() map[string]any {
 		"worker.send_timeout":       "30s",
 		"redis.high_water":          0.85,
 		"redis.low_water":           0.75,
+		"metrics_token":             "",
+		"listen_tls.cert_file":      "",
+		"listen_tls.key_file":       "",
+		"limits.jobs_per_second":    DefaultJobsPerSecond,
+		"limits.burst":              0,
+		"limits.max_recipients":     DefaultMaxRecipients,
+		"limits.max_devices":        DefaultMaxDevices,
+		"limits.apps":               map[string]any{},
 	}
 }
 
@@ -262,13 +290,14 @@ func (c *Config) Validate() error {
 	if err := c.Events.Webhook.validate(); err != nil {
 		return err
 	}
-	for i, t := range c.Tokens {
-		if len(t.Token) < 16 {
-			return fmt.Errorf("tokens[%d] (%s): a token must be at least 16 characters", i, t.Name)
-		}
-		if t.Role != RoleEnqueue && t.Role != RoleAdmin {
-			return fmt.Errorf("tokens[%d] (%s): role must be %q or %q, got %q", i, t.Name, RoleEnqueue, RoleAdmin, t.Role)
-		}
+	if err := c.validateTokens(); err != nil {
+		return err
+	}
+	if err := c.Limits.validate(); err != nil {
+		return err
+	}
+	if err := c.validateServing(); err != nil {
+		return err
 	}
 	for name, e := range c.Vendors {
 		if !knownVendor(name) {

@@ -6,37 +6,63 @@ import (
 	"path/filepath"
 )
 
-// Redacted returns a copy of c safe to print: the master key, API tokens and
-// the Redis password are replaced.
+// Redacted returns a copy of c safe to print: the master key, the API and
+// metrics tokens, the webhook secret, and the credentials of every URL
+// (userinfo and query values, in the Redis and webhook URLs) are replaced.
 func (c *Config) Redacted() *Config {
 	r := *c
 	if r.MasterKey != "" {
-		r.MasterKey = "<redacted>"
+		r.MasterKey = redactedValue
 	}
 	if r.MasterKeyPrevious != "" {
 		r.MasterKeyPrevious = "<redacted>"
 	}
 	r.Tokens = make([]Token, len(c.Tokens))
 	for i, t := range c.Tokens {
-		t.Token = "<redacted>"
+		t.Token = redactedValue
 		r.Tokens[i] = t
 	}
 	r.Redis.URL = redactURL(c.Redis.URL)
 	if r.Events.Webhook.Secret != "" {
-		r.Events.Webhook.Secret = "<redacted>"
+		r.Events.Webhook.Secret = redactedValue
 	}
 	r.Events.Webhook.URL = redactURL(c.Events.Webhook.URL)
+	if r.MetricsToken != "" {
+		r.MetricsToken = redactedValue
+	}
 	return &r
 }
 
+const redactedValue = "<redacted>"
+
+// RedactURL returns raw with its userinfo and every query value replaced:
+// both carry credentials (https://user:pass@host, ?token=…). A URL that
+// does not parse is replaced whole, since it cannot be shown in part.
+func RedactURL(raw string) string { return redactURL(raw) }
+
 func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if err != nil {
+		return "<redacted: unparseable URL>"
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "redacted")
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword("redacted", "redacted")
+		} else {
+			u.User = url.User("redacted")
+		}
 	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			q[k] = []string{"redacted"}
+		}
+		u.RawQuery = q.Encode()
+	}
+	u.Fragment = ""
 	return u.String()
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -46,9 +47,10 @@ func fieldErr(field, format string, args ...any) *FieldError {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
 }
 
-// DecodeJob decodes and validates a job strictly: unknown fields, trailing
-// data, wrong types, invalid UTF-8 and every rule of Validate are errors
-// naming the field. now fills the default expire_at.
+// DecodeJob decodes and validates a job strictly: unknown, duplicate and
+// case-variant keys, trailing data, wrong types, invalid UTF-8 and every
+// rule of Validate are errors naming the field. now fills the default
+// expire_at. A job it accepts renders for every vendor.
 func DecodeJob(b []byte, now time.Time) (*Job, error) {
 	if len(b) > MaxJobBytes {
 		return nil, fieldErr("body", "job is %d bytes, more than the %d allowed", len(b), MaxJobBytes)
@@ -56,8 +58,8 @@ func DecodeJob(b []byte, now time.Time) (*Job, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fieldErr("body", "empty job")
 	}
-	if !utf8.Valid(b) {
-		return nil, fieldErr(invalidUTF8Path(b), "invalid UTF-8")
+	if err := CheckKeys(b, &Job{}); err != nil {
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -90,7 +92,10 @@ func jsonFieldError(err error) error {
 	}
 	msg := err.Error()
 	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return fieldErr(strings.Trim(rest, `"`), "unknown field")
+		if name := strings.Trim(rest, `"`); name != "" {
+			return fieldErr(name, "unknown field")
+		}
+		return fieldErr("body", "unknown field with an empty name")
 	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
@@ -105,14 +110,16 @@ func jsonFieldError(err error) error {
 // Validate checks every rule of the contract and fills defaults
 // (expire_at). It returns the first violation as a *FieldError.
 func (j *Job) Validate(now time.Time) error {
-	if strings.TrimSpace(j.AppID) == "" {
-		return fieldErr("app_id", "required")
-	}
-	if len(j.AppID) > 64 || strings.ContainsAny(j.AppID, ": \t\n{}") {
-		return fieldErr("app_id", "must be at most 64 bytes without spaces, colons or braces")
-	}
-	if err := validMsgID(j.MsgID); err != nil {
+	if err := CheckAppID("app_id", j.AppID); err != nil {
 		return err
+	}
+	if err := CheckMsgID("msg_id", j.MsgID); err != nil {
+		return err
+	}
+	if j.Sender.UserID != "" {
+		if err := CheckUserID("sender.user_id", j.Sender.UserID); err != nil {
+			return err
+		}
 	}
 	if err := j.validateTargets(); err != nil {
 		return err
@@ -123,19 +130,23 @@ func (j *Job) Validate(now time.Time) error {
 	if err := j.OfflinePush.validate(); err != nil {
 		return err
 	}
-	return j.validateExpiry(now)
+	if err := j.validateExpiry(now); err != nil {
+		return err
+	}
+	return j.checkRenders()
 }
 
-func validMsgID(id string) error {
-	switch {
-	case strings.TrimSpace(id) == "":
-		return fieldErr("msg_id", "required")
-	case len(id) > MaxMsgIDBytes:
-		return fieldErr("msg_id", "%d bytes, at most %d allowed", len(id), MaxMsgIDBytes)
-	}
-	for _, r := range id {
-		if r < 0x21 || r == 0x7f || r == '{' || r == '}' {
-			return fieldErr("msg_id", "must be printable without spaces or braces")
+// checkRenders refuses at decode what Render would refuse for any vendor
+// (an ext or options that leave no room for the text in a vendor's
+// payload), so the API answers 400 instead of queueing a job the worker
+// archives. It renders with the default app settings; ErrEmptyContent is
+// not an error here (Resolve drops such messages by rule).
+func (j *Job) checkRenders() error {
+	for _, v := range vendors.All() {
+		_, err := Render(j, RenderInput{Vendor: v, App: DefaultAppSettings()})
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return fe
 		}
 	}
 	return nil
@@ -153,8 +164,8 @@ func (j *Job) validateTargets() error {
 		return fieldErr("devices", "%d devices, at most %d per job", len(j.Devices), MaxTargets)
 	}
 	for i, r := range j.Recipients {
-		if strings.TrimSpace(r) == "" {
-			return fieldErr(fmt.Sprintf("recipients[%d]", i), "empty user id")
+		if err := CheckUserID(fmt.Sprintf("recipients[%d]", i), r); err != nil {
+			return err
 		}
 	}
 	for i, d := range j.Devices {
@@ -162,10 +173,9 @@ func (j *Job) validateTargets() error {
 		switch {
 		case d.CertID <= 0:
 			return fieldErr(f+".cert_id", "must be a positive certificate id")
-		case strings.TrimSpace(d.Token) == "":
-			return fieldErr(f+".token", "required")
-		case len(d.Token) > MaxTokenBytes:
-			return fieldErr(f+".token", "longer than %d bytes", MaxTokenBytes)
+		}
+		if err := CheckDeviceToken(f+".token", d.Token); err != nil {
+			return err
 		}
 		if d.Vendor != "" {
 			if _, err := vendors.ParseVendor(d.Vendor); err != nil {
@@ -188,8 +198,8 @@ var elemTypes = map[string]bool{
 
 func (j *Job) validateContent() error {
 	if j.Group != nil {
-		if strings.TrimSpace(j.Group.ID) == "" {
-			return fieldErr("group.id", "required for a group message")
+		if err := CheckUserID("group.id", j.Group.ID); err != nil {
+			return err
 		}
 		if !groupTypes[j.Group.Type] {
 			return fieldErr("group.type", "unknown group type %q (want Work, Public, Meeting, AVChatRoom, …)", j.Group.Type)
@@ -201,8 +211,8 @@ func (j *Job) validateContent() error {
 		}
 	}
 	for i, m := range j.Mentions {
-		if strings.TrimSpace(m) == "" {
-			return fieldErr(fmt.Sprintf("mentions[%d]", i), "empty user id")
+		if err := CheckUserID(fmt.Sprintf("mentions[%d]", i), m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -211,6 +221,9 @@ func (j *Job) validateContent() error {
 func (p *OfflinePush) validate() error {
 	if len(p.Ext) > MaxExtBytes {
 		return fieldErr("offline_push.ext", "%d bytes; no vendor payload holds more than %d", len(p.Ext), MaxExtBytes)
+	}
+	if err := checkOptions(&Job{OfflinePush: *p}); err != nil {
+		return err
 	}
 	if p.Badge != nil && (*p.Badge < 0 || *p.Badge > 99999) {
 		return fieldErr("offline_push.badge", "must be between 0 and 99999, got %d", *p.Badge)
@@ -239,74 +252,205 @@ func (j *Job) validateExpiry(now time.Time) error {
 	return nil
 }
 
-// invalidUTF8Path finds the JSON path of the first string holding invalid
-// UTF-8, so the error can name the field.
-func invalidUTF8Path(b []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var path []string
-	var inArray []bool
-	var index []int
-	expectKey := false
+// maxJSONDepth bounds the nesting of any body: a job nests four levels.
+const maxJSONDepth = 32
+
+// CheckKeys walks the JSON document b, typed by v's type (a pointer to the
+// struct it will be decoded into), and refuses with a *FieldError naming
+// the path what encoding/json would silently accept: a duplicate key (the
+// last one would win, so a second app_id could switch the app), a key that
+// matches a field only case-insensitively ("App_ID"), two keys of one
+// object equal but for case, invalid UTF-8, and nesting deeper than 32.
+// Syntax errors are left to the decoder, which names them better.
+func CheckKeys(b []byte, v any) error {
+	w := keyWalker{dec: json.NewDecoder(bytes.NewReader(b)), utf8: !utf8.Valid(b), root: deref(reflect.TypeOf(v))}
+	return w.walk()
+}
+
+type keyWalker struct {
+	dec   *json.Decoder
+	utf8  bool
+	root  reflect.Type
+	stack []*keyFrame
+}
+
+// keyFrame is one open object or array.
+type keyFrame struct {
+	array     bool
+	t         reflect.Type
+	key       string
+	index     int
+	seen      map[string]bool
+	expectKey bool
+}
+
+func (w *keyWalker) walk() error {
 	for {
-		tok, err := dec.Token()
+		tok, err := w.dec.Token()
 		if err != nil {
-			return "body"
+			return nil
 		}
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{':
-				path = append(path, "")
-				inArray = append(inArray, false)
-				index = append(index, 0)
-				expectKey = true
-				continue
-			case '[':
-				path = append(path, "")
-				inArray = append(inArray, true)
-				index = append(index, 0)
-				continue
-			default:
-				path, inArray, index = path[:len(path)-1], inArray[:len(inArray)-1], index[:len(index)-1]
-			}
-		case string:
-			if expectKey && len(inArray) > 0 && !inArray[len(inArray)-1] {
-				path[len(path)-1] = v
-				expectKey = false
-				if strings.ContainsRune(v, utf8.RuneError) {
-					return joinPath(path, inArray, index)
-				}
-				continue
-			}
-			if strings.ContainsRune(v, utf8.RuneError) {
-				return joinPath(path, inArray, index)
-			}
-		}
-		// A value ended: advance the enclosing container.
-		if n := len(inArray); n > 0 {
-			if inArray[n-1] {
-				index[n-1]++
-			} else {
-				expectKey = true
-			}
+		if err := w.step(tok); err != nil {
+			return err
 		}
 	}
 }
 
-func joinPath(path []string, inArray []bool, index []int) string {
+func (w *keyWalker) step(tok json.Token) error {
+	top := w.top()
+	if s, ok := tok.(string); ok && top != nil && top.expectKey {
+		return w.key(top, s)
+	}
+	switch tok {
+	case json.Delim('{'), json.Delim('['):
+		if len(w.stack) >= maxJSONDepth {
+			return fieldErr(w.path(), "nested deeper than %d levels", maxJSONDepth)
+		}
+		f := &keyFrame{array: tok == json.Delim('['), t: w.childType(top)}
+		if !f.array {
+			f.seen, f.expectKey = map[string]bool{}, true
+		}
+		f.t = containerType(f.t, f.array)
+		w.stack = append(w.stack, f)
+		return nil
+	case json.Delim('}'), json.Delim(']'):
+		w.stack = w.stack[:len(w.stack)-1]
+	default:
+		if s, ok := tok.(string); ok && w.utf8 && strings.ContainsRune(s, utf8.RuneError) {
+			return fieldErr(w.path(), "invalid UTF-8")
+		}
+	}
+	w.advance()
+	return nil
+}
+
+// key checks one object key against its siblings and the struct's fields.
+func (w *keyWalker) key(f *keyFrame, k string) error {
+	f.key, f.expectKey = k, false
+	if w.utf8 && strings.ContainsRune(k, utf8.RuneError) {
+		return fieldErr(w.path(), "invalid UTF-8 in a key")
+	}
+	if f.seen[k] {
+		return fieldErr(w.path(), "duplicate key")
+	}
+	for other := range f.seen {
+		if strings.EqualFold(other, k) {
+			return fieldErr(w.path(), "key differs from %q only in case; keys are case-sensitive", other)
+		}
+	}
+	f.seen[k] = true
+	if f.t != nil && f.t.Kind() == reflect.Struct {
+		fields := jsonFields(f.t)
+		if _, ok := fields[k]; !ok {
+			for name := range fields {
+				if strings.EqualFold(name, k) {
+					return fieldErr(w.path(), "unknown field; keys are case-sensitive (did you mean %q?)", name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// advance moves the enclosing container past the value that just ended.
+func (w *keyWalker) advance() {
+	if f := w.top(); f != nil {
+		if f.array {
+			f.index++
+		} else {
+			f.expectKey = true
+		}
+	}
+}
+
+func (w *keyWalker) top() *keyFrame {
+	if len(w.stack) == 0 {
+		return nil
+	}
+	return w.stack[len(w.stack)-1]
+}
+
+// childType is the type of the value about to start inside f (the root
+// type when there is no f), nil when unknown.
+func (w *keyWalker) childType(f *keyFrame) reflect.Type {
+	if f == nil {
+		return w.root
+	}
+	if f.t == nil {
+		return nil
+	}
+	switch f.t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map:
+		return deref(f.t.Elem())
+	case reflect.Struct:
+		return jsonFields(f.t)[f.key]
+	}
+	return nil
+}
+
+// path is the JSON path of the current key or value: "devices[2].token".
+func (w *keyWalker) path() string {
 	var sb strings.Builder
-	for i, p := range path {
-		if inArray[i] {
-			fmt.Fprintf(&sb, "[%d]", index[i])
+	for _, f := range w.stack {
+		if f.array {
+			fmt.Fprintf(&sb, "[%d]", f.index)
 			continue
 		}
 		if sb.Len() > 0 {
 			sb.WriteByte('.')
 		}
-		sb.WriteString(p)
+		sb.WriteString(f.key)
 	}
 	if sb.Len() == 0 {
 		return "body"
 	}
 	return sb.String()
+}
+
+// containerType keeps t only when it can hold the container that opens:
+// a struct or map for an object, a slice or array for an array.
+func containerType(t reflect.Type, array bool) reflect.Type {
+	if t == nil {
+		return nil
+	}
+	k := t.Kind()
+	if array && (k == reflect.Slice || k == reflect.Array) || !array && (k == reflect.Struct || k == reflect.Map) {
+		return t
+	}
+	return nil
+}
+
+// jsonFields maps the JSON names of struct t's fields to their types,
+// embedded structs flattened, as encoding/json sees them.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if sf.Anonymous && name == "" && deref(sf.Type).Kind() == reflect.Struct {
+			for k, v := range jsonFields(deref(sf.Type)) {
+				out[k] = v
+			}
+			continue
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		out[name] = deref(sf.Type)
+	}
+	return out
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }

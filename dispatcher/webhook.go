@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -313,6 +314,11 @@ func (s *WebhookSink) send(body []byte, head *WebhookBody) (retry bool, err erro
 	req.Header.Set(WebhookDeliveryHeader, head.ID)
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
+		// *url.Error repeats the URL, whose query may carry a credential.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s webhook: %w", ue.Op, ue.Err)
+		}
 		return s.ctx.Err() == nil, err
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -18,8 +18,10 @@ func configCmd(g *globals) *cobra.Command {
 	p := &cobra.Command{
 		Use:   "print",
 		Short: "Print the running server's configuration, secrets redacted",
-		Long: `Print the effective configuration of the pushd at --server, with the
-master key, API tokens and Redis password redacted. With --local, print the
+		Long: `Print the effective configuration of the pushd at --server, with every
+secret redacted: the master key, the API and metrics tokens, the webhook
+secret, and the credentials of the Redis and webhook URLs (their userinfo
+and query values). With --local, print the
 configuration this machine would load (defaults, --config file, PUSHD_*
 environment) without asking a server.`,
 		Args: cobra.NoArgs,

@@ -279,6 +279,7 @@ func (a *App) appSettings(appID string) dispatcher.AppSettings {
 func (a *App) newAPI() *api.Server {
 	return api.New(api.Deps{
 		Intake: a.Intake, Guard: a.Guard,
+		Listen: a.Config.Listen, Limits: a.Config.Limits, MetricsToken: a.Config.MetricsToken,
 		Queue: a.Queue, Certs: a.Certs, Devices: a.Devices, Pool: a.Pool, Redis: a.Redis, Inspector: a.Inspector,
 		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
 		Config: a.Config.Redacted().Map(), Log: a.Log,

@@ -27,8 +27,21 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		if err != nil {
 			return fmt.Errorf("listen %s: %w", a.Config.Listen, err)
 		}
-		httpSrv = &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second}
-		go func() { srvErr <- httpSrv.Serve(ln) }()
+		// Bounded reads, writes and idle connections: a slow or idle client
+		// cannot hold a connection forever. The write timeout bounds every
+		// answer but the events stream, which lifts it for itself
+		// (http.ResponseController.SetWriteDeadline in api/jobs.go).
+		httpSrv = &http.Server{Handler: a.API, ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+			MaxHeaderBytes: 64 << 10}
+		tlsCfg := a.Config.ListenTLS
+		go func() {
+			if tlsCfg.Enabled() {
+				srvErr <- httpSrv.ServeTLS(ln, tlsCfg.CertFile, tlsCfg.KeyFile)
+				return
+			}
+			srvErr <- httpSrv.Serve(ln)
+		}()
 		a.Log.Info("HTTP API listening", "addr", ln.Addr().String())
 		if ready != nil {
 			ready(ln.Addr().String())

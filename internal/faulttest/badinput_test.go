@@ -173,7 +173,9 @@ func FuzzMessagesAPI(f *testing.F) {
 	srv := api.New(api.Deps{Intake: &memIntake{ids: map[string]bool{}}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/messages", bytes.NewReader(body)))
+		req := httptest.NewRequest(http.MethodPost, "/v1/messages", bytes.NewReader(body))
+		req.Host = "127.0.0.1:8080" // open mode refuses a foreign Host
+		srv.ServeHTTP(rec, req)
 		var out struct {
 			TaskID string `json:"task_id"`
 			Error  string `json:"error"`

@@ -67,21 +67,28 @@ const stateSrc = `
 if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'fg' then
   redis.call('HSET', KEYS[1], 'state', 'fg')
-  redis.call('HDEL', KEYS[1], 'badge')
+  redis.call('HDEL', KEYS[1], 'badge', 'badge_msg')
 else
   redis.call('HSET', KEYS[1], 'state', 'bg', 'badge', ARGV[3])
+  redis.call('HDEL', KEYS[1], 'badge_msg')
 end
 return 1`
 
 // nextBadgeSrc increments the badge of owner ARGV[1]'s binding and
 // returns it; -1 when the binding is gone or moved, -2 when it is in the
 // foreground. The check and the increment are one atomic step, so two
-// workers pushing two messages get n+1 and n+2.
+// workers pushing two messages get n+1 and n+2. ARGV[2], when not empty,
+// names the message: the binding remembers the last message that raised
+// its badge, and that message asking again (a job run twice after a
+// crash, retried or replayed) gets the same badge instead of another.
 const nextBadgeSrc = `
-local v = redis.call('HMGET', KEYS[1], 'user', 'state')
+local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'badge_msg', 'badge')
 if v[1] ~= ARGV[1] then return -1 end
 if v[2] == 'fg' then return -2 end
-return redis.call('HINCRBY', KEYS[1], 'badge', 1)`
+if ARGV[2] ~= '' and v[3] == ARGV[2] then return tonumber(v[4] or '0') end
+local n = redis.call('HINCRBY', KEYS[1], 'badge', 1)
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'badge_msg', ARGV[2]) end
+return n`
 
 // removeInvalidSrc deletes the binding KEYS[1] unless it was reported
 // after ARGV[1] (unix ms; 0 = unconditionally) and returns its owner, or ""
@@ -327,11 +334,15 @@ func (s *Store) setState(ctx context.Context, app, user string, certID int64, to
 	return nil
 }
 
-// Ref names one binding.
+// Ref names one binding, and for NextBadges the message its badge is
+// raised for.
 type Ref struct {
 	UserID string
 	CertID int64
 	Token  string
+	// MsgID, when set, makes NextBadges idempotent per message: the same
+	// message asking again for the binding's latest badge gets it again.
+	MsgID string
 }
 
 // NextBadge atomically raises the badge of user's binding by one and
@@ -342,7 +353,7 @@ func (s *Store) NextBadge(ctx context.Context, app, user string, certID int64, t
 		return 0, err
 	}
 	key := s.tokKey(app, member(certID, token))
-	n, err := s.scripts.nextBadge.Run(ctx, s.rdb, []string{key}, user).Int()
+	n, err := s.scripts.nextBadge.Run(ctx, s.rdb, []string{key}, user, "").Int()
 	if err != nil {
 		return 0, fmt.Errorf("next badge: %w", err)
 	}
@@ -383,7 +394,7 @@ func (s *Store) NextBadges(ctx context.Context, app string, refs []Ref) ([]Badge
 		for _, r := range refs {
 			// The script was just loaded, so EVALSHA avoids resending its
 			// text for each of up to thousands of bindings.
-			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID)
+			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, r.MsgID)
 		}
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -255,13 +256,42 @@ func TestNextBadgesBatch(t *testing.T) {
 	if err := s.Foreground(ctx, app, "b", 2383, "tb"); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.NextBadges(ctx, app, []Ref{{"a", 2383, "ta"}, {"b", 2383, "tb"}, {"c", 2383, "tc"}, {"a", 2383, "ta"}})
+	got, err := s.NextBadges(ctx, app, []Ref{{UserID: "a", CertID: 2383, Token: "ta"}, {UserID: "b", CertID: 2383, Token: "tb"}, {UserID: "c", CertID: 2383, Token: "tc"}, {UserID: "a", CertID: 2383, Token: "ta"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []BadgeResult{{Badge: 4}, {Err: ErrForeground}, {Err: ErrNotFound}, {Badge: 5}}
 	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b error) bool { return errors.Is(a, b) })); d != "" {
 		t.Errorf("NextBadges (-want +got):\n%s", d)
+	}
+}
+
+// A message asking twice for a binding's badge (a job run again after a
+// crash, or replayed) gets the badge it got the first time; the next
+// message counts on from it, and a new background report starts over.
+func TestNextBadgesOncePerMessage(t *testing.T) {
+	s, _, _ := newStore(t)
+	ctx := context.Background()
+	bind(t, s, "a", 2383, "ta", "ios")
+	if err := s.Background(ctx, app, "a", 2383, "ta", 4); err != nil {
+		t.Fatal(err)
+	}
+	ref := func(msg string) []Ref { return []Ref{{UserID: "a", CertID: 2383, Token: "ta", MsgID: msg}} }
+	var got []int
+	for _, msg := range []string{"m1", "m1", "m1", "m2", "m2"} {
+		r, err := s.NextBadges(ctx, app, ref(msg))
+		if err != nil || r[0].Err != nil {
+			t.Fatal(err, r)
+		}
+		got = append(got, r[0].Badge)
+	}
+	if err := s.Background(ctx, app, "a", 2383, "ta", 1); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := s.NextBadges(ctx, app, ref("m2"))
+	got = append(got, r[0].Badge)
+	if want := []int{5, 5, 5, 6, 6, 2}; !slices.Equal(got, want) {
+		t.Fatalf("badges %v, want %v", got, want)
 	}
 }
 
@@ -386,7 +416,7 @@ func TestBatchLookupsArePipelined(t *testing.T) {
 	}
 	refs := make([]Ref, len(users))
 	for i, u := range users {
-		refs[i] = Ref{u, 2383, "tok-" + u}
+		refs[i] = Ref{UserID: u, CertID: 2383, Token: "tok-" + u}
 	}
 	if _, err := counted.NextBadges(ctx, app, refs); err != nil {
 		t.Fatal(err)

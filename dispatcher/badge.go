@@ -33,7 +33,7 @@ func (rs *resolution) assignBadges(ctx context.Context, pending []Delivery) erro
 	if countsBadge(rs.j) {
 		for i, d := range pending {
 			if badgeVendor(d.Vendor) {
-				refs = append(refs, devices.Ref{UserID: d.UserID, CertID: d.CertID, Token: d.Token})
+				refs = append(refs, devices.Ref{UserID: d.UserID, CertID: d.CertID, Token: d.Token, MsgID: rs.j.MsgID})
 				at = append(at, i)
 			}
 		}

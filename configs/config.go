@@ -276,8 +276,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("worker.concurrency: must be at least 1")
 	case w.SendConcurrency < 1:
 		return fmt.Errorf("worker.send_concurrency: must be at least 1")
-	case w.MaxRetry < 0:
-		return fmt.Errorf("worker.max_retry: must not be negative")
+	case w.MaxRetry < 1:
+		return fmt.Errorf("worker.max_retry: must be at least 1 (retries also stop at each message's expire_at)")
 	case w.RetryBase <= 0 || w.RetryMax < w.RetryBase:
 		return fmt.Errorf("worker.retry_base/retry_max: need 0 < retry_base <= retry_max")
 	}

@@ -37,6 +37,7 @@ type MemoryGuard struct {
 	refused    prometheus.Counter
 	stop       chan struct{}
 	stopped    chan struct{}
+	once       sync.Once
 }
 
 // GuardConfig tunes a MemoryGuard. Zero values are the defaults.
@@ -81,8 +82,11 @@ func NewMemoryGuard(rdb redis.UniversalClient, cfg GuardConfig) *MemoryGuard {
 	return g
 }
 
-// Close stops sampling.
-func (g *MemoryGuard) Close() { close(g.stop); <-g.stopped }
+// Close stops sampling; later calls do nothing.
+func (g *MemoryGuard) Close() {
+	g.once.Do(func() { close(g.stop) })
+	<-g.stopped
+}
 
 // Full reports whether intake must refuse new jobs, and counts a refusal
 // when it must.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -87,15 +88,6 @@ func (h *Handler) sendTimeout() time.Duration {
 	return DefaultSendTimeout
 }
 
-// RetryPayload is the push:retry task: the rendered deliveries that failed,
-// so a retry re-sends exactly what failed and re-applies no rule.
-type RetryPayload struct {
-	AppID      string     `json:"app_id"`
-	MsgID      string     `json:"msg_id"`
-	ExpireAt   time.Time  `json:"expire_at"`
-	Deliveries []Delivery `json:"deliveries"`
-}
-
 // HandleMessage processes a push:message task. A job that cannot be decoded
 // or is invalid is archived at once with the reason.
 func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
@@ -156,28 +148,52 @@ func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error
 }
 
 // scheduleCertRetry enqueues one certificate's failed deliveries, delayed as
-// its vendor asked: a quota reset, a Retry-After, or the first backoff.
+// its vendor asked: a quota reset, a Retry-After, or the first backoff —
+// never earlier, and never past the message's expire_at: devices whose
+// retry could only come after it are dropped as expired now.
 func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome) error {
+	now := h.now()
 	cert := o.retry[0].CertID
-	p := RetryPayload{AppID: j.AppID, MsgID: j.MsgID, ExpireAt: j.Expiry(h.now().Add(DefaultExpiry)), Deliveries: o.retry}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("encode retry of %s: %w", j.MsgID, err)
-	}
+	expireAt := j.Expiry(now.Add(DefaultExpiry))
 	delay := max(h.backoff(0), o.retryAfter)
 	if o.rateLimited {
 		delay = max(o.retryAfter, time.Second)
 	}
-	_, err = h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeRetry, b),
-		asynq.TaskID(RetryTaskID(j.AppID, j.MsgID, cert)), asynq.Queue(Queue),
-		asynq.MaxRetry(h.MaxRetry), asynq.ProcessIn(delay), asynq.Retention(time.Hour))
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
+	at := notEarly(now.Add(delay))
+	if !at.Before(expireAt) {
+		h.expireNow(ctx, j.AppID, j.MsgID, o.retry)
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("schedule retry of %s: %w", j.MsgID, err)
+	notBefore := time.Time{}
+	if o.retryAfter > 0 {
+		notBefore = now.Add(o.retryAfter)
+	}
+	for i, p := range newRetryPayloads(j.AppID, j.MsgID, expireAt, notBefore, o.retry) {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode retry of %s: %w", j.MsgID, err)
+		}
+		id := RetryTaskID(j.AppID, j.MsgID, cert)
+		if i > 0 {
+			id += ":" + strconv.Itoa(i)
+		}
+		_, err = h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeRetry, b),
+			asynq.TaskID(id), asynq.Queue(Queue), asynq.MaxRetry(h.maxRetry()),
+			asynq.ProcessAt(at), asynq.Retention(time.Hour), asynq.Deadline(expireAt))
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			return fmt.Errorf("schedule retry of %s: %w", j.MsgID, err)
+		}
 	}
 	return nil
+}
+
+// expireNow drops ds of a message as expired.
+func (h *Handler) expireNow(ctx context.Context, app, msg string, ds []Delivery) {
+	drops := make([]Drop, len(ds))
+	for i, d := range ds {
+		drops[i] = Drop{UserID: d.UserID, CertID: d.CertID, Token: d.Token, Rule: RuleExpired}
+	}
+	h.drops(ctx, &Job{AppID: app, MsgID: msg}, drops)
 }
 
 // HandleRetry processes a push:retry task. Devices still failing make the
@@ -189,12 +205,18 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeRetry, "invalid")
 		return fmt.Errorf("invalid retry task, archived: %v: %w", err, asynq.SkipRetry)
 	}
-	if !p.ExpireAt.IsZero() && h.now().After(p.ExpireAt) {
+	now := h.now()
+	if !p.ExpireAt.IsZero() && now.After(p.ExpireAt) {
 		h.expire(ctx, &p)
 		return nil
 	}
+	if wait := p.NotBefore.Sub(now); wait > 0 {
+		// Run early (asynq rounds its schedule to seconds): wait out the
+		// vendor's time without counting an attempt.
+		return &retryError{rateLimited: true, after: wait, delay: wait + time.Second, cause: errors.New("before the vendor's Retry-After")}
+	}
 	attempt, _ := asynq.GetRetryCount(ctx)
-	out, err := h.deliver(ctx, p.AppID, p.MsgID, p.ExpireAt, p.Deliveries, attempt+1)
+	out, err := h.deliver(ctx, p.AppID, p.MsgID, p.ExpireAt, p.deliveries(), attempt+1)
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", p.MsgID, err)
 	}
@@ -213,15 +235,23 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		h.giveUp(ctx, &p, out, "retries exhausted")
 		return fmt.Errorf("%d devices still failing after %d retries: %v: %w", len(out.retry), attempt, out.lastErr, asynq.SkipRetry)
 	}
+	re := &retryError{devices: len(out.retry), rateLimited: out.rateLimited, after: out.retryAfter, cause: out.lastErr}
+	re.delay = h.retryDelay(attempt, re)
+	if !p.ExpireAt.IsZero() && !now.Add(re.delay).Before(p.ExpireAt) {
+		// The next attempt would come after the message expired.
+		h.expireNow(ctx, p.AppID, p.MsgID, out.retry)
+		h.jobOutcome(TypeRetry, "expired")
+		return nil
+	}
 	h.jobOutcome(TypeRetry, "retry")
-	return &retryError{devices: len(out.retry), rateLimited: out.rateLimited, after: out.retryAfter, cause: out.lastErr}
+	return re
 }
 
 // expire drops what is left of a message whose expire_at has passed.
 func (h *Handler) expire(ctx context.Context, p *RetryPayload) {
-	left, err := h.Marks.Unsent(ctx, p.AppID, p.MsgID, p.Deliveries)
+	left, err := h.Marks.Unsent(ctx, p.AppID, p.MsgID, p.deliveries())
 	if err != nil {
-		left = p.Deliveries
+		left = p.deliveries()
 	}
 	drops := make([]Drop, len(left))
 	for i, d := range left {
@@ -271,7 +301,10 @@ type retryError struct {
 	devices     int
 	rateLimited bool
 	after       time.Duration
-	cause       error
+	// delay, when set, is the wait decided by HandleRetry (RetryDelay
+	// returns it as is).
+	delay time.Duration
+	cause error
 }
 
 func (e *retryError) Error() string {
@@ -298,13 +331,40 @@ func IsFailure(err error) bool {
 func (h *Handler) RetryDelay(n int, err error, _ *asynq.Task) time.Duration {
 	var re *retryError
 	if errors.As(err, &re) {
-		if re.rateLimited {
-			return max(re.after, time.Second)
+		if re.delay > 0 {
+			return re.delay
 		}
-		return max(h.backoff(n), re.after)
+		return h.retryDelay(n, re)
 	}
 	return h.backoff(n)
 }
+
+// retryDelay is the wait before attempt n+1 of a push:retry. asynq keeps
+// the retry time in whole seconds, truncated: a wait the vendor asked for
+// gets a second more, so the retry never comes before the vendor's time.
+func (h *Handler) retryDelay(n int, re *retryError) time.Duration {
+	if re.rateLimited {
+		return max(re.after, time.Second) + time.Second
+	}
+	d := h.backoff(n)
+	if re.after > 0 {
+		d = max(d, re.after+time.Second)
+	}
+	return d
+}
+
+// maxRetry is MaxRetry, at least 1: zero is not "never retry" but the
+// default of the configuration (worker.max_retry must be set to retry).
+func (h *Handler) maxRetry() int {
+	if h.MaxRetry <= 0 {
+		return DefaultMaxRetry
+	}
+	return h.MaxRetry
+}
+
+// DefaultMaxRetry is how often a push:retry is retried when
+// Handler.MaxRetry is 0.
+const DefaultMaxRetry = 8
 
 // backoff is RetryBase·2ⁿ with jitter in [½, 1], capped at RetryMax.
 func (h *Handler) backoff(n int) time.Duration {

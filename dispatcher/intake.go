@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -49,6 +50,7 @@ type Intake struct {
 	cfg    IntakeConfig
 	reqs   chan *intakeReq
 	done   chan struct{}
+	once   sync.Once
 }
 
 type intakeReq struct {
@@ -71,8 +73,12 @@ func NewIntake(s *JobStream, cfg IntakeConfig) *Intake {
 	return in
 }
 
-// Close stops the intake after the writes queued so far.
-func (in *Intake) Close() { close(in.reqs); <-in.done }
+// Close stops the intake after the writes queued so far; later calls do
+// nothing.
+func (in *Intake) Close() {
+	in.once.Do(func() { close(in.reqs) })
+	<-in.done
+}
 
 // Enqueue queues jobs and returns one outcome per job, in order.
 func (in *Intake) Enqueue(ctx context.Context, jobs []EncodedJob) []Enqueued {

@@ -24,14 +24,16 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 func TestRetryDelayHonoursRateLimits(t *testing.T) {
 	h := &Handler{RetryBase: time.Second, RetryMax: time.Minute}
 	rl := &retryError{rateLimited: true, after: 7 * time.Second}
-	if d := h.RetryDelay(5, rl, nil); d != 7*time.Second {
-		t.Fatalf("rate-limited delay = %s, want the vendor's 7s", d)
+	// asynq keeps retry times in whole seconds, truncated: the extra
+	// second keeps the retry from coming before the vendor's 7 s.
+	if d := h.RetryDelay(5, rl, nil); d != 8*time.Second {
+		t.Fatalf("rate-limited delay = %s, want the vendor's 7s and a second", d)
 	}
 	if IsFailure(rl) {
 		t.Fatal("a rate limit must not count as a failure")
 	}
 	re := &retryError{after: 45 * time.Second}
-	if d := h.RetryDelay(0, re, nil); d != 45*time.Second {
+	if d := h.RetryDelay(0, re, nil); d != 46*time.Second {
 		t.Fatalf("retryable delay = %s, want at least the vendor's Retry-After", d)
 	}
 	if !IsFailure(re) || !IsFailure(errors.New("boom")) {
@@ -81,5 +83,17 @@ func TestBreakerOpensHalfOpensAndCloses(t *testing.T) {
 	}
 	if b.Open(1) {
 		t.Fatal("invalid tokens opened the breaker")
+	}
+}
+
+// A retry is never scheduled before the vendor's time, though asynq rounds
+// schedules down to whole seconds.
+func TestNotEarly(t *testing.T) {
+	base := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for _, in := range []time.Duration{0, time.Millisecond, 230 * time.Millisecond, 999 * time.Millisecond, time.Second, 2770 * time.Millisecond} {
+		at := notEarly(base.Add(in))
+		if at.Before(base.Add(in)) || at.Nanosecond() != 0 || at.Sub(base.Add(in)) >= time.Second {
+			t.Errorf("notEarly(+%s) = +%s", in, at.Sub(base))
+		}
 	}
 }

@@ -199,14 +199,16 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	if cred != nil {
 		b.version = cred.Version
 	}
-	if err := h.admit(ctx, s.Vendor(), b.certID); err != nil {
-		return vendors.Fail(tokens, err)
-	}
 	release, err := h.Bulkheads.Acquire(ctx, s.Vendor())
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
 	defer release()
+	// Admission comes after the wait for a slot: a breaker that opened
+	// while this send waited holds it back.
+	if err := h.admit(ctx, s.Vendor(), b.certID); err != nil {
+		return vendors.Fail(tokens, err)
+	}
 	start := time.Now()
 	rs := h.guardedSend(ctx, s, b.notif, tokens)
 	if h.Metrics != nil {

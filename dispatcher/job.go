@@ -41,6 +41,11 @@ type Job struct {
 	OfflinePush OfflinePush `json:"offline_push"`
 	// ExpireAt is when delivery stops being useful; default now + 24h.
 	ExpireAt *time.Time `json:"expire_at,omitempty"`
+
+	// validated marks a job read back from the job stream, where only jobs
+	// that passed Validate (renders for every vendor included) are
+	// written: Resolve does not render it for every vendor again.
+	validated bool
 }
 
 // MentionAll in Job.Mentions mentions every group member.

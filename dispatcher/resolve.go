@@ -70,8 +70,10 @@ func (r *Resolver) Resolve(ctx context.Context, j *Job) (ds []Delivery, drops []
 	if r.Apps != nil {
 		app = r.Apps(j.AppID)
 	}
-	if err := renderable(j, app); err != nil {
-		return nil, nil, err
+	if !j.validated {
+		if err := renderable(j, app); err != nil {
+			return nil, nil, err
+		}
 	}
 	if r.Certs == nil || (len(j.Devices) == 0 && r.Devices == nil) {
 		return nil, nil, errors.New("resolve: the resolver has no certificate lookup or device store")

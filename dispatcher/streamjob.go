@@ -27,6 +27,7 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer) *com
 	if err := json.Unmarshal(en.payload, &j); err != nil {
 		return h.slowPath(ctx, en.payload, "undecodable job: "+err.Error())
 	}
+	j.validated = true
 	if j.ExpireAt != nil && !j.ExpireAt.After(now) {
 		h.jobOutcome(TypeMessage, "expired")
 		return &commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))}

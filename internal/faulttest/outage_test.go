@@ -41,6 +41,9 @@ func TestVendorOutage(t *testing.T) {
 	e := newEnv(t, fake.APNsOptions{})
 	cfg := e.config(db.URL)
 	cfg.Worker.Concurrency = concurrency
+	// The first wave is what is in flight when the breaker opens: the
+	// bulkhead's slots for APNs.
+	cfg.Worker.VendorConcurrency = map[string]int{"apns": concurrency}
 	n := e.start(cfg, app.Options{})
 	cert := e.addCert(n.client)
 	br := n.app.Handler.Breakers

@@ -33,15 +33,19 @@ func DefaultVendorConcurrency(v vendors.Vendor) int {
 // jobs spend waiting on one vendor holds that vendor's capacity only: a
 // vendor answering in 3 s fills its own slots while every other vendor's
 // sends go on. A send waits for a slot; when its vendor already has
-// Backlog sends waiting, it does not wait at all and is handed back as
-// held (retried later without counting as a failed attempt), so one
-// vendor's queue cannot grow to hold every job a worker has in memory.
+// Backlog sends waiting, it waits at most BacklogWait more and is then
+// handed back as held (retried later without counting as a failed
+// attempt), so a slow vendor's queue cannot grow to hold every job a
+// worker has in memory, while a fast vendor's burst never spills.
 type Bulkheads struct {
 	// Limits maps a vendor to its in-flight limit; absent vendors get
 	// DefaultVendorConcurrency.
 	Limits map[vendors.Vendor]int
-	// Backlog bounds the sends waiting per vendor (default 512).
-	Backlog int
+	// Backlog bounds the sends waiting per vendor without a time limit
+	// (default 512); BacklogWait is how long a send past it waits for a
+	// slot before it is held back (default 1s).
+	Backlog     int
+	BacklogWait time.Duration
 	// Metrics, when set, receives pushd_inflight, pushd_send_wait_seconds
 	// and pushd_bulkhead_held_total.
 	Metrics *Metrics
@@ -109,14 +113,7 @@ func (b *Bulkheads) wait(ctx context.Context, h *bulkhead, v vendors.Vendor) err
 		backlog = 512
 	}
 	h.mu.Lock()
-	if h.waiting >= backlog {
-		h.mu.Unlock()
-		if b.Metrics != nil {
-			b.Metrics.Held.WithLabelValues(string(v)).Inc()
-		}
-		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: codeBulkheadFull, RetryAfter: time.Second,
-			Message: "too many sends waiting for this vendor; held back for later"}
-	}
+	over := h.waiting >= backlog
 	h.waiting++
 	h.mu.Unlock()
 	defer func() {
@@ -124,9 +121,25 @@ func (b *Bulkheads) wait(ctx context.Context, h *bulkhead, v vendors.Vendor) err
 		h.waiting--
 		h.mu.Unlock()
 	}()
+	var limit <-chan time.Time
+	if over {
+		wait := b.BacklogWait
+		if wait <= 0 {
+			wait = time.Second
+		}
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		limit = t.C
+	}
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	case <-limit:
+		if b.Metrics != nil {
+			b.Metrics.Held.WithLabelValues(string(v)).Inc()
+		}
+		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: codeBulkheadFull, RetryAfter: time.Second,
+			Message: "too many sends waiting for this vendor; held back for later"}
 	case <-ctx.Done():
 		return &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
 	}

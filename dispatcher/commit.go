@@ -67,25 +67,129 @@ func (c *committer) close(grace time.Duration) {
 
 func (c *committer) loop() {
 	defer close(c.closed)
-	for op := range c.ops {
-		batch := []*commitOp{op}
-	more:
-		for len(batch) < maxCommit {
-			select {
-			case op2, ok := <-c.ops:
-				if !ok {
-					break more
-				}
-				batch = append(batch, op2)
-			default:
-				break more
+	p := &pending{}
+	var waiters []*commitOp
+	pause := 50 * time.Millisecond
+	var failures int
+	for {
+		if p.empty() || p.onlyEvents() {
+			// Wait for new work; events that failed are retried after
+			// pause, or sooner along with new work.
+			op, ok := c.next(p.empty(), pause)
+			switch {
+			case !ok && p.empty():
+				return
+			case !ok && c.givingUp():
+				c.dropEvents(p)
+				return
+			case !ok:
+				time.Sleep(pause) // closed: only the events' retry is left
+			case op != nil:
+				p.add(op)
+				waiters = append(waiters, op)
 			}
 		}
-		c.write(batch)
+		waiters = c.drain(p, waiters)
+		written, err := c.try(p)
+		if c.also != nil && len(written) > 0 {
+			c.also.Emit(context.Background(), written)
+		}
+		if !p.blocking() {
+			// Every acknowledgement, marker and deletion is written: the
+			// jobs are done, whatever became of their events.
+			for _, op := range waiters {
+				if op.done != nil {
+					close(op.done)
+				}
+			}
+			waiters = waiters[:0]
+		}
+		if p.empty() {
+			pause, failures = 50*time.Millisecond, 0
+			continue
+		}
+		failures++
+		if failures == 1 || failures%20 == 0 {
+			c.log.Warn("could not write job outcomes to Redis; retrying", "err", err, "attempt", failures,
+				"acks", len(p.acks), "events", len(p.events))
+		}
+		c.trimEvents(p)
+		if c.givingUp() {
+			c.log.Error("shutting down with job outcomes not written; their jobs stay queued and run again",
+				"err", err, "entries", len(p.acks), "events", len(p.events))
+			for _, op := range waiters {
+				if op.done != nil {
+					close(op.done)
+				}
+			}
+			return
+		}
+		if p.blocking() {
+			time.Sleep(pause)
+		}
+		pause = min(pause*2, 2*time.Second)
 	}
 }
 
-// pending is what of a batch is still to be written.
+// next returns the next op: it blocks when nothing is pending, and waits at
+// most pause when only events wait for a retry (nil op, ok). ok is false
+// once the committer is closed and drained.
+func (c *committer) next(block bool, pause time.Duration) (*commitOp, bool) {
+	if block {
+		op, ok := <-c.ops
+		return op, ok
+	}
+	t := time.NewTimer(pause)
+	defer t.Stop()
+	select {
+	case op, ok := <-c.ops:
+		return op, ok
+	case <-t.C:
+		return nil, true
+	}
+}
+
+// drain adds the ops already queued to p, up to maxCommit.
+func (c *committer) drain(p *pending, waiters []*commitOp) []*commitOp {
+	for range maxCommit {
+		select {
+		case op, ok := <-c.ops:
+			if !ok {
+				return waiters
+			}
+			p.add(op)
+			waiters = append(waiters, op)
+		default:
+			return waiters
+		}
+	}
+	return waiters
+}
+
+func (c *committer) givingUp() bool {
+	g := c.giveUpAt.Load()
+	return g != 0 && time.Now().UnixNano() > g
+}
+
+// maxEventBacklog bounds the events kept for a retry while Redis refuses
+// them (it is out of memory, or down): past it the oldest are dropped, and
+// counted, rather than let a worker's memory grow without bound.
+const maxEventBacklog = 100_000
+
+func (c *committer) trimEvents(p *pending) {
+	if n := len(p.events) - maxEventBacklog; n > 0 {
+		c.log.Warn("dropping delivery events Redis keeps refusing", "dropped", n)
+		p.events = p.events[n:]
+	}
+}
+
+func (c *committer) dropEvents(p *pending) {
+	if len(p.events) > 0 {
+		c.log.Error("shutting down with delivery events not written", "events", len(p.events))
+	}
+}
+
+// pending is what is still to be written.
 type pending struct {
 	events  []Event
 	marks   []*commitOp
@@ -93,77 +197,51 @@ type pending struct {
 	acks    []string
 }
 
-func gather(batch []*commitOp) *pending {
-	p := &pending{}
-	for _, op := range batch {
-		p.events = append(p.events, op.events...)
-		if op.markKey != "" {
-			p.marks = append(p.marks, op)
-		}
-		p.delKeys = append(p.delKeys, op.delKeys...)
-		if op.ack != "" {
-			p.acks = append(p.acks, op.ack)
-		}
+func (p *pending) add(op *commitOp) {
+	p.events = append(p.events, op.events...)
+	if op.markKey != "" {
+		p.marks = append(p.marks, op)
 	}
-	return p
+	p.delKeys = append(p.delKeys, op.delKeys...)
+	if op.ack != "" {
+		p.acks = append(p.acks, op.ack)
+	}
 }
 
-func (p *pending) empty() bool {
-	return len(p.events) == 0 && len(p.marks) == 0 && len(p.delKeys) == 0 && len(p.acks) == 0
-}
+func (p *pending) empty() bool { return len(p.events) == 0 && !p.blocking() }
 
-// write writes batch, retrying what fails, then releases its waiters.
-func (c *committer) write(batch []*commitOp) {
-	p := gather(batch)
-	written := make([]Event, 0, len(p.events))
-	pause := 50 * time.Millisecond
-	for attempt := 0; !p.empty(); attempt++ {
-		ok, err := c.try(p)
-		written = append(written, ok...)
-		if p.empty() {
-			break
-		}
-		if g := c.giveUpAt.Load(); g != 0 && time.Now().UnixNano() > g {
-			c.log.Error("shutting down with job outcomes not written; their jobs stay queued and run again",
-				"err", err, "entries", len(p.acks), "events", len(p.events))
-			break
-		}
-		if attempt == 0 || attempt%20 == 0 {
-			c.log.Warn("could not write job outcomes to Redis; retrying", "err", err, "attempt", attempt+1)
-		}
-		time.Sleep(pause)
-		pause = min(pause*2, 2*time.Second)
-	}
-	if c.also != nil && len(written) > 0 {
-		c.also.Emit(context.Background(), written)
-	}
-	for _, op := range batch {
-		if op.done != nil {
-			close(op.done)
-		}
-	}
-}
+// blocking reports whether jobs still wait on p: acknowledgements, markers
+// and deletions (events alone do not hold a job).
+func (p *pending) blocking() bool { return len(p.marks)+len(p.delKeys)+len(p.acks) > 0 }
+
+func (p *pending) onlyEvents() bool { return len(p.events) > 0 && !p.blocking() }
 
 // try writes p in one pipeline and leaves in p only what failed; it
 // returns the events written.
 func (c *committer) try(p *pending) ([]Event, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Order matters: a wave's markers before its job's acknowledgement
+	// and the deletion of its marker key; acknowledgements (which free
+	// the entries' memory) before the events (which take memory).
 	pipe := c.rdb.Pipeline()
-	evCmds := c.sink.Append(ctx, pipe, p.events)
 	markCmds := make([]redis.Cmder, len(p.marks))
 	for i, op := range p.marks {
 		markCmds[i] = pipe.SAdd(ctx, op.markKey, op.marks...)
 		pipe.PExpire(ctx, op.markKey, op.markTTL)
 	}
-	var del, ack, xdel redis.Cmder
-	if len(p.delKeys) > 0 {
-		del = pipe.Del(ctx, p.delKeys...)
-	}
+	var ack, xdel redis.Cmder
 	if len(p.acks) > 0 {
 		ack = pipe.XAck(ctx, c.stream.Key(), streamGroup, p.acks...)
 		xdel = pipe.XDel(ctx, c.stream.Key(), p.acks...)
 	}
+	// One DEL per key: the marker keys of different jobs are in different
+	// Redis Cluster slots.
+	dels := make([]redis.Cmder, len(p.delKeys))
+	for i, k := range p.delKeys {
+		dels[i] = pipe.Del(ctx, k)
+	}
+	evCmds := c.sink.Append(ctx, pipe, p.events)
 	_, err := pipe.Exec(ctx)
 	if err == nil {
 		ok := p.events
@@ -185,8 +263,10 @@ func (c *committer) try(p *pending) ([]Event, error) {
 		}
 	}
 	next := pending{events: failed, marks: marks}
-	if del != nil && del.Err() != nil {
-		next.delKeys = p.delKeys
+	for i, cmd := range dels {
+		if cmd.Err() != nil {
+			next.delKeys = append(next.delKeys, p.delKeys[i])
+		}
 	}
 	if ack != nil && (ack.Err() != nil || xdel.Err() != nil) {
 		next.acks = p.acks

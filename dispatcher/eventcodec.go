@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 // An event is stored in its app's stream as short fields, not as one JSON
@@ -48,7 +50,10 @@ func EventFields(e *Event) []any {
 	add(evCode, e.Code)
 	add(evReason, e.Reason)
 	add(evRule, e.Rule)
-	add(evVMsgID, e.VendorMsgID)
+	if e.VendorMsgID != vendors.NotificationUUID(e.MsgID, e.Token) {
+		// An APNs apns-id is pushd's own, recomputed when read.
+		add(evVMsgID, e.VendorMsgID)
+	}
 	if e.Attempt != 0 {
 		f = append(f, evTry, e.Attempt)
 	}
@@ -73,6 +78,9 @@ func DecodeEvent(app, id string, values map[string]any) (Event, bool) {
 		Rule: str(evRule), VendorMsgID: str(evVMsgID), Attempt: int(num(evTry))}
 	if e.Type == "" {
 		return Event{}, false
+	}
+	if e.Type == EventSent && e.VendorMsgID == "" && e.Vendor == string(vendors.APNs) {
+		e.VendorMsgID = vendors.NotificationUUID(e.MsgID, e.Token)
 	}
 	ms, _ := strconv.ParseInt(id[:max(0, indexByte(id, '-'))], 10, 64)
 	e.At = time.UnixMilli(ms).UTC()

@@ -132,6 +132,13 @@ func (in *Intake) write(group []*intakeReq, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.Timeout)
 	out := in.stream.Append(ctx, jobs)
 	cancel()
+	if g := in.cfg.Guard; g != nil {
+		size := 0
+		for _, j := range jobs {
+			size += len(j.JSON)
+		}
+		g.Added(len(jobs), size)
+	}
 	k := 0
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {

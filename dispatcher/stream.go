@@ -125,6 +125,10 @@ func (s *JobStream) Append(ctx context.Context, jobs []EncodedJob) []Enqueued {
 		switch err := c.Err(); {
 		case errors.Is(err, redis.Nil):
 			out[i].Duplicate = true
+		case err != nil && redis.HasErrorPrefix(err, "OOM"):
+			// Redis is at maxmemory (the guard's estimate fell short, or
+			// another client filled it): the job was not queued.
+			out[i] = Enqueued{Err: ErrQueueFull}
 		case err != nil:
 			out[i] = Enqueued{Err: fmt.Errorf("enqueue %s: %w", out[i].TaskID, err)}
 		}

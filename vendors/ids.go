@@ -23,6 +23,23 @@ func CollapseID(id string, max int) string {
 	return h
 }
 
+// NotificationUUID derives the canonical UUID (8-4-4-4-12 lowercase hex,
+// version 8, RFC 9562 variant) that names one message's notification to
+// one device, from the message id and the device's TokenHash: the APNs
+// apns-id. Anyone holding an event (msg_id, token hash) can recompute it.
+func NotificationUUID(msgID, tokenHash string) string {
+	h := sha256.New()
+	h.Write([]byte(msgID))
+	h.Write([]byte{0})
+	h.Write([]byte(tokenHash))
+	var b [16]byte
+	copy(b[:], h.Sum(nil))
+	b[6] = b[6]&0x0f | 0x80 // version 8: custom
+	b[8] = b[8]&0x3f | 0x80 // RFC 9562 variant
+	x := hex.EncodeToString(b[:])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
+}
+
 // ShortKey derives an id of exactly n characters from [0-9a-zA-Z_-] (Meizu
 // notifyKey, Xiaomi jobkey).
 func ShortKey(id string, n int) string {

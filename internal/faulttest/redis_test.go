@@ -31,7 +31,7 @@ type redisServer struct {
 // startRedis starts redis-server on port with its files in dir, and waits
 // until it answers. A second start on the same port and dir replays the
 // AOF of the first.
-func startRedis(t *testing.T, port int, dir string) *redisServer {
+func startRedis(t *testing.T, port int, dir string, extra ...string) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -41,8 +41,10 @@ func startRedis(t *testing.T, port int, dir string) *redisServer {
 		t.Skip("redis-server not on PATH")
 	}
 	r := &redisServer{port: port, dir: dir, exited: make(chan struct{})}
-	r.cmd = exec.Command(bin, "--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
-		"--appendonly", "yes", "--appendfsync", "always", "--save", "")
+	args := []string{"--port", fmt.Sprint(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--appendonly", "yes", "--appendfsync", "always", "--save", ""}
+	// Later arguments win: a test may turn fsync down or set maxmemory.
+	r.cmd = exec.Command(bin, append(args, extra...)...)
 	logf, err := os.OpenFile(filepath.Join(dir, "redis.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)

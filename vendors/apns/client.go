@@ -216,6 +216,13 @@ func (s *Sender) newRequest(ctx context.Context, body []byte, n *vendors.Notific
 		return nil, &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Rejected, Message: "build request: bad host or token"}
 	}
 	req.Header = requestHeader(n, s.topic)
+	// pushd names each notification itself (APNs echoes the apns-id it is
+	// given, and makes one up only when there is none): the id follows
+	// from the message and the device, so an event need not store it, and
+	// a re-send after a crash carries the same id.
+	if n.ID != "" {
+		req.Header["apns-id"] = []string{vendors.NotificationUUID(n.ID, vendors.TokenHash(token))}
+	}
 	return req, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/registry"
 )
 
 // Upload is one certificate as an operator submits it, through the CLI or
@@ -81,7 +82,7 @@ const (
 // It is pure: now is the only clock, and nothing is stored. Every error is a
 // *ValidationError that names the field and never contains a secret.
 func Validate(up *Upload, now time.Time) (*Parsed, error) {
-	if !up.Vendor.Valid() {
+	if registry.Installed() == 0 || !up.Vendor.Valid() {
 		_, err := vendors.ParseVendor(string(up.Vendor))
 		return nil, invalid("vendor", "%s", strings.TrimPrefix(err.Error(), "unknown vendor "))
 	}
@@ -170,8 +171,8 @@ func checkNames(up *Upload) error {
 	for name := range up.Fields {
 		fs, ok := spec[name]
 		switch {
-		case !ok && up.Vendor == vendors.FCM && name == vendors.FieldProjectID:
-			// Derived from the service account; fcm checks it matches.
+		case ok && fs.Derived:
+			// Derived from the secret material, which is checked to match.
 		case !ok:
 			return invalid(name, "is not a setting of %s certificates (valid: %s)", up.Vendor, names(up.Vendor, false))
 		case fs.Secret:
@@ -222,27 +223,27 @@ func checkClick(up *Upload) error {
 	return nil
 }
 
-// validateVendor runs the checks specific to up.Vendor.
+// validateVendor runs the checks the vendor's descriptor declares: field
+// defaults, allowed values and package names, then the parsing of its
+// secret material (an Apple key or certificate, a service account).
 func validateVendor(up *Upload, p *Parsed, now time.Time) error {
-	switch up.Vendor {
-	case vendors.APNs:
-		return validateAPNs(up, p, now)
-	case vendors.FCM:
-		return validateFCM(up, p)
-	case vendors.Xiaomi:
-		if up.Fields[vendors.FieldRegion] == "" {
-			up.Fields[vendors.FieldRegion] = "cn"
+	d, _ := vendors.Lookup(up.Vendor)
+	for _, fs := range d.Fields {
+		if fs.Default != "" && up.Fields[fs.Name] == "" {
+			up.Fields[fs.Name] = fs.Default
 		}
-		if err := oneOf(up, vendors.FieldRegion, "cn", "global"); err != nil {
+		if err := oneOf(up, fs.Name, fs.OneOf...); len(fs.OneOf) > 0 && err != nil {
 			return err
 		}
-		return checkPackage(up)
-	case vendors.Meizu:
-		return checkPackage(up)
-	case vendors.Vivo:
-		return oneOf(up, vendors.FieldClassification, "0", "1")
-	case vendors.Huawei, vendors.Honor:
-		return oneOf(up, vendors.FieldImportance, "LOW", "NORMAL")
+		if err := checkPackage(up, fs.Name); fs.Package && err != nil {
+			return err
+		}
+	}
+	switch d.Format {
+	case vendors.FormatApple:
+		return validateAPNs(up, p, now)
+	case vendors.FormatServiceAccount:
+		return validateFCM(up, p)
 	}
 	return nil
 }
@@ -259,15 +260,15 @@ func oneOf(up *Upload, field string, allowed ...string) error {
 // checkPackage checks the Android package name: dot-separated Java
 // identifiers, at least two of them (com.example), as the vendors match it
 // against the installed app.
-func checkPackage(up *Upload) error {
-	pkg := up.Fields[vendors.FieldPackage]
+func checkPackage(up *Upload, field string) error {
+	pkg := up.Fields[field]
 	parts := strings.Split(pkg, ".")
 	ok := len(parts) >= 2
 	for _, part := range parts {
 		ok = ok && javaIdent(part)
 	}
 	if !ok {
-		return invalid(vendors.FieldPackage, "%q is not an Android package name (like com.example.chat)", pkg)
+		return invalid(field, "%q is not an Android package name (like com.example.chat)", pkg)
 	}
 	return nil
 }
@@ -302,12 +303,13 @@ func specIndex(v vendors.Vendor) map[string]vendors.FieldSpec {
 func names(v vendors.Vendor, secret bool) string {
 	var out []string
 	for _, fs := range vendors.SpecOf(v) {
-		if fs.Secret == secret {
+		switch {
+		case fs.Secret != secret:
+		case fs.Derived:
+			out = append(out, fs.Name+" (derived)")
+		default:
 			out = append(out, fs.Name)
 		}
-	}
-	if v == vendors.FCM && !secret {
-		out = append(out, vendors.FieldProjectID+" (derived)")
 	}
 	if len(out) == 0 {
 		return "none"

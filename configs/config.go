@@ -5,6 +5,8 @@ package configs
 
 import (
 	"fmt"
+	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/registry"
 	"net"
 	"net/netip"
 	"strings"
@@ -310,12 +312,9 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// knownVendor reports whether name is a registered vendor (vendors/registry).
 func knownVendor(name string) bool {
-	switch name {
-	case "apns", "fcm", "xiaomi", "huawei", "honor", "oppo", "vivo", "meizu":
-		return true
-	}
-	return false
+	return registry.Installed() > 0 && vendors.Vendor(name).Valid()
 }
 
 // Embedded reports whether no Redis is configured, so serve runs an

@@ -8,10 +8,12 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
-// badgeVendor reports whether v carries a launcher badge pushd counts:
-// APNs aps.badge and Huawei/Honor badge.set_num (SPEC §4.4).
+// badgeVendor reports whether v carries a launcher badge pushd counts, as
+// its descriptor says (APNs aps.badge, Huawei/Honor badge.set_num, SPEC
+// §4.4).
 func badgeVendor(v vendors.Vendor) bool {
-	return v == vendors.APNs || v == vendors.Huawei || v == vendors.Honor
+	d, ok := vendors.Lookup(v)
+	return ok && d.Badge
 }
 
 // countsBadge reports whether j raises recipients' badges: not with

@@ -15,11 +15,18 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
+// MaxExt is the one ext promise (SPEC §4.2, docs/rules.md): the largest
+// ext, counted as it is written in JSON, that every registered vendor
+// carries with any text. A larger one is refused at decode, never
+// delivered to some phones and refused for others.
+func MaxExt() int { return vendors.MaxExt() }
+
 // Limits of the job contract.
 const (
 	// MaxJobBytes is the largest job payload accepted.
 	MaxJobBytes = 1 << 20
-	// MaxExtBytes is the largest ext: no vendor payload holds more.
+	// MaxExtBytes bounds ext before anything else looks at it: no vendor
+	// payload holds more. The promise is smaller: see MaxExt.
 	MaxExtBytes = 4096
 	// MaxMsgIDBytes bounds msg_id, which becomes part of task ids and keys.
 	MaxMsgIDBytes = 128
@@ -220,7 +227,7 @@ func (j *Job) validateContent() error {
 
 func (p *OfflinePush) validate() error {
 	if len(p.Ext) > MaxExtBytes {
-		return fieldErr("offline_push.ext", "%d bytes; no vendor payload holds more than %d", len(p.Ext), MaxExtBytes)
+		return fieldErr("offline_push.ext", "%d bytes; every vendor carries at most %d (docs/rules.md)", len(p.Ext), MaxExt())
 	}
 	if err := checkOptions(&Job{OfflinePush: *p}); err != nil {
 		return err

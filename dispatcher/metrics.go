@@ -17,6 +17,9 @@ type Metrics struct {
 	// Warnings counts non-fatal configuration problems (e.g. OPPO without a
 	// channel id) by vendor and warning.
 	Warnings *prometheus.CounterVec
+	// Unclassified counts, by vendor, failures no adapter classified: they
+	// are retried (vendors.KindOf) and each one should be given a class.
+	Unclassified *prometheus.CounterVec
 	// Panics counts adapter panics recovered while sending, by vendor.
 	Panics *prometheus.CounterVec
 	// Inflight is the vendor requests in flight, by vendor.
@@ -53,6 +56,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Non-fatal configuration problems seen while sending.",
 		}, []string{"vendor", "warning"}),
 	}
+	m.Unclassified = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "pushd", Name: "unclassified_errors_total",
+		Help: "Send failures no adapter classified (retried), by vendor.",
+	}, []string{"vendor"})
 	m.Panics = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "pushd", Name: "adapter_panics_total",
 		Help: "Adapter panics recovered while sending (the batch is retried), by vendor.",
@@ -70,6 +77,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Namespace: "pushd", Name: "bulkhead_held_total",
 		Help: "Batches handed back for later because their vendor's bulkhead was full, by vendor.",
 	}, []string{"vendor"})
-	reg.MustRegister(m.Pushes, m.SendSeconds, m.Drops, m.Jobs, m.Warnings, m.Panics, m.Inflight, m.SendWait, m.Held)
+	reg.MustRegister(m.Pushes, m.SendSeconds, m.Drops, m.Jobs, m.Warnings, m.Unclassified, m.Panics, m.Inflight, m.SendWait, m.Held)
 	return m
 }

@@ -30,7 +30,7 @@ func (h *Handler) record(ctx context.Context, app, msg string, bs []batch, resul
 				evs = append(evs, ev)
 				continue
 			}
-			h.countPush(d.Vendor, kind)
+			h.countPush(d.Vendor, kind, vendors.Unclassified(r.Err))
 			ev.Kind = kind.String()
 			ev.Code = vendors.CodeOf(r.Err)
 			if r.Err != nil {
@@ -85,9 +85,12 @@ func (h *Handler) emit(ctx context.Context, evs []Event) {
 	}
 }
 
-func (h *Handler) countPush(v vendors.Vendor, k vendors.Kind) {
+func (h *Handler) countPush(v vendors.Vendor, k vendors.Kind, unclassified bool) {
 	if h.Metrics != nil {
 		h.Metrics.Pushes.WithLabelValues(string(v), k.String()).Inc()
+	}
+	if h.Metrics != nil && unclassified {
+		h.Metrics.Unclassified.WithLabelValues(string(v)).Inc()
 	}
 }
 

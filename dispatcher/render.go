@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/registry"
 )
 
 // RenderInput is what Render needs besides the job: the vendor the
@@ -39,7 +40,7 @@ const MaxOptionBytes = 256
 // adapters then shrink to the exact encoded size. An ext (or option) that
 // leaves no room is a *FieldError: ext is never dropped.
 func Render(j *Job, in RenderInput) (*vendors.Notification, error) {
-	if !in.Vendor.Valid() {
+	if registry.Installed() == 0 || !in.Vendor.Valid() {
 		return nil, fmt.Errorf("render: unknown vendor %q", in.Vendor)
 	}
 	if err := checkOptions(j); err != nil {
@@ -72,10 +73,11 @@ func Render(j *Job, in RenderInput) (*vendors.Notification, error) {
 func checkOptions(j *Job) error {
 	p := &j.OfflinePush
 	switch {
-	case len(p.Ext) > MaxExtBytes:
-		return fieldErr("offline_push.ext", "%d bytes; %v (at most %d)", len(p.Ext), vendors.ErrExtTooLarge, MaxExtBytes)
 	case !utf8.ValidString(p.Ext):
 		return fieldErr("offline_push.ext", "invalid UTF-8")
+	case vendors.ExtCost(p.Ext) > MaxExt():
+		return fieldErr("offline_push.ext", "%d bytes as JSON; %v: every vendor carries at most %d (docs/rules.md)",
+			vendors.ExtCost(p.Ext), vendors.ErrExtTooLarge, MaxExt())
 	}
 	a := &p.Android
 	for _, o := range []struct{ name, v string }{
@@ -206,23 +208,18 @@ func applySound(n *vendors.Notification, j *Job, in RenderInput) {
 	}
 }
 
-// androidOptions picks the job's options for vendor v; empty fields fall
-// back to the certificate's defaults in the adapter (job > certificate,
-// SPEC §4.6). The job has no Honor fields: Honor uses its certificate's.
+// androidOptions picks the job's options for vendor v, by the keys its
+// descriptor maps; empty fields fall back to the certificate's defaults
+// in the adapter (job > certificate, SPEC §4.6).
 func androidOptions(v vendors.Vendor, a AndroidPush) vendors.AndroidOptions {
-	switch v {
-	case vendors.OPPO:
-		return vendors.AndroidOptions{ChannelID: a.OPPOChannelID}
-	case vendors.Xiaomi:
-		return vendors.AndroidOptions{ChannelID: a.XiaomiChannelID}
-	case vendors.FCM:
-		return vendors.AndroidOptions{ChannelID: a.FCMChannelID}
-	case vendors.Huawei:
-		return vendors.AndroidOptions{ChannelID: a.HuaweiChannelID, Category: a.HuaweiCategory, Importance: a.HuaweiImportance}
-	case vendors.Vivo:
-		return vendors.AndroidOptions{Category: a.VivoCategory, Classification: a.VivoClassification}
-	}
-	return vendors.AndroidOptions{}
+	d, _ := vendors.Lookup(v)
+	k := d.Options
+	text := map[string]string{"oppo_channel_id": a.OPPOChannelID, "xiaomi_channel_id": a.XiaomiChannelID,
+		"huawei_channel_id": a.HuaweiChannelID, "fcm_channel_id": a.FCMChannelID,
+		"huawei_category": a.HuaweiCategory, "huawei_importance": a.HuaweiImportance, "vivo_category": a.VivoCategory}
+	ints := map[string]*int{"vivo_classification": a.VivoClassification}
+	return vendors.AndroidOptions{ChannelID: text[k.ChannelID], Category: text[k.Category],
+		Importance: text[k.Importance], Classification: ints[k.Classification]}
 }
 
 // fitLimits cuts title and body to v's character limits and, where v has a

@@ -180,9 +180,9 @@ func TestRenderTruncation(t *testing.T) {
 		}},
 		{"large ext is kept whole, text shrinks", func(j *Job) {
 			j.Elems[0].Text = longZh
-			j.OfflinePush.Ext = strings.Repeat("e", 3000)
+			j.OfflinePush.Ext = strings.Repeat("e", MaxExt())
 		}, func(t *testing.T, v vendors.Vendor, n *vendors.Notification) {
-			if len(n.Ext) != 3000 {
+			if len(n.Ext) != MaxExt() {
 				t.Errorf("%s: ext cut to %d bytes", v, len(n.Ext))
 			}
 		}},
@@ -209,9 +209,11 @@ func TestRenderExtGuard(t *testing.T) {
 		vendor vendors.Vendor
 		want   string // the FieldError's field, "" for success
 	}{
-		{"largest ext on a vendor without payload limit", strings.Repeat("x", MaxExtBytes), vendors.Xiaomi, ""},
+		{"largest ext on a vendor without payload limit", strings.Repeat("x", MaxExt()), vendors.Xiaomi, ""},
+		{"largest ext on a payload-limited vendor", strings.Repeat("x", MaxExt()), vendors.APNs, ""},
+		{"over the one ext promise", strings.Repeat("x", MaxExt()+1), vendors.Xiaomi, "offline_push.ext"},
+		{"over the promise once escaped", strings.Repeat(`"`, MaxExt()/2+1), vendors.APNs, "offline_push.ext"},
 		{"over the contract's limit", strings.Repeat("x", MaxExtBytes+1), vendors.Xiaomi, "offline_push.ext"},
-		{"leaves no room for text on APNs", strings.Repeat("x", MaxExtBytes), vendors.APNs, "offline_push.ext"},
 		{"invalid UTF-8", "\xff", vendors.FCM, "offline_push.ext"},
 	}
 	for _, tc := range cases {

@@ -61,3 +61,12 @@ func ExtJSON(n *Notification, c Click) string {
 	b, _ := json.Marshal(m)
 	return string(b)
 }
+
+// ExtCost is what ext weighs against a vendor's ext limit: its length
+// as a JSON string without the quotes, the way the adapters encode it (a
+// quote, a backslash, <, > and & and control characters count as their
+// escapes). A vendor that counts characters (vivo) counts fewer.
+func ExtCost(ext string) int {
+	b, _ := json.Marshal(ext)
+	return len(b) - 2
+}

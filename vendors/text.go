@@ -22,31 +22,10 @@ type Limits struct {
 	Payload int
 }
 
-// LimitsOf returns the limits of v, from vendor-protocols.md.
+// LimitsOf returns the limits of v, from its descriptor.
 func LimitsOf(v Vendor) Limits {
-	switch v {
-	case APNs:
-		return Limits{Payload: 4096}
-	case FCM:
-		return Limits{Payload: 4096}
-	case Xiaomi:
-		// MIDOC: title < 50 characters, description < 128 characters.
-		return Limits{Title: 49, Body: 127}
-	case Huawei, Honor:
-		// HWDOC: message body ≤ 4096 bytes, tokens excluded.
-		return Limits{Payload: 4096}
-	case OPPO:
-		// OPPO SDK: TITLE_LENGTH_LIMIT=50, CONTENT_LENGTH_LIMIT=200.
-		return Limits{Title: 50, Body: 200}
-	case Vivo:
-		// vivo SDK errors 10056/10058: title ≤ 40, content ≤ 100 (a Chinese
-		// character counts as two).
-		return Limits{Title: 40, Body: 100, Wide: true}
-	case Meizu:
-		// MZAPI: title 1..32, content 1..100.
-		return Limits{Title: 32, Body: 100}
-	}
-	return Limits{}
+	d, _ := Lookup(v)
+	return d.Limits
 }
 
 // Truncate cuts s to at most max characters (by width when wide), ending it

@@ -26,23 +26,21 @@ const (
 	Meizu  Vendor = "meizu"
 )
 
-// All lists every vendor pushd knows, in display order.
+// All lists every registered vendor (vendors/registry), in display order.
 func All() []Vendor {
-	return []Vendor{APNs, FCM, Xiaomi, Huawei, Honor, OPPO, Vivo, Meizu}
+	ds := Descriptors()
+	out := make([]Vendor, len(ds))
+	for i, d := range ds {
+		out[i] = d.Name
+	}
+	return out
 }
 
-// Valid reports whether v is one of the vendors in All.
-func (v Vendor) Valid() bool {
-	for _, k := range All() {
-		if v == k {
-			return true
-		}
-	}
-	return false
-}
+// Valid reports whether v is a registered vendor.
+func (v Vendor) Valid() bool { _, ok := Lookup(v); return ok }
 
 // Android reports whether v delivers to Android devices only.
-func (v Vendor) Android() bool { return v.Valid() && v != APNs && v != FCM }
+func (v Vendor) Android() bool { d, ok := Lookup(v); return ok && d.Android }
 
 // ParseVendor returns the Vendor named s (case-insensitive) or an error that
 // lists the valid names.

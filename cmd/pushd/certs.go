@@ -25,13 +25,22 @@ func certsCmd(g *globals) *cobra.Command {
 	return c
 }
 
+// vendorHelp lists the registered vendors for --vendor.
+func vendorHelp() string {
+	names := make([]string, 0, len(vendors.All()))
+	for _, v := range vendors.All() {
+		names = append(names, string(v))
+	}
+	return strings.Join(names, ", ")
+}
+
 // certFlags are the union of every vendor's certificate fields, one flag
 // each (bundle_id → --bundle-id).
 func certFlags(fs *pflag.FlagSet) map[string]*string {
 	vals := map[string]*string{}
 	for _, v := range vendors.All() {
 		for _, f := range vendors.SpecOf(v) {
-			if _, ok := vals[f.Name]; ok {
+			if _, ok := vals[f.Name]; ok || f.Derived {
 				continue
 			}
 			help := f.Help
@@ -62,7 +71,7 @@ func certsAddCmd(g *globals, rotate bool) *cobra.Command {
 	}
 	fs := c.Flags()
 	fs.StringVar(&app, "app", "", "app id (SDKAppID)")
-	fs.StringVar(&vendor, "vendor", "", "apns, fcm, xiaomi, huawei, honor, oppo, vivo or meizu")
+	fs.StringVar(&vendor, "vendor", "", vendorHelp())
 	fs.StringVar(&name, "name", "", "a label for operators")
 	fs.StringVar(&clickAction, "click-action", "", "Android: open_app (default), url or intent")
 	fs.StringVar(&clickTarget, "click-target", "", "Android: the URL or intent URI / Activity for --click-action")

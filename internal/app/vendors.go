@@ -9,28 +9,20 @@ import (
 
 	"github.com/pushd/pushd/configs"
 	"github.com/pushd/pushd/vendors"
-	"github.com/pushd/pushd/vendors/apns"
-	"github.com/pushd/pushd/vendors/fcm"
-	"github.com/pushd/pushd/vendors/honor"
-	"github.com/pushd/pushd/vendors/huawei"
-	"github.com/pushd/pushd/vendors/meizu"
-	"github.com/pushd/pushd/vendors/oppo"
-	"github.com/pushd/pushd/vendors/vivo"
-	"github.com/pushd/pushd/vendors/xiaomi"
+	"github.com/pushd/pushd/vendors/registry"
 )
 
-// builders wires every adapter explicitly: no init-time registration.
+// builders are the adapters of every vendor in the catalog, which
+// vendors/registry installs (one line per vendor): no other list.
 func builders() map[vendors.Vendor]vendors.Builder {
-	return map[vendors.Vendor]vendors.Builder{
-		vendors.APNs:   apns.New,
-		vendors.FCM:    fcm.New,
-		vendors.Xiaomi: xiaomi.New,
-		vendors.Huawei: huawei.New,
-		vendors.Honor:  honor.New,
-		vendors.OPPO:   oppo.New,
-		vendors.Vivo:   vivo.New,
-		vendors.Meizu:  meizu.New,
+	m := map[vendors.Vendor]vendors.Builder{}
+	if registry.Installed() == 0 {
+		return m
 	}
+	for _, d := range vendors.Descriptors() {
+		m[d.Name] = d.Build
+	}
+	return m
 }
 
 // NewRegistry registers every adapter with its configured endpoint,

@@ -76,12 +76,13 @@ func Pick(job, cert string) string {
 	return cert
 }
 
-// Body returns the JSON of build(n, tokens), the text of n shortened until
-// the body without tokens fits maxBytes; an ext too large to fit fails
-// with a Rejected error of v.
-func Body[T any](v vendors.Vendor, n vendors.Notification, maxBytes int, tokens []string,
+// Body returns the JSON of build(n, tokens), the text of n cut to l and
+// shortened until the body without tokens fits l.Payload; an ext too
+// large to fit fails with a Rejected error of v.
+func Body[T any](v vendors.Vendor, l vendors.Limits, n vendors.Notification, tokens []string,
 	build func(n *vendors.Notification, tokens []string) T) ([]byte, error) {
-	vendors.LimitsOf(v).Fit(&n)
+	l.Fit(&n)
+	maxBytes := l.Payload
 	size := func(m *vendors.Notification) (int, error) {
 		b, err := json.Marshal(build(m, []string{}))
 		return len(b) - len(`[]`), err

@@ -81,7 +81,7 @@ func fitPayload(n *vendors.Notification) ([]byte, error) {
 		b, err := encodePayload(m)
 		return len(b), err
 	}
-	if err := vendors.ShrinkToFit(vendors.APNs, &c, vendors.LimitsOf(vendors.APNs).Payload, size); err != nil {
+	if err := vendors.ShrinkToFit(vendors.APNs, &c, limits().Payload, size); err != nil {
 		return nil, err
 	}
 	return encodePayload(&c)

@@ -14,10 +14,12 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
-// Sandbox is one running fake of every vendor: what `pushd serve --sandbox`
-// points the adapters at, and what the end-to-end tests and benchmarks
-// drive. The fakes still refuse credentials they were not told about;
-// Trust tells them.
+// Sandbox is one running fake of every registered vendor that has one:
+// what `pushd serve --sandbox` points the adapters at, and what the
+// end-to-end tests and benchmarks drive. The fakes still refuse
+// credentials they were not told about; Trust tells them. The typed
+// fields are conveniences for tests; they are nil when that vendor is
+// not registered.
 type Sandbox struct {
 	APNs   *APNs
 	FCM    *FCM
@@ -27,95 +29,71 @@ type Sandbox struct {
 	OPPO   *OPPO
 	Vivo   *Vivo
 	Meizu  *Meizu
+
+	fakes   map[vendors.Vendor]vendors.Fake
+	missing []vendors.Vendor
 }
 
-// StartSandbox starts a fake of every vendor on loopback TLS ports. Close
-// it when done.
+// StartSandbox starts, on loopback TLS ports, the fake of every vendor in
+// the catalog (vendors.Descriptors) whose descriptor has one. Vendors
+// without a fake are listed by Missing. Close it when done.
 func StartSandbox() *Sandbox {
-	return &Sandbox{
-		APNs:   NewAPNs(APNsOptions{}),
-		FCM:    NewFCM(FCMOptions{}),
-		Xiaomi: NewXiaomi(XiaomiOptions{}),
-		Huawei: NewHuawei(HuaweiOptions{}),
-		Honor:  NewHonor(HonorOptions{}),
-		OPPO:   NewOPPO(OPPOOptions{}),
-		Vivo:   NewVivo(VivoOptions{}),
-		Meizu:  NewMeizu(MeizuOptions{}),
+	s := &Sandbox{fakes: map[vendors.Vendor]vendors.Fake{}}
+	for _, d := range vendors.Descriptors() {
+		if d.Fake == nil {
+			s.missing = append(s.missing, d.Name)
+			continue
+		}
+		s.fakes[d.Name] = d.Fake()
 	}
+	s.APNs, _ = s.fakes[vendors.APNs].(*APNs)
+	s.FCM, _ = s.fakes[vendors.FCM].(*FCM)
+	s.Xiaomi, _ = s.fakes[vendors.Xiaomi].(*Xiaomi)
+	s.Huawei, _ = s.fakes[vendors.Huawei].(*Huawei)
+	s.Honor, _ = s.fakes[vendors.Honor].(*Honor)
+	s.OPPO, _ = s.fakes[vendors.OPPO].(*OPPO)
+	s.Vivo, _ = s.fakes[vendors.Vivo].(*Vivo)
+	s.Meizu, _ = s.fakes[vendors.Meizu].(*Meizu)
+	return s
 }
 
-// server returns the TLS server of v's fake, or nil for an unknown vendor.
+// Missing lists the registered vendors that have no fake: the sandbox
+// must refuse to start while there is one.
+func (s *Sandbox) Missing() []vendors.Vendor { return s.missing }
+
+// Fake returns the running fake of v, nil for a vendor without one.
+func (s *Sandbox) Fake(v vendors.Vendor) vendors.Fake { return s.fakes[v] }
+
+// server returns the TLS server of v's fake, or nil.
 func (s *Sandbox) server(v vendors.Vendor) *Server {
-	switch v {
-	case vendors.APNs:
-		return s.APNs.Server
-	case vendors.FCM:
-		return s.FCM.Server
-	case vendors.Xiaomi:
-		return s.Xiaomi.Server
-	case vendors.Huawei:
-		return s.Huawei.Server
-	case vendors.Honor:
-		return s.Honor.Server
-	case vendors.OPPO:
-		return s.OPPO.Server
-	case vendors.Vivo:
-		return s.Vivo.Server
-	case vendors.Meizu:
-		return s.Meizu.Server
+	if f, ok := s.fakes[v].(interface{ tls() *Server }); ok {
+		return f.tls()
 	}
 	return nil
 }
 
 // Endpoint returns the adapter endpoint of v's fake: its URL, its OAuth
 // endpoint where the vendor has a separate one, and a client trusting its
-// certificate. It is the zero Endpoint for an unknown vendor.
+// certificate. It is the zero Endpoint for a vendor without a fake.
 func (s *Sandbox) Endpoint(v vendors.Vendor) vendors.Endpoint {
-	srv := s.server(v)
-	if srv == nil {
-		return vendors.Endpoint{}
+	if f := s.fakes[v]; f != nil {
+		return f.Endpoint()
 	}
-	ep := vendors.Endpoint{URL: srv.URL(), Client: srv.Client()}
-	switch v {
-	case vendors.FCM:
-		// The token endpoint replaces the service account's token_uri,
-		// so any uploaded service account reaches the fake.
-		ep.AuthURL = s.FCM.TokenURI()
-	case vendors.Huawei, vendors.Honor:
-		ep.AuthURL = srv.URL()
-	}
-	return ep
+	return vendors.Endpoint{}
 }
 
-// Recorder returns the request log of v's fake, nil for an unknown vendor.
+// Recorder returns the request log of v's fake, nil when it keeps none.
 func (s *Sandbox) Recorder(v vendors.Vendor) *Log {
-	switch v {
-	case vendors.APNs:
-		return &s.APNs.Log
-	case vendors.FCM:
-		return &s.FCM.Log
-	case vendors.Xiaomi:
-		return &s.Xiaomi.Log
-	case vendors.Huawei:
-		return &s.Huawei.Log
-	case vendors.Honor:
-		return &s.Honor.Log
-	case vendors.OPPO:
-		return &s.OPPO.Log
-	case vendors.Vivo:
-		return &s.Vivo.Log
-	case vendors.Meizu:
-		return &s.Meizu.Log
+	if f, ok := s.fakes[v].(interface{ Recorder() *Log }); ok {
+		return f.Recorder()
 	}
 	return nil
 }
 
 // Close stops every fake.
 func (s *Sandbox) Close() {
-	for _, v := range vendors.All() {
-		if srv := s.server(v); srv != nil {
-			srv.Close()
-		}
+	for _, f := range s.fakes {
+		f.Close()
 	}
 }
 
@@ -127,42 +105,23 @@ func (s *Sandbox) Trust(cred *vendors.Credential) error {
 	if cred == nil {
 		return errors.New("sandbox: no credential")
 	}
-	f, sec := cred.Field, func(name string) string { return string(cred.Secret(name)) }
-	switch cred.Vendor {
-	case vendors.APNs:
-		return s.trustAPNs(cred)
-	case vendors.FCM:
-		return s.trustFCM(cred.Secret(vendors.SecretServiceAccount))
-	case vendors.Xiaomi:
-		s.Xiaomi.AddApp(f(vendors.FieldPackage), sec(vendors.SecretAppSecret))
-	case vendors.Huawei:
-		s.Huawei.AddApp(f(vendors.FieldAppID), sec(vendors.SecretAppSecret))
-	case vendors.Honor:
-		s.Honor.AddApp(f(vendors.FieldAppID), f(vendors.FieldClientID), sec(vendors.SecretClientSecret))
-	case vendors.OPPO:
-		// No channel list: a sandbox user's channel ids were never
-		// registered anywhere, so every channel is accepted.
-		s.OPPO.AddApp(f(vendors.FieldAppKey), sec(vendors.SecretMasterSecret))
-	case vendors.Vivo:
-		s.Vivo.AddApp(f(vendors.FieldAppID), f(vendors.FieldAppKey), sec(vendors.SecretAppSecret))
-	case vendors.Meizu:
-		s.Meizu.AddApp(f(vendors.FieldAppID), sec(vendors.SecretAppSecret))
-	default:
+	f := s.fakes[cred.Vendor]
+	if f == nil {
 		return fmt.Errorf("sandbox: no fake for vendor %q", cred.Vendor)
 	}
-	return nil
+	return f.Trust(cred)
 }
 
-// trustAPNs registers a .p8 key (with its key id, team id and topic) or a
+// Trust registers a .p8 key (with its key id, team id and topic) or a
 // .p12 certificate as a client CA.
-func (s *Sandbox) trustAPNs(cred *vendors.Credential) error {
+func (f *APNs) Trust(cred *vendors.Credential) error {
 	if p8 := cred.Secret(vendors.SecretP8); len(p8) > 0 {
 		key, err := parseP8(p8)
 		if err != nil {
 			return err
 		}
-		s.APNs.AddKey(cred.Field(vendors.FieldKeyID), cred.Field(vendors.FieldTeamID), &key.PublicKey)
-		s.APNs.AddTopic(cred.Field(vendors.FieldBundleID))
+		f.AddKey(cred.Field(vendors.FieldKeyID), cred.Field(vendors.FieldTeamID), &key.PublicKey)
+		f.AddTopic(cred.Field(vendors.FieldBundleID))
 		return nil
 	}
 	if p12 := cred.Secret(vendors.SecretP12); len(p12) > 0 {
@@ -170,7 +129,7 @@ func (s *Sandbox) trustAPNs(cred *vendors.Credential) error {
 		if err != nil {
 			return errors.New("sandbox: p12 cannot be decoded with its password")
 		}
-		s.APNs.AddClientCA(cert)
+		f.AddClientCA(cert)
 	}
 	return nil
 }
@@ -191,8 +150,9 @@ func parseP8(b []byte) (*ecdsa.PrivateKey, error) {
 	return ec, nil
 }
 
-// trustFCM registers the service account's public key and project.
-func (s *Sandbox) trustFCM(js []byte) error {
+// Trust registers the service account's public key and project.
+func (f *FCM) Trust(cred *vendors.Credential) error {
+	js := cred.Secret(vendors.SecretServiceAccount)
 	if len(js) == 0 {
 		return nil
 	}
@@ -216,6 +176,6 @@ func (s *Sandbox) trustFCM(js []byte) error {
 	if key == nil {
 		return errors.New("sandbox: service_account private_key is not an RSA key")
 	}
-	s.FCM.AddServiceAccount(sa.ClientEmail, &key.PublicKey)
+	f.AddServiceAccount(sa.ClientEmail, &key.PublicKey)
 	return nil
 }

@@ -86,7 +86,7 @@ type badge struct {
 // buildBody returns the JSON body of one message to tokens, shrunk to
 // maxBodyBytes (tokens excluded); an ext too large to fit is Rejected.
 func buildBody(n vendors.Notification, s settings, tokens []string, now time.Time) ([]byte, error) {
-	return hms.Body(vendors.Honor, n, maxBodyBytes, tokens, func(m *vendors.Notification, ts []string) sendRequest {
+	return hms.Body(vendors.Honor, limits(), n, tokens, func(m *vendors.Notification, ts []string) sendRequest {
 		return newRequest(m, s, ts, now)
 	})
 }

@@ -108,7 +108,7 @@ type badge struct {
 // shrunk to Huawei's 4096 bytes (tokens excluded) by shortening the text;
 // an ext too large to fit fails with a Rejected error.
 func buildBody(n vendors.Notification, s settings, tokens []string, now time.Time) ([]byte, error) {
-	return hms.Body(vendors.Huawei, n, maxBodyBytes, tokens, func(m *vendors.Notification, ts []string) sendRequest {
+	return hms.Body(vendors.Huawei, limits(), n, tokens, func(m *vendors.Notification, ts []string) sendRequest {
 		return newRequest(m, s, ts, now)
 	})
 }

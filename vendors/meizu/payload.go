@@ -80,7 +80,7 @@ type notificationType struct {
 // buildMessage maps n onto messageJson.
 func buildMessage(n *vendors.Notification, st settings, now time.Time) message {
 	fitted := *n
-	vendors.LimitsOf(vendors.Meizu).Fit(&fitted)
+	limits().Fit(&fitted)
 	m := message{
 		NoticeBarInfo: noticeBarInfo{NoticeMsgType: privateMessage, Title: fitted.Title, Content: fitted.Body},
 		ClickTypeInfo: clickInfo(st.Click),

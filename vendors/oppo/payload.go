@@ -101,7 +101,7 @@ func build(n *vendors.Notification, st settings, tokens []string, now time.Time)
 // dedupe id.
 func buildNotification(n *vendors.Notification, st settings, now time.Time) (notification, error) {
 	fitted := *n
-	vendors.LimitsOf(vendors.OPPO).Fit(&fitted)
+	limits().Fit(&fitted)
 	nt := notification{Title: fitted.Title, Content: fitted.Body}
 	nt.ClickActionType, nt.ClickActionActivity, nt.ClickActionURL = clickFields(st.Click)
 	nt.ActionParameters = vendors.OPPOActionParameters(n, st.Click)

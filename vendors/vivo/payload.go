@@ -87,7 +87,7 @@ type listPush struct {
 // requestId.
 func buildMessage(n *vendors.Notification, st settings, now time.Time) (message, error) {
 	fitted := *n
-	vendors.LimitsOf(vendors.Vivo).Fit(&fitted)
+	limits().Fit(&fitted)
 	m := message{AppID: st.AppID, NotifyType: notifyAll, Title: fitted.Title, Content: fitted.Body,
 		TimeToLive: int(n.TTL(now, defaultTTL) / time.Second), NetworkType: networkAny,
 		ClientCustomMap: vendors.ExtMap(n, st.Click), Classification: st.Classification,

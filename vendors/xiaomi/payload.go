@@ -69,7 +69,7 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 // title and description are cut to Xiaomi's limits here, never in the
 // caller's notification.
 func buildForm(n vendors.Notification, s settings, tokens []string, now time.Time) url.Values {
-	vendors.LimitsOf(vendors.Xiaomi).Fit(&n)
+	limits().Fit(&n)
 	f := url.Values{}
 	f.Set(fieldRegID, strings.Join(tokens, ","))
 	f.Set(fieldPackage, s.Package)

@@ -1,0 +1,113 @@
+package vendors
+
+import "strings"
+
+// Descriptor is everything pushd knows about one vendor, declared once in
+// the vendor's own package (vendors/<name>/descriptor.go) and listed once
+// in vendors/registry. Configuration, certificate validation, rendering,
+// badges, the sandbox, the CLI and the docs all read it; none of them
+// switches on a vendor name.
+type Descriptor struct {
+	// Name is the vendor's name in the API, the configuration and Redis.
+	Name Vendor
+	// Android means the vendor delivers to Android devices only: it has
+	// click actions and requires a title.
+	Android bool
+	// Fields are the certificate's settings and secrets with their
+	// validation (SPEC §3.1).
+	Fields []FieldSpec
+	// Format names the secret material certs parses beyond the field
+	// rules (FormatApple, FormatServiceAccount), "" for none.
+	Format string
+	// Limits are the title/body limits and how characters are counted.
+	Limits Limits
+	// Ext says where ext goes in the vendor's payload and how much of it
+	// the vendor carries.
+	Ext ExtSpec
+	// Badge means the vendor sets a launcher badge pushd counts.
+	Badge bool
+	// Options are the job's offline_push.android keys this vendor maps.
+	Options AndroidKeys
+	// CollapseField is the vendor field a message id becomes, so a
+	// duplicate replaces the first notification.
+	CollapseField string
+	// Batch is how many tokens one request carries.
+	Batch int
+	// Silent names the fields that make a push.no_sound push silent, ""
+	// when the vendor has no silent mode.
+	Silent string
+	// Endpoints are the vendor's production hosts and how auth_endpoint
+	// is read.
+	Endpoints Endpoints
+	// Build makes the vendor's Sender for one certificate.
+	Build Builder
+	// Fake starts the vendor's loopback fake (vendors/fake); the registry
+	// wires it. A vendor without one cannot run in the sandbox.
+	Fake func() Fake
+}
+
+// The secret formats certs parses (Descriptor.Format).
+const (
+	FormatApple          = "apple"           // .p8 key or .p12 certificate
+	FormatServiceAccount = "service_account" // Google service-account JSON
+)
+
+// ExtSpec is where a vendor carries ext and how much of it.
+type ExtSpec struct {
+	// Placement is the payload field ext goes into ("data.ext", …).
+	Placement string
+	// Limit is the largest ext in bytes the vendor carries with any
+	// title, body and options (the text is shortened to make room).
+	Limit int
+}
+
+// AndroidKeys are the keys of offline_push.android a vendor maps; ""
+// means the vendor has no such option.
+type AndroidKeys struct {
+	ChannelID, Category, Importance, Classification string
+}
+
+// Endpoints are a vendor's default hosts.
+type Endpoints struct {
+	// Send is the production send host.
+	Send string
+	// Auth is the production token endpoint ("" when the vendor signs its
+	// requests instead).
+	Auth string
+	// AuthPath is the path of the token endpoint below Auth, so that
+	// vendors.<name>.auth_endpoint may be a full URL or a base.
+	AuthPath string
+}
+
+// Fake is a running loopback fake of one vendor.
+type Fake interface {
+	// Endpoint points an adapter at the fake, with a client trusting it.
+	Endpoint() Endpoint
+	// Trust makes the fake accept cred as if the vendor had issued it.
+	Trust(cred *Credential) error
+	// Close stops the fake.
+	Close()
+}
+
+// AuthURL returns the token URL for an operator's auth_endpoint: a full
+// URL ending in AuthPath is used as given, a base gets AuthPath appended,
+// and "" is the vendor's default.
+func (e Endpoints) AuthURL(configured string) string {
+	switch {
+	case configured == "":
+		return strings.TrimSuffix(e.Auth, "/") + e.AuthPath
+	case e.AuthPath == "" || strings.HasSuffix(strings.TrimSuffix(configured, "/"), e.AuthPath):
+		return configured
+	}
+	return strings.TrimSuffix(configured, "/") + e.AuthPath
+}
+
+// Field returns the spec of the field or secret name.
+func (d *Descriptor) Field(name string) (FieldSpec, bool) {
+	for _, f := range d.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return FieldSpec{}, false
+}

@@ -1,0 +1,28 @@
+package fcm
+
+import "github.com/pushd/pushd/vendors"
+
+// Descriptor is what pushd knows about FCM: vendors/registry lists it.
+func Descriptor() vendors.Descriptor {
+	return vendors.Descriptor{
+		Name:    vendors.FCM,
+		Android: false,
+		Fields: []vendors.FieldSpec{
+			{Name: vendors.SecretServiceAccount, Secret: true, Required: true, File: true, Help: "service-account JSON file"},
+			{Name: vendors.FieldProjectID, Derived: true, Help: "derived from the service account"},
+		},
+		Format:        vendors.FormatServiceAccount,
+		Limits:        limits(),
+		Ext:           vendors.ExtSpec{Placement: "data.ext", Limit: 3072},
+		Badge:         false,
+		Options:       vendors.AndroidKeys{ChannelID: "fcm_channel_id"},
+		CollapseField: "android.collapse_key",
+		Batch:         1,
+		Silent:        "data-only message (no notification)",
+		Endpoints:     vendors.Endpoints{Send: DefaultEndpoint, Auth: "https://oauth2.googleapis.com/token"},
+		Build:         New,
+	}
+}
+
+// limits are FCM's text and payload limits (message ≤ 4096 bytes, vendor-protocols.md §2).
+func limits() vendors.Limits { return vendors.Limits{Payload: PayloadLimit} }

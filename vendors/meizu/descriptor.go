@@ -1,0 +1,29 @@
+package meizu
+
+import "github.com/pushd/pushd/vendors"
+
+// Descriptor is what pushd knows about Meizu: vendors/registry lists it.
+func Descriptor() vendors.Descriptor {
+	return vendors.Descriptor{
+		Name:    vendors.Meizu,
+		Android: true,
+		Fields: []vendors.FieldSpec{
+			{Name: vendors.FieldAppID, Required: true, Help: "AppID"},
+			{Name: vendors.SecretAppSecret, Secret: true, Required: true, Help: "AppSecret"},
+			{Name: vendors.FieldPackage, Required: true, Help: "Android package name", Package: true},
+		},
+
+		Limits:        limits(),
+		Ext:           vendors.ExtSpec{Placement: "clickTypeInfo.parameters.ext", Limit: 2048},
+		Badge:         false,
+		Options:       vendors.AndroidKeys{},
+		CollapseField: "notifyKey",
+		Batch:         MaxBatch,
+		Silent:        "sound and vibration off",
+		Endpoints:     vendors.Endpoints{Send: DefaultURL},
+		Build:         New,
+	}
+}
+
+// limits are Meizu's text and payload limits (MZAPI: title 1..32, content 1..100).
+func limits() vendors.Limits { return vendors.Limits{Title: 32, Body: 100} }

@@ -1,0 +1,29 @@
+package oppo
+
+import "github.com/pushd/pushd/vendors"
+
+// Descriptor is what pushd knows about OPPO: vendors/registry lists it.
+func Descriptor() vendors.Descriptor {
+	return vendors.Descriptor{
+		Name:    vendors.OPPO,
+		Android: true,
+		Fields: []vendors.FieldSpec{
+			{Name: vendors.FieldAppKey, Required: true, Help: "AppKey"},
+			{Name: vendors.SecretMasterSecret, Secret: true, Required: true, Help: "MasterSecret"},
+			{Name: vendors.FieldChannelID, Help: "notification channel id (Android 8+)"},
+		},
+
+		Limits:        limits(),
+		Ext:           vendors.ExtSpec{Placement: "action_parameters", Limit: 3072},
+		Badge:         false,
+		Options:       vendors.AndroidKeys{ChannelID: "oppo_channel_id"},
+		CollapseField: "",
+		Batch:         MaxBatch,
+		Silent:        "",
+		Endpoints:     vendors.Endpoints{Send: DefaultURL, Auth: DefaultURL, AuthPath: authPath},
+		Build:         New,
+	}
+}
+
+// limits are OPPO's text and payload limits (OPPO SDK: TITLE_LENGTH_LIMIT=50, CONTENT_LENGTH_LIMIT=200; action_parameters ≤ 4 KB).
+func limits() vendors.Limits { return vendors.Limits{Title: 50, Body: 200} }

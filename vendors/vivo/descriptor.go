@@ -1,0 +1,31 @@
+package vivo
+
+import "github.com/pushd/pushd/vendors"
+
+// Descriptor is what pushd knows about vivo: vendors/registry lists it.
+func Descriptor() vendors.Descriptor {
+	return vendors.Descriptor{
+		Name:    vendors.Vivo,
+		Android: true,
+		Fields: []vendors.FieldSpec{
+			{Name: vendors.FieldAppID, Required: true, Help: "AppID"},
+			{Name: vendors.FieldAppKey, Required: true, Help: "AppKey"},
+			{Name: vendors.SecretAppSecret, Secret: true, Required: true, Help: "AppSecret"},
+			{Name: vendors.FieldClassification, Help: "0 operations or 1 system (default 1)", OneOf: []string{"0", "1"}},
+			{Name: vendors.FieldCategory, Help: "secondary category, e.g. IM"},
+		},
+
+		Limits:        limits(),
+		Ext:           vendors.ExtSpec{Placement: "clientCustomMap.ext", Limit: maxCustomMap - len(vendors.ExtKey)},
+		Badge:         false,
+		Options:       vendors.AndroidKeys{Category: "vivo_category", Classification: "vivo_classification"},
+		CollapseField: "notifyId",
+		Batch:         MaxBatch,
+		Silent:        "notifyType=1 (no sound, no vibration)",
+		Endpoints:     vendors.Endpoints{Send: DefaultURL, Auth: DefaultURL, AuthPath: authPath},
+		Build:         New,
+	}
+}
+
+// limits are vivo's text and payload limits (vivo SDK errors 10056/10058: title ≤ 40, content ≤ 100, a Chinese character counting two; clientCustomMap ≤ 1024 characters, keys included).
+func limits() vendors.Limits { return vendors.Limits{Title: 40, Body: 100, Wide: true} }

@@ -97,6 +97,7 @@ func (s *Server) routeTable() []route {
 	rs := []route{
 		{pattern: "GET /healthz", h: s.healthz},
 		{pattern: "GET /readyz", h: s.readyz},
+		{pattern: "GET /v1/version", h: s.getVersion},
 		{pattern: "GET /v1/config", role: RoleAdmin, allApps: true, h: s.getConfig},
 		{pattern: "POST /v1/messages", role: RoleEnqueue, json: true, h: s.postMessage},
 		{pattern: "POST /v1/messages:batch", role: RoleEnqueue, json: true, h: s.postBatch},

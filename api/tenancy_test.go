@@ -51,6 +51,9 @@ type cell struct {
 var matrix = map[string]cell{
 	"GET /healthz": {200, func(f *fixture, app, tok string) *http.Request { return request("GET", "/healthz", tok, nil) }},
 	"GET /readyz":  {200, func(f *fixture, app, tok string) *http.Request { return request("GET", "/readyz", tok, nil) }},
+	"GET /v1/version": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/v1/version", tok, nil)
+	}},
 	"GET /metrics": {200, func(f *fixture, app, tok string) *http.Request { return request("GET", "/metrics", tok, nil) }},
 	"GET /v1/config": {200, func(f *fixture, app, tok string) *http.Request {
 		return request("GET", "/v1/config", tok, nil)

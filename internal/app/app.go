@@ -284,6 +284,7 @@ func (a *App) newAPI() *api.Server {
 		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
 		Config: a.Config.Redacted().Map(), Log: a.Log,
 		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt}),
+		Sandbox:    a.Sandbox,
 	})
 }
 
@@ -294,6 +295,9 @@ func (a *App) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		a.webhook.Close(ctx)
 		cancel()
+	}
+	if a.API != nil {
+		a.API.Close()
 	}
 	if a.Intake != nil {
 		a.Intake.Close()

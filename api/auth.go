@@ -29,6 +29,9 @@ type Principal struct {
 	Name string
 	// apps are the app ids the token may act on; nil means every app.
 	apps map[string]bool
+	// session is the console session the request came with, nil for a
+	// bearer token (console forms then check its CSRF token).
+	session *session
 }
 
 // AllApps reports whether p may act on every app (an operator's token, or
@@ -106,6 +109,11 @@ func (s *tokenSet) principal(r *http.Request) Principal {
 
 type principalKey struct{}
 
+// withPrincipal stores p in ctx for principalOf.
+func withPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
 // principalOf returns the principal require stored in r's context; a
 // request that did not pass require has none (RoleNone, no app).
 func principalOf(r *http.Request) Principal {
@@ -143,10 +151,23 @@ func forbiddenApp() error {
 // a valid token, 403 with a token of a weaker role. allApps additionally
 // refuses app-scoped tokens (routes that show every app). The principal is
 // stored in the request's context for allowApp.
-func (s *Server) require(role Role, allApps bool, h http.HandlerFunc) http.HandlerFunc {
+//
+// Routes marked session (the console, /monitoring) also accept the
+// console's session cookie when no Authorization header is sent; a
+// state-changing request on a session must then come from this origin.
+func (s *Server) require(rt route, h http.HandlerFunc) http.HandlerFunc {
+	role, allApps := rt.role, rt.allApps
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := s.tokens.principal(r)
+		if rt.session && r.Header.Get("Authorization") == "" {
+			p = s.sessionPrincipal(r, p)
+		}
 		switch {
+		case p.Role == RoleNone && rt.session && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/console/"):
+			// A browser without a session signs in first.
+			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+		case p.session != nil && !safeMethod(r.Method) && crossOrigin(r):
+			writeJSON(w, http.StatusForbidden, ErrorBody{Error: "cross-origin requests are refused on a console session", Field: "Origin"})
 		case p.Role == RoleNone:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pushd"`)
 			writeJSON(w, http.StatusUnauthorized, ErrorBody{Error: "missing or invalid bearer token"})
@@ -155,7 +176,7 @@ func (s *Server) require(role Role, allApps bool, h http.HandlerFunc) http.Handl
 		case allApps && !p.AllApps():
 			writeJSON(w, http.StatusForbidden, ErrorBody{Error: "this route shows every app: it needs a token not limited to apps"})
 		default:
-			h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+			h(w, r.WithContext(withPrincipal(r.Context(), p)))
 		}
 	}
 }
@@ -166,4 +187,35 @@ func bearerMatches(r *http.Request, want string) bool {
 	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	a, b := sha256.Sum256([]byte(tok)), sha256.Sum256([]byte(want))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// sessionPrincipal returns the principal of the request's console
+// session, or p (open mode's loopback admin, or none) without one. In
+// open mode the session only carries the CSRF token.
+func (s *Server) sessionPrincipal(r *http.Request, p Principal) Principal {
+	ss := s.sessionOf(r)
+	if ss == nil {
+		return p
+	}
+	if !s.tokens.open() {
+		p = ss.p
+	}
+	p.session = ss
+	return p
+}
+
+// safeMethod reports methods that change nothing.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// crossOrigin reports a request a browser marked as coming from another
+// origin: an Origin header naming another host, or Sec-Fetch-Site
+// cross-site or same-site (a sibling subdomain is another origin too).
+func crossOrigin(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" && !sameOrigin(o, r.Host) {
+		return true
+	}
+	sfs := r.Header.Get("Sec-Fetch-Site")
+	return sfs == "cross-site" || sfs == "same-site"
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/pushd/pushd/configs"
 	"github.com/pushd/pushd/devices"
 	"github.com/pushd/pushd/dispatcher"
+	"github.com/pushd/pushd/vendors/fake"
 )
 
 // Deps are what the API serves.
@@ -45,8 +47,11 @@ type Deps struct {
 	Config map[string]any
 	// Monitoring, when set, is mounted at /monitoring/ (asynqmon).
 	Monitoring http.Handler
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Sandbox, when set (serve --sandbox), is the fakes whose received
+	// requests the console's inbox shows.
+	Sandbox *fake.Sandbox
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // JobIntake queues validated jobs and answers one outcome per job, in
@@ -62,6 +67,11 @@ type Server struct {
 	mux     *http.ServeMux
 	limiter *appLimiter
 	table   []route
+	// sessions are the console's signed-in browsers; ring samples the
+	// metrics the console's overview charts.
+	sessions *sessionStore
+	ring     *metricRing
+	pages    map[string]*template.Template
 }
 
 // New returns the API with every route registered.
@@ -72,13 +82,18 @@ func New(d Deps) *Server {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &Server{Deps: d, tokens: newTokenSet(d.Tokens), mux: http.NewServeMux(), limiter: newAppLimiter(d.Limits, d.Now)}
+	s := &Server{Deps: d, tokens: newTokenSet(d.Tokens), mux: http.NewServeMux(), limiter: newAppLimiter(d.Limits, d.Now),
+		sessions: newSessionStore(d.Now), ring: newMetricRing(d.Gatherer, d.Now),
+		pages: parseConsoleTemplates()}
 	s.table = s.routeTable()
 	for _, rt := range s.table {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}
 	return s
 }
+
+// Close stops the console's metric sampling.
+func (s *Server) Close() { s.ring.close() }
 
 // route is one entry of the API: the table New registers, and the one the
 // tenancy test walks, so no route escapes either.
@@ -90,13 +105,18 @@ type route struct {
 	allApps bool
 	// json routes take a JSON body: another Content-Type is a 415.
 	json bool
-	h    http.HandlerFunc
+	// session routes (the console, /monitoring) also accept the console's
+	// session cookie.
+	session bool
+	h       http.HandlerFunc
 }
 
 func (s *Server) routeTable() []route {
 	rs := []route{
 		{pattern: "GET /healthz", h: s.healthz},
 		{pattern: "GET /readyz", h: s.readyz},
+		{pattern: "GET /v1/version", h: s.getVersion},
+		{pattern: "GET /v1/openapi.json", h: s.getOpenAPI},
 		{pattern: "GET /v1/config", role: RoleAdmin, allApps: true, h: s.getConfig},
 		{pattern: "POST /v1/messages", role: RoleEnqueue, json: true, h: s.postMessage},
 		{pattern: "POST /v1/messages:batch", role: RoleEnqueue, json: true, h: s.postBatch},
@@ -113,9 +133,10 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.rekeyRoutes()...)
 	rs = append(rs, s.deviceRoutes()...)
 	rs = append(rs, s.jobRoutes()...)
+	rs = append(rs, s.consoleRoutes()...)
 	if s.Monitoring != nil {
 		// asynqmon shows (and can pause or delete) every app's tasks.
-		rs = append(rs, route{pattern: "/monitoring/", role: RoleAdmin, allApps: true, h: s.Monitoring.ServeHTTP})
+		rs = append(rs, route{pattern: "/monitoring/", role: RoleAdmin, allApps: true, session: true, h: s.Monitoring.ServeHTTP})
 	}
 	return rs
 }
@@ -128,7 +149,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		h = requireJSON(h)
 	}
 	if rt.role != RoleNone {
-		h = s.require(rt.role, rt.allApps, h)
+		h = s.require(rt, h)
 	}
 	return h
 }

@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +53,9 @@ type cell struct {
 var matrix = map[string]cell{
 	"GET /healthz": {200, func(f *fixture, app, tok string) *http.Request { return request("GET", "/healthz", tok, nil) }},
 	"GET /readyz":  {200, func(f *fixture, app, tok string) *http.Request { return request("GET", "/readyz", tok, nil) }},
+	"GET /v1/version": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/v1/version", tok, nil)
+	}},
 	"GET /metrics": {200, func(f *fixture, app, tok string) *http.Request { return request("GET", "/metrics", tok, nil) }},
 	"GET /v1/config": {200, func(f *fixture, app, tok string) *http.Request {
 		return request("GET", "/v1/config", tok, nil)
@@ -128,6 +133,77 @@ var matrix = map[string]cell{
 	"/monitoring/": {200, func(f *fixture, app, tok string) *http.Request {
 		return request("GET", "/monitoring/", tok, nil)
 	}},
+	"GET /v1/openapi.json": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/v1/openapi.json", tok, nil)
+	}},
+	"GET /console": {303, func(f *fixture, app, tok string) *http.Request { return request("GET", "/console", tok, nil) }},
+	"GET /console/login": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/login", tok, nil)
+	}},
+	"POST /console/login": {303, func(f *fixture, app, tok string) *http.Request {
+		r := formRequest("POST", "/console/login", "", url.Values{"csrf": {"login-csrf-1"}, "token": {matrixTokens[5].token}})
+		r.AddCookie(&http.Cookie{Name: loginCookie, Value: "login-csrf-1"})
+		return r
+	}},
+	"GET /console/static/{file}": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/static/console.css", tok, nil)
+	}},
+	"GET /console/{$}": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/?app="+app, tok, nil)
+	}},
+	"POST /console/logout": {303, func(f *fixture, app, tok string) *http.Request {
+		return formRequest("POST", "/console/logout", tok, url.Values{"app": {app}})
+	}},
+	"GET /console/certs": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/certs?app="+app, tok, nil)
+	}},
+	"POST /console/certs": {303, func(f *fixture, app, tok string) *http.Request {
+		return formRequest("POST", "/console/certs", tok, url.Values{"vendor": {"xiaomi"}, "app_id": {app},
+			"package": {"com.example.chat"}, "app_secret": {"xm-secret-console-01"}})
+	}},
+	"GET /console/certs/{id}/delete": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", fmt.Sprintf("/console/certs/%d/delete", f.addCert(app)), tok, nil)
+	}},
+	"POST /console/certs/{id}/delete": {303, func(f *fixture, app, tok string) *http.Request {
+		id := f.addCert(app)
+		return formRequest("POST", fmt.Sprintf("/console/certs/%d/delete", id), tok, url.Values{"confirm": {fmt.Sprint(id)}})
+	}},
+	"GET /console/push": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/push?app="+app, tok, nil)
+	}},
+	"POST /console/push": {200, func(f *fixture, app, tok string) *http.Request {
+		return formRequest("POST", "/console/push", tok, url.Values{"app": {app}, "cert_id": {fmt.Sprint(f.addCert(app))},
+			"token": {"xm-reg-token-0001"}, "desc": {"hi"}, "action": {"dry"}})
+	}},
+	"GET /console/events": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/events?app="+app, tok, nil)
+	}},
+	"GET /console/events/stream": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/events/stream?follow=false&since=0&app="+app, tok, nil)
+	}},
+	"GET /console/jobs": {200, func(f *fixture, app, tok string) *http.Request {
+		f.archivedTask(app)
+		return request("GET", "/console/jobs?app="+app, tok, nil)
+	}},
+	"POST /console/jobs/replay": {303, func(f *fixture, app, tok string) *http.Request {
+		return formRequest("POST", "/console/jobs/replay", tok, url.Values{"app": {app}, "task_id": {f.archivedTask(app)}})
+	}},
+	"GET /console/devices": {200, func(f *fixture, app, tok string) *http.Request {
+		f.bind(app, "vinson", f.addCert(app), "xm-reg-token-0009")
+		return request("GET", "/console/devices?user=vinson&app="+app, tok, nil)
+	}},
+	"GET /console/inbox": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("GET", "/console/inbox?app="+app, tok, nil)
+	}},
+}
+
+// formRequest builds an HTML form post.
+func formRequest(method, path, token string, form url.Values) *http.Request {
+	r := request(method, path, token, nil)
+	r.Body = io.NopCloser(strings.NewReader(form.Encode()))
+	r.ContentLength = int64(len(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
 }
 
 // deviceURL binds a fresh device of app and returns its route.
@@ -146,6 +222,9 @@ func expected(rt route, tc tokenCase, app string, ok int) int {
 	switch {
 	case rt.role == RoleNone:
 		return ok
+	case tc.token == "" && rt.session && strings.HasPrefix(rt.pattern, "GET /console/"):
+		// A browser without a session is sent to sign in.
+		return http.StatusSeeOther
 	case tc.token == "":
 		return http.StatusUnauthorized
 	case tc.role < rt.role:

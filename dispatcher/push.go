@@ -30,6 +30,10 @@ type PushResult struct {
 	MessageID string `json:"message_id,omitempty"`
 	// Requests are the exact vendor requests of a dry run.
 	Requests []vendors.Request `json:"requests,omitempty"`
+	// Answers are the vendor's raw HTTP answers to a send (status,
+	// headers, body), in order, from the adapters that record them
+	// (vendors.CaptureAnswer: APNs, Xiaomi, OPPO, vivo, Meizu).
+	Answers []vendors.Answer `json:"answers,omitempty"`
 }
 
 // Push sends or dry-runs p through the pool.
@@ -57,8 +61,9 @@ func (pl *Pool) Push(ctx context.Context, p *TestPush) (*PushResult, error) {
 		res.OK, res.Requests = true, reqs
 		return res, nil
 	}
-	r := s.Send(ctx, p.Notif, []string{p.Token})[0]
-	res.OK, res.MessageID = r.Err == nil, r.MessageID
+	cctx, answers := vendors.WithAnswerCapture(ctx)
+	r := s.Send(cctx, p.Notif, []string{p.Token})[0]
+	res.OK, res.MessageID, res.Answers = r.Err == nil, r.MessageID, answers()
 	if r.Err != nil {
 		res.Kind, res.Message = r.Kind().String(), r.Err.Error()
 		if ve, ok := r.Err.(*vendors.Error); ok {

@@ -3,6 +3,7 @@ package vendors
 import (
 	"context"
 	"net/http"
+	"sync"
 )
 
 // Sender delivers notifications through one vendor with one certificate.
@@ -77,4 +78,46 @@ func HeaderMap(h http.Header, secret ...string) map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// Answer is a vendor's raw HTTP answer, as a test push shows it: the
+// status, the headers (cookies redacted) and the body as received.
+type Answer struct {
+	Status int               `json:"status"`
+	Header map[string]string `json:"header,omitempty"`
+	Body   string            `json:"body,omitempty"`
+}
+
+type answerKey struct{}
+
+// answerLog collects the answers of one captured call.
+type answerLog struct {
+	mu  sync.Mutex
+	all []Answer
+}
+
+// WithAnswerCapture returns a context under which adapters record each raw
+// vendor answer (CaptureAnswer), and a function returning them in order.
+// Only test pushes capture: a job's sends never carry it.
+func WithAnswerCapture(ctx context.Context) (context.Context, func() []Answer) {
+	l := &answerLog{}
+	return context.WithValue(ctx, answerKey{}, l), func() []Answer {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return append([]Answer(nil), l.all...)
+	}
+}
+
+// CaptureAnswer records a vendor answer when ctx was made by
+// WithAnswerCapture, and does nothing otherwise. Adapters call it once per
+// vendor answer, with the request's context.
+func CaptureAnswer(ctx context.Context, status int, h http.Header, body []byte) {
+	l, ok := ctx.Value(answerKey{}).(*answerLog)
+	if !ok || status == 0 {
+		return
+	}
+	a := Answer{Status: status, Header: HeaderMap(h, "Set-Cookie"), Body: string(body)}
+	l.mu.Lock()
+	l.all = append(l.all, a)
+	l.mu.Unlock()
 }

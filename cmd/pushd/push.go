@@ -12,11 +12,13 @@ import (
 
 	"github.com/pushd/pushd/api"
 	"github.com/pushd/pushd/dispatcher"
+	"github.com/pushd/pushd/vendors"
 )
 
 func pushCmd(g *globals) *cobra.Command {
 	var req api.PushRequest
 	var badge int
+	var verbose bool
 	c := &cobra.Command{
 		Use:   "push",
 		Short: "Send a test push to one device token and print the vendor's answer",
@@ -36,7 +38,12 @@ Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 			if err := g.client().Do(cmd.Context(), http.MethodPost, "/v1/push", req, &res); err != nil {
 				return err
 			}
-			if err := g.print(res, func(w io.Writer) { printPush(w, &res) }); err != nil {
+			if err := g.print(res, func(w io.Writer) {
+				printPush(w, &res)
+				if verbose {
+					printAnswers(w, res.Answers)
+				}
+			}); err != nil {
 				return err
 			}
 			if !res.OK {
@@ -55,6 +62,7 @@ Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 	fs.IntVar(&badge, "badge", 0, "badge number to set")
 	fs.StringVar(&req.MsgID, "msg-id", "", "message id (feeds the collapse id); random when empty")
 	fs.BoolVar(&req.DryRun, "dry-run", false, "print the exact vendor request instead of sending it")
+	fs.BoolVarP(&verbose, "verbose", "v", false, "also print the vendor's raw answer: status, headers and body")
 	return c
 }
 
@@ -85,6 +93,18 @@ func printPush(w io.Writer, r *dispatcher.PushResult) {
 		fmt.Fprintf(w, ", code %s", r.Code)
 	}
 	fmt.Fprintf(w, "\n%s\n", r.Message)
+}
+
+// printAnswers prints the vendor's raw answers as an HTTP exchange would
+// show them.
+func printAnswers(w io.Writer, as []vendors.Answer) {
+	for _, a := range as {
+		fmt.Fprintf(w, "\n< HTTP %d\n", a.Status)
+		for _, k := range sortedKeys(a.Header) {
+			fmt.Fprintf(w, "< %s: %s\n", k, a.Header[k])
+		}
+		fmt.Fprintf(w, "<\n%s\n", a.Body)
+	}
 }
 
 func enqueueCmd(g *globals) *cobra.Command {

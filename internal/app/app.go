@@ -72,6 +72,7 @@ type App struct {
 	embedded *miniredis.Miniredis
 	// KeyFile is where the embedded default keeps its generated master key.
 	KeyFile string
+	expiry  *expiryWatch
 }
 
 // New assembles pushd. With no Redis configured it starts an embedded
@@ -196,6 +197,8 @@ func (a *App) assemble(ctx context.Context) error {
 		a.Intake = dispatcher.NewIntake(a.Stream, dispatcher.IntakeConfig{Guard: a.Guard})
 	}
 	a.Registry.MustRegister(&streamCollector{stream: a.Stream})
+	a.expiry = newExpiryWatch(a.Certs, a.Events, a.Redis, a.Registry, a.Log)
+	a.expiry.start()
 	a.API = a.newAPI()
 	return nil
 }
@@ -284,6 +287,7 @@ func (a *App) newAPI() *api.Server {
 		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
 		Config: a.Config.Redacted().Map(), Log: a.Log,
 		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt}),
+		Sandbox:    a.Sandbox,
 	})
 }
 
@@ -294,6 +298,13 @@ func (a *App) Close() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		a.webhook.Close(ctx)
 		cancel()
+	}
+	if a.API != nil {
+		a.API.Close()
+	}
+	if a.expiry != nil {
+		a.expiry.close()
+		a.expiry = nil
 	}
 	if a.Intake != nil {
 		a.Intake.Close()

@@ -187,6 +187,7 @@ func (s *Sender) push(ctx context.Context, body []byte, n *vendors.Notification,
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	vendors.CaptureAnswer(req.Context(), resp.StatusCode, resp.Header, raw)
 	if err != nil {
 		return vendors.Result{Err: transportError(err)}, bearer
 	}

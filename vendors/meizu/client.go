@@ -135,6 +135,7 @@ func (s *Sender) post(ctx context.Context, form url.Values) (*reply, error) {
 	}
 	hr.Header.Set("Content-Type", formContentType)
 	a, err := vendorhttp.Exchange(s.client, hr, vendors.Meizu, maxAnswer, "")
+	vendors.CaptureAnswer(hr.Context(), a.Status, a.Header, a.Body)
 	if err != nil {
 		return nil, err
 	}

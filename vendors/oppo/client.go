@@ -195,6 +195,7 @@ func (s *Sender) post(ctx context.Context, u, form string) (*reply, error) {
 	}
 	hr.Header.Set("Content-Type", formContentType)
 	a, err := vendorhttp.Exchange(s.client, hr, vendors.OPPO, maxAnswer, "")
+	vendors.CaptureAnswer(hr.Context(), a.Status, a.Header, a.Body)
 	if err != nil {
 		return nil, err
 	}

@@ -251,6 +251,7 @@ func (s *Sender) post(ctx context.Context, u string, body []byte, token string) 
 		hr.Header.Set(authHeader, token)
 	}
 	a, err := vendorhttp.Exchange(s.client, hr, vendors.Vivo, maxAnswer, "")
+	vendors.CaptureAnswer(hr.Context(), a.Status, a.Header, a.Body)
 	if err != nil {
 		return nil, err
 	}

@@ -102,6 +102,7 @@ func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []str
 		return vendors.Fail(tokens, err)
 	}
 	a, err := vendorhttp.Exchange(c.http, req, vendors.Xiaomi, maxResponse, "")
+	vendors.CaptureAnswer(req.Context(), a.Status, a.Header, a.Body)
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}

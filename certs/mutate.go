@@ -167,27 +167,38 @@ func (s *Store) update(ctx context.Context, id int64, fn func(r *record) (bool, 
 func (s *Store) Delete(ctx context.Context, id int64) error {
 	key := s.certKey(id)
 	for range maxUpdateAttempts {
+		var app string
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			r, err := s.loadUnverified(ctx, tx, id)
-			if errors.Is(err, ErrNotFound) {
-				// Drop a stray index entry, if any, then report it.
-				tx.SRem(ctx, s.allKey(), id)
-				return err
-			}
 			if err != nil {
 				return err
 			}
+			app = r.AppID
+			// Only the record is deleted in the transaction: the indexes
+			// hash to other Redis Cluster slots (one MULTI over them would
+			// be refused with CROSSSLOT). A stray index entry is skipped
+			// by List and removed below or by the next Delete.
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 				p.Del(ctx, key)
-				p.SRem(ctx, s.allKey(), id)
-				p.SRem(ctx, s.appKey(r.AppID), id)
 				return nil
 			})
 			return err
 		}, key)
-		if !errors.Is(err, redis.TxFailedErr) {
-			return err
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
 		}
+		if err == nil || errors.Is(err, ErrNotFound) {
+			// Drop the index entries (a stray one, if the record was
+			// already gone), then report the outcome.
+			s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				p.SRem(ctx, s.allKey(), id)
+				if app != "" {
+					p.SRem(ctx, s.appKey(app), id)
+				}
+				return nil
+			})
+		}
+		return err
 	}
 	return fmt.Errorf("certificate %d: changed concurrently %d times; try again", id, maxUpdateAttempts)
 }

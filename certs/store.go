@@ -118,13 +118,20 @@ func (s *Store) Add(ctx context.Context, up Upload) (*Info, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.certKey(id), doc, 0)
+	// The record and its two indexes hash to different Redis Cluster
+	// slots, so they are not written in one MULTI (CROSSSLOT). The
+	// indexes go first: should the process die before the record is
+	// written, List skips an id whose record is absent, whereas a record
+	// missing from the indexes would never be listed.
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, s.allKey(), id)
 		p.SAdd(ctx, s.appKey(r.AppID), id)
 		return nil
 	})
 	if err != nil {
+		return nil, s.storeErr(err)
+	}
+	if err := s.rdb.Set(ctx, s.certKey(id), doc, 0).Err(); err != nil {
 		return nil, s.storeErr(err)
 	}
 	in := r.info(now)

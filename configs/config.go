@@ -4,15 +4,14 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/registry"
 	"net"
 	"net/netip"
-	"strings"
+	"sort"
 	"time"
-
-	"github.com/spf13/viper"
 )
 
 // Config is pushd's whole configuration. Every key has a default (see
@@ -35,13 +34,15 @@ type Config struct {
 	// Tokens are the API bearer tokens.
 	Tokens []Token `mapstructure:"tokens"`
 	// Vendors holds per-vendor endpoint overrides, keyed by vendor name.
-	Vendors map[string]VendorEndpoint `mapstructure:"vendors"`
+	Vendors map[string]VendorEndpoint `mapstructure:"vendors" pushd:"per-vendor"`
 	// Apps holds per-app notification settings keyed by app_id (locale,
 	// placeholders, default title, mention_overrides_mute); see
 	// dispatcher.AppSettings. Decoded and validated by the app layer.
-	Apps   map[string]map[string]any `mapstructure:"apps"`
-	Log    Log                       `mapstructure:"log"`
-	Events Events                    `mapstructure:"events"`
+	Apps map[string]map[string]any `mapstructure:"apps"`
+	// Devices bounds how long device state lives without a new report.
+	Devices Devices `mapstructure:"devices"`
+	Log     Log     `mapstructure:"log"`
+	Events  Events  `mapstructure:"events"`
 	// Limits bound what each app may enqueue through the API.
 	Limits Limits `mapstructure:"limits"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
@@ -58,18 +59,6 @@ type ListenTLS struct {
 
 // Enabled reports whether the API serves TLS.
 func (t ListenTLS) Enabled() bool { return t.CertFile != "" }
-
-// Redis is the queue and store connection.
-type Redis struct {
-	// URL is redis://[:password@]host:port/db; empty = embedded in-process
-	// Redis (nothing survives a restart).
-	URL string `mapstructure:"url"`
-	// HighWater and LowWater are fractions of Redis' maxmemory: above
-	// HighWater the API refuses new jobs (503) until used memory falls
-	// below LowWater, keeping headroom for workers to drain the queue.
-	HighWater float64 `mapstructure:"high_water"`
-	LowWater  float64 `mapstructure:"low_water"`
-}
 
 // Worker tunes the asynq worker.
 type Worker struct {
@@ -103,7 +92,7 @@ type Worker struct {
 	// VendorConcurrency bounds the requests in flight per vendor in one
 	// process (the bulkheads), keyed by vendor name; vendors not listed
 	// get the documented default (dispatcher.DefaultVendorConcurrency).
-	VendorConcurrency map[string]int `mapstructure:"vendor_concurrency"`
+	VendorConcurrency map[string]int `mapstructure:"vendor_concurrency" pushd:"per-vendor"`
 	// VendorBacklog bounds the sends waiting for one vendor's slots; past
 	// it, sends are held back and retried, so one vendor cannot fill
 	// max_jobs.
@@ -160,24 +149,18 @@ type VendorEndpoint struct {
 	AllowAddresses []string `mapstructure:"allow_addresses"`
 }
 
-// validate refuses timeouts and address lists that cannot work, naming the
-// key under vendors.<name>.
-func (e VendorEndpoint) validate(name string) error {
-	switch {
-	case e.Timeout < 0 || e.ConnectTimeout < 0:
-		return fmt.Errorf("vendors.%s: timeout and connect_timeout must not be negative", name)
-	case e.Timeout > 0 && e.ConnectTimeout > e.Timeout:
-		return fmt.Errorf("vendors.%s.connect_timeout: %s exceeds timeout %s", name, e.ConnectTimeout, e.Timeout)
-	}
+// validate reports timeouts and address lists that cannot work, naming
+// the key under vendors.<name>.
+func (e VendorEndpoint) validate(name string, p *problems) {
+	p.addf(e.Timeout < 0 || e.ConnectTimeout < 0, "vendors.%s: timeout and connect_timeout must not be negative", name)
+	p.addf(e.Timeout > 0 && e.ConnectTimeout > e.Timeout, "vendors.%s.connect_timeout: %s exceeds timeout %s", name, e.ConnectTimeout, e.Timeout)
 	for _, a := range e.AllowAddresses {
 		if _, err := netip.ParsePrefix(a); err == nil {
 			continue
 		}
-		if _, err := netip.ParseAddr(a); err != nil {
-			return fmt.Errorf("vendors.%s.allow_addresses: %q is neither an address nor a CIDR prefix", name, a)
-		}
+		_, err := netip.ParseAddr(a)
+		p.addf(err != nil, "vendors.%s.allow_addresses: %q is neither an address nor a CIDR prefix", name, a)
 	}
-	return nil
 }
 
 // Log configures log/slog.
@@ -204,6 +187,17 @@ func Defaults() map[string]any {
 		"master_key_previous":       "",
 		"data_dir":                  defaultDataDir(),
 		"redis.url":                 "",
+		"redis.mode":                ModeStandalone,
+		"redis.addrs":               []string{},
+		"redis.username":            "",
+		"redis.password":            "",
+		"redis.tls":                 false,
+		"redis.ca_file":             "",
+		"redis.master_name":         "",
+		"redis.sentinel_password":   "",
+		"redis.db":                  0,
+		"devices.foreground_ttl":    "10m",
+		"devices.binding_ttl":       "1440h",
 		"worker.concurrency":        20,
 		"worker.send_concurrency":   32,
 		"worker.max_retry":          8,
@@ -241,75 +235,38 @@ func Defaults() map[string]any {
 	}
 }
 
-// Load reads the configuration: defaults, then file (when not empty), then
-// PUSHD_* environment variables (PUSHD_REDIS_URL for redis.url, …).
-func Load(file string) (*Config, error) {
-	v := viper.New()
-	for k, val := range Defaults() {
-		v.SetDefault(k, val)
-	}
-	v.SetEnvPrefix("PUSHD")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-	if file != "" {
-		v.SetConfigFile(file)
-		if err := v.ReadInConfig(); err != nil {
-			return nil, fmt.Errorf("read config %s: %w", file, err)
-		}
-	}
-	var c Config
-	if err := v.Unmarshal(&c); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-// Validate refuses configuration that cannot work, naming the key.
+// Validate refuses configuration that cannot work. It reports every
+// problem at once (errors.Join), each naming its key.
 func (c *Config) Validate() error {
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		return fmt.Errorf("listen: %q is not host:port", c.Listen)
-	}
+	var p problems
+	_, _, err := net.SplitHostPort(c.Listen)
+	p.addf(err != nil, "listen: %q is not host:port", c.Listen)
 	w := c.Worker
-	switch {
-	case w.Concurrency < 1:
-		return fmt.Errorf("worker.concurrency: must be at least 1")
-	case w.SendConcurrency < 1:
-		return fmt.Errorf("worker.send_concurrency: must be at least 1")
-	case w.MaxRetry < 1:
-		return fmt.Errorf("worker.max_retry: must be at least 1 (retries also stop at each message's expire_at)")
-	case w.RetryBase <= 0 || w.RetryMax < w.RetryBase:
-		return fmt.Errorf("worker.retry_base/retry_max: need 0 < retry_base <= retry_max")
+	p.addf(w.Concurrency < 1, "worker.concurrency: must be at least 1")
+	p.addf(w.SendConcurrency < 1, "worker.send_concurrency: must be at least 1")
+	p.addf(w.MaxRetry < 1, "worker.max_retry: must be at least 1 (retries also stop at each message's expire_at)")
+	p.addf(w.RetryBase <= 0 || w.RetryMax < w.RetryBase, "worker.retry_base/retry_max: need 0 < retry_base <= retry_max")
+	w.validateRateLimits(&p)
+	c.validateEngine(&p)
+	c.Redis.validate(&p)
+	c.Devices.validate(&p)
+	c.Events.Webhook.validate(&p)
+	c.validateTokens(&p)
+	c.Limits.validate(&p)
+	c.validateServing(&p)
+	names := make([]string, 0, len(c.Vendors))
+	for name := range c.Vendors {
+		names = append(names, name)
 	}
-	if err := w.validateRateLimits(); err != nil {
-		return err
-	}
-	if err := c.validateEngine(); err != nil {
-		return err
-	}
-	if err := c.Events.Webhook.validate(); err != nil {
-		return err
-	}
-	if err := c.validateTokens(); err != nil {
-		return err
-	}
-	if err := c.Limits.validate(); err != nil {
-		return err
-	}
-	if err := c.validateServing(); err != nil {
-		return err
-	}
-	for name, e := range c.Vendors {
+	sort.Strings(names)
+	for _, name := range names {
 		if !knownVendor(name) {
-			return fmt.Errorf("vendors.%s: unknown vendor", name)
+			p.addf(true, "vendors.%s: unknown vendor", name)
+			continue
 		}
-		if err := e.validate(name); err != nil {
-			return err
-		}
+		c.Vendors[name].validate(name, &p)
 	}
-	return nil
+	return p.err()
 }
 
 // knownVendor reports whether name is a registered vendor (vendors/registry).
@@ -317,9 +274,22 @@ func knownVendor(name string) bool {
 	return registry.Installed() > 0 && vendors.Vendor(name).Valid()
 }
 
+// problems collects every configuration problem, each naming its key.
+type problems []error
+
+func (p *problems) addf(bad bool, format string, args ...any) {
+	if bad {
+		*p = append(*p, fmt.Errorf(format, args...))
+	}
+}
+
+func (p problems) err() error { return errors.Join(p...) }
+
 // Embedded reports whether no Redis is configured, so serve runs an
 // in-process one.
-func (c *Config) Embedded() bool { return c.Redis.URL == "" }
+func (c *Config) Embedded() bool {
+	return c.Redis.URL == "" && (c.Redis.Mode == "" || c.Redis.Mode == ModeStandalone)
+}
 
 // Loopback reports whether the listen address is a loopback address.
 func (c *Config) Loopback() bool {
@@ -336,29 +306,19 @@ func (c *Config) Loopback() bool {
 
 // validateEngine checks the job stream's worker settings and the Redis
 // water marks.
-func (c *Config) validateEngine() error {
+func (c *Config) validateEngine(p *problems) {
 	w := c.Worker
-	switch {
-	case w.MaxJobs < 1:
-		return fmt.Errorf("worker.max_jobs: must be at least 1")
-	case w.VendorBacklog < 1:
-		return fmt.Errorf("worker.vendor_backlog: must be at least 1")
-	case w.ClaimIdle < time.Second:
-		return fmt.Errorf("worker.claim_idle: must be at least 1s")
-	case w.SendTimeout <= 0:
-		return fmt.Errorf("worker.send_timeout: must be positive")
-	case c.Redis.HighWater <= 0 || c.Redis.HighWater > 1:
-		return fmt.Errorf("redis.high_water: must be in (0, 1], got %g", c.Redis.HighWater)
-	case c.Redis.LowWater <= 0 || c.Redis.LowWater >= c.Redis.HighWater:
-		return fmt.Errorf("redis.low_water: must be in (0, redis.high_water), got %g", c.Redis.LowWater)
-	}
+	p.addf(w.MaxJobs < 1, "worker.max_jobs: must be at least 1")
+	p.addf(w.VendorBacklog < 1, "worker.vendor_backlog: must be at least 1")
+	p.addf(w.ClaimIdle < time.Second, "worker.claim_idle: must be at least 1s")
+	p.addf(w.SendTimeout <= 0, "worker.send_timeout: must be positive")
+	p.addf(c.Redis.HighWater <= 0 || c.Redis.HighWater > 1, "redis.high_water: must be in (0, 1], got %g", c.Redis.HighWater)
+	p.addf(c.Redis.LowWater <= 0 || c.Redis.LowWater >= c.Redis.HighWater, "redis.low_water: must be in (0, redis.high_water), got %g", c.Redis.LowWater)
 	for name, n := range w.VendorConcurrency {
 		if !knownVendor(name) {
-			return fmt.Errorf("worker.vendor_concurrency.%s: unknown vendor", name)
+			p.addf(true, "worker.vendor_concurrency.%s: unknown vendor", name)
+			continue
 		}
-		if n < 1 {
-			return fmt.Errorf("worker.vendor_concurrency.%s: must be at least 1", name)
-		}
+		p.addf(n < 1, "worker.vendor_concurrency.%s: must be at least 1", name)
 	}
-	return nil
 }

@@ -1,10 +1,5 @@
 package configs
 
-import (
-	"fmt"
-	"math"
-)
-
 // Default per-app limits of the API (see Limits).
 const (
 	// DefaultJobsPerSecond is each app's enqueue rate per API process.
@@ -63,31 +58,20 @@ func (l Limits) For(app string) AppLimits {
 	return out
 }
 
-func (l Limits) validate() error {
-	if err := l.For("").check("limits"); err != nil {
-		return err
-	}
+func (l Limits) validate(p *problems) {
+	l.For("").check("limits", p)
 	for app, o := range l.Apps {
 		if !ValidAppID(app) {
-			return fmt.Errorf("limits.apps.%s: not an app id", app)
+			p.addf(true, "limits.apps.%s: not an app id", app)
+			continue
 		}
-		if err := o.check("limits.apps." + app); err != nil {
-			return err
-		}
+		o.check("limits.apps."+app, p)
 	}
-	return nil
 }
 
-func (a AppLimits) check(prefix string) error {
-	switch {
-	case a.JobsPerSecond < 0 || math.IsInf(a.JobsPerSecond, 0) || math.IsNaN(a.JobsPerSecond):
-		return fmt.Errorf("%s.jobs_per_second: must be 0 (no limit) or a positive number", prefix)
-	case a.Burst < 0:
-		return fmt.Errorf("%s.burst: must not be negative", prefix)
-	case a.MaxRecipients < 0:
-		return fmt.Errorf("%s.max_recipients: must not be negative", prefix)
-	case a.MaxDevices < 0:
-		return fmt.Errorf("%s.max_devices: must not be negative", prefix)
-	}
-	return nil
+func (a AppLimits) check(prefix string, p *problems) {
+	p.addf(badRate(a.JobsPerSecond), "%s.jobs_per_second: must be 0 (no limit) or a positive number", prefix)
+	p.addf(a.Burst < 0, "%s.burst: must not be negative", prefix)
+	p.addf(a.MaxRecipients < 0, "%s.max_recipients: must not be negative", prefix)
+	p.addf(a.MaxDevices < 0, "%s.max_devices: must not be negative", prefix)
 }

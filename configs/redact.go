@@ -15,7 +15,7 @@ func (c *Config) Redacted() *Config {
 		r.MasterKey = redactedValue
 	}
 	if r.MasterKeyPrevious != "" {
-		r.MasterKeyPrevious = "<redacted>"
+		r.MasterKeyPrevious = redactedValue
 	}
 	r.Tokens = make([]Token, len(c.Tokens))
 	for i, t := range c.Tokens {
@@ -23,6 +23,12 @@ func (c *Config) Redacted() *Config {
 		r.Tokens[i] = t
 	}
 	r.Redis.URL = redactURL(c.Redis.URL)
+	if r.Redis.Password != "" {
+		r.Redis.Password = redactedValue
+	}
+	if r.Redis.SentinelPassword != "" {
+		r.Redis.SentinelPassword = redactedValue
+	}
 	if r.Events.Webhook.Secret != "" {
 		r.Events.Webhook.Secret = redactedValue
 	}

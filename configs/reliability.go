@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"fmt"
 	"math"
 	"net/url"
 	"strconv"
@@ -24,37 +23,26 @@ type Webhook struct {
 // maxWebhookBatch bounds one POST's events (about 500 bytes each).
 const maxWebhookBatch = 10000
 
-func (w Webhook) validate() error {
+func (w Webhook) validate(p *problems) {
 	if w.URL == "" {
-		return nil
+		return
 	}
 	u, err := url.Parse(w.URL)
-	switch {
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("events.webhook.url: must be an http(s) URL")
-	case len(w.Secret) < 16:
-		return fmt.Errorf("events.webhook.secret: at least 16 characters are required with events.webhook.url")
-	case w.Batch < 1 || w.Batch > maxWebhookBatch:
-		return fmt.Errorf("events.webhook.batch: must be between 1 and %d", maxWebhookBatch)
-	case w.Flush <= 0:
-		return fmt.Errorf("events.webhook.flush: must be positive")
-	}
-	return nil
+	p.addf(err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "", "events.webhook.url: must be an http(s) URL")
+	p.addf(len(w.Secret) < 16, "events.webhook.secret: at least 16 characters are required with events.webhook.url")
+	p.addf(w.Batch < 1 || w.Batch > maxWebhookBatch, "events.webhook.batch: must be between 1 and %d", maxWebhookBatch)
+	p.addf(w.Flush <= 0, "events.webhook.flush: must be positive")
 }
 
-func (w Worker) validateRateLimits() error {
-	if w.DefaultRateLimit < 0 || math.IsInf(w.DefaultRateLimit, 0) || math.IsNaN(w.DefaultRateLimit) {
-		return fmt.Errorf("worker.default_rate_limit: must be 0 (no limit) or a positive number of requests/s")
-	}
+func badRate(v float64) bool { return v < 0 || math.IsInf(v, 0) || math.IsNaN(v) }
+
+func (w Worker) validateRateLimits(p *problems) {
+	p.addf(badRate(w.DefaultRateLimit), "worker.default_rate_limit: must be 0 (no limit) or a positive number of requests/s")
 	for k, v := range w.RateLimits {
-		if id, err := strconv.ParseInt(k, 10, 64); err != nil || id <= 0 {
-			return fmt.Errorf("worker.rate_limits.%s: keys are certificate ids", k)
-		}
-		if v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
-			return fmt.Errorf("worker.rate_limits.%s: must be 0 (no limit) or a positive number of requests/s", k)
-		}
+		id, err := strconv.ParseInt(k, 10, 64)
+		p.addf(err != nil || id <= 0, "worker.rate_limits.%s: keys are certificate ids", k)
+		p.addf(badRate(v), "worker.rate_limits.%s: must be 0 (no limit) or a positive number of requests/s", k)
 	}
-	return nil
 }
 
 // CertRateLimits returns RateLimits keyed by certificate id (Validate has

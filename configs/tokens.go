@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 )
@@ -11,35 +10,21 @@ import (
 // public.
 const placeholderToken = "change-me"
 
-func (c *Config) validateTokens() error {
+func (c *Config) validateTokens(p *problems) {
 	for i, t := range c.Tokens {
-		switch {
-		case len(t.Token) < 16:
-			return fmt.Errorf("tokens[%d] (%s): a token must be at least 16 characters", i, t.Name)
-		case strings.Contains(strings.ToLower(t.Token), placeholderToken):
-			return fmt.Errorf("tokens[%d] (%s): the token still contains %q from the example; generate one (openssl rand -hex 24)", i, t.Name, placeholderToken)
-		case !printableASCII(t.Token):
-			return fmt.Errorf("tokens[%d] (%s): a token must be printable ASCII without spaces", i, t.Name)
-		case t.Role != RoleEnqueue && t.Role != RoleAdmin:
-			return fmt.Errorf("tokens[%d] (%s): role must be %q or %q, got %q", i, t.Name, RoleEnqueue, RoleAdmin, t.Role)
-		}
+		p.addf(len(t.Token) < 16, "tokens[%d] (%s): a token must be at least 16 characters", i, t.Name)
+		p.addf(strings.Contains(strings.ToLower(t.Token), placeholderToken), "tokens[%d] (%s): the token still contains %q from the example; generate one (openssl rand -hex 24)", i, t.Name, placeholderToken)
+		p.addf(!printableASCII(t.Token), "tokens[%d] (%s): a token must be printable ASCII without spaces", i, t.Name)
+		p.addf(t.Role != RoleEnqueue && t.Role != RoleAdmin, "tokens[%d] (%s): role must be %q or %q, got %q", i, t.Name, RoleEnqueue, RoleAdmin, t.Role)
 		for j, app := range t.Apps {
-			if !ValidAppID(app) {
-				return fmt.Errorf("tokens[%d].apps[%d] (%s): %q is not an app id (1-64 of A-Z a-z 0-9 . _ -)", i, j, t.Name, app)
-			}
+			p.addf(!ValidAppID(app), "tokens[%d].apps[%d] (%s): %q is not an app id (1-64 of A-Z a-z 0-9 . _ -)", i, j, t.Name, app)
 		}
 	}
-	if c.MetricsToken != "" && (len(c.MetricsToken) < 16 || !printableASCII(c.MetricsToken)) {
-		return fmt.Errorf("metrics_token: must be at least 16 printable ASCII characters without spaces")
-	}
-	return nil
+	p.addf(c.MetricsToken != "" && (len(c.MetricsToken) < 16 || !printableASCII(c.MetricsToken)), "metrics_token: must be at least 16 printable ASCII characters without spaces")
 }
 
-func (c *Config) validateServing() error {
-	if (c.ListenTLS.CertFile == "") != (c.ListenTLS.KeyFile == "") {
-		return fmt.Errorf("listen_tls: give both cert_file and key_file, or neither")
-	}
-	return nil
+func (c *Config) validateServing(p *problems) {
+	p.addf((c.ListenTLS.CertFile == "") != (c.ListenTLS.KeyFile == ""), "listen_tls: give both cert_file and key_file, or neither")
 }
 
 // ValidAppID reports whether s is an app id: 1 to 64 characters of

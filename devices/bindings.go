@@ -63,32 +63,45 @@ return 0`
 
 // stateSrc records a background (ARGV[2]="bg", badge ARGV[3]) or
 // foreground (ARGV[2]="fg", badge reset) report of owner ARGV[1].
+// ARGV[4] (unix ms) stamps state_at: the foreground flag expires from it.
 const stateSrc = `
 if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'fg' then
-  redis.call('HSET', KEYS[1], 'state', 'fg')
+  redis.call('HSET', KEYS[1], 'state', 'fg', 'state_at', ARGV[4])
   redis.call('HDEL', KEYS[1], 'badge', 'badge_msg')
 else
-  redis.call('HSET', KEYS[1], 'state', 'bg', 'badge', ARGV[3])
+  redis.call('HSET', KEYS[1], 'state', 'bg', 'badge', ARGV[3], 'state_at', ARGV[4])
   redis.call('HDEL', KEYS[1], 'badge_msg')
 end
 return 1`
 
 // nextBadgeSrc increments the badge of owner ARGV[1]'s binding and
 // returns it; -1 when the binding is gone or moved, -2 when it is in the
-// foreground. The check and the increment are one atomic step, so two
-// workers pushing two messages get n+1 and n+2. ARGV[2], when not empty,
+// foreground: a foreground report (state_at, or reported_at for a binding
+// stored before state_at existed) younger than ARGV[3] ms at ARGV[2]
+// (now, unix ms). The check and the increment are one atomic step, so two
+// workers pushing two messages get n+1 and n+2. ARGV[4], when not empty,
 // names the message: the binding remembers the last message that raised
 // its badge, and that message asking again (a job run twice after a
 // crash, retried or replayed) gets the same badge instead of another.
 const nextBadgeSrc = `
-local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'badge_msg', 'badge')
+local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'state_at', 'reported_at', 'badge_msg', 'badge')
 if v[1] ~= ARGV[1] then return -1 end
-if v[2] == 'fg' then return -2 end
-if ARGV[2] ~= '' and v[3] == ARGV[2] then return tonumber(v[4] or '0') end
+if v[2] == 'fg' and tonumber(v[3] or v[4] or '0') + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return -2 end
+if ARGV[4] ~= '' and v[5] == ARGV[4] then return tonumber(v[6] or '0') end
 local n = redis.call('HINCRBY', KEYS[1], 'badge', 1)
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'badge_msg', ARGV[2]) end
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'badge_msg', ARGV[4]) end
 return n`
+
+// expireSrc deletes the binding KEYS[1] of owner ARGV[1] if neither its
+// reported_at nor its state_at is at or after ARGV[2] (unix ms), and
+// returns 1 if it did: a report racing the expiry keeps the binding.
+const expireSrc = `
+local v = redis.call('HMGET', KEYS[1], 'user', 'reported_at', 'state_at')
+if v[1] ~= ARGV[1] then return 0 end
+if math.max(tonumber(v[2] or '0'), tonumber(v[3] or '0')) >= tonumber(ARGV[2]) then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`
 
 // removeInvalidSrc deletes the binding KEYS[1] unless it was reported
 // after ARGV[1] (unix ms; 0 = unconditionally) and returns its owner, or ""
@@ -104,7 +117,7 @@ return v[1]`
 // scripts are the Lua scripts of a Store; each touches exactly one key, so
 // each is atomic on a single Redis and on Redis Cluster alike.
 type scripts struct {
-	bind, unbind, state, nextBadge, removeInvalid *redis.Script
+	bind, unbind, state, nextBadge, removeInvalid, expire *redis.Script
 }
 
 func newScripts() scripts {
@@ -114,6 +127,7 @@ func newScripts() scripts {
 		state:         redis.NewScript(stateSrc),
 		nextBadge:     redis.NewScript(nextBadgeSrc),
 		removeInvalid: redis.NewScript(removeInvalidSrc),
+		expire:        redis.NewScript(expireSrc),
 	}
 }
 
@@ -200,14 +214,24 @@ func (s *Store) List(ctx context.Context, app, user string) ([]Binding, error) {
 }
 
 // ListMany returns the bindings of each of users (out[i] for users[i]) in
-// two round trips whatever the number of users.
+// two round trips whatever the number of users. Expired bindings (see
+// ListExpiring) are dropped and not returned.
 func (s *Store) ListMany(ctx context.Context, app string, users []string) ([][]Binding, error) {
+	live, _, err := s.ListExpiring(ctx, app, users)
+	return live, err
+}
+
+// ListExpiring is ListMany that also returns, in expired[i], the bindings
+// of users[i] it dropped because neither a bind nor a state report came
+// for the store's BindingTTL. The drop is lazy, here: a binding nobody
+// pushes to stays in Redis until it is next listed.
+func (s *Store) ListExpiring(ctx context.Context, app string, users []string) (live, expired [][]Binding, err error) {
 	if err := checkApp(app); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	membersOf, err := s.members(ctx, app, users)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type ref struct{ user, member int }
 	var refs []ref
@@ -222,24 +246,83 @@ func (s *Store) ListMany(ctx context.Context, app string, users []string) ([][]B
 		}
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list bindings: %w", err)
+		return nil, nil, fmt.Errorf("list bindings: %w", err)
 	}
 	out := make([][]Binding, len(users))
+	expired = make([][]Binding, len(users))
 	stale := map[int][]string{}
+	now := s.now()
 	for k, c := range hashes {
 		r := refs[k]
 		m := membersOf[r.user][r.member]
-		if b, ok := parseBinding(app, users[r.user], m, c.(*redis.MapStringStringCmd).Val()); ok {
-			out[r.user] = append(out[r.user], b)
-		} else {
+		h := c.(*redis.MapStringStringCmd).Val()
+		b, ok := parseBinding(app, users[r.user], m, h)
+		switch {
+		case !ok:
 			stale[r.user] = append(stale[r.user], m)
+		case now.Sub(lastReport(h)) > s.bindTTL:
+			expired[r.user] = append(expired[r.user], b)
+		default:
+			s.expireForeground(&b, h, now)
+			out[r.user] = append(out[r.user], b)
 		}
 	}
 	for i := range out {
 		sort.Slice(out[i], func(a, b int) bool { return out[i][a].ReportedAt.After(out[i][b].ReportedAt) })
 	}
 	s.dropStale(ctx, app, users, stale)
-	return out, nil
+	s.dropExpired(ctx, app, expired, now)
+	return out, expired, nil
+}
+
+// msField returns the unix-ms field f of h as a time (zero when absent).
+func msField(h map[string]string, f string) time.Time {
+	ms, err := strconv.ParseInt(h[f], 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+// lastReport is the binding's latest report: a bind or a state report.
+func lastReport(h map[string]string) time.Time {
+	r, st := msField(h, "reported_at"), msField(h, "state_at")
+	if st.After(r) {
+		return st
+	}
+	return r
+}
+
+// expireForeground turns a foreground flag older than the store's
+// ForegroundTTL into background: the app did not report for that long,
+// so it is presumed gone (crashed, killed) and the device is pushed.
+func (s *Store) expireForeground(b *Binding, h map[string]string, now time.Time) {
+	if !b.Foreground {
+		return
+	}
+	at := msField(h, "state_at")
+	if at.IsZero() {
+		at = msField(h, "reported_at")
+	}
+	if now.Sub(at) >= s.fgTTL {
+		b.Foreground, b.Background = false, true
+	}
+}
+
+// dropExpired deletes the expired bindings (each only if still not
+// reported since, see expireSrc) and their index entries. It is best
+// effort: an expired binding left behind is found expired again.
+func (s *Store) dropExpired(ctx context.Context, app string, expired [][]Binding, now time.Time) {
+	cutoff := now.Add(-s.bindTTL).UnixMilli()
+	for _, bs := range expired {
+		for _, b := range bs {
+			m := member(b.CertID, b.Token)
+			n, err := s.scripts.expire.Run(ctx, s.rdb, []string{s.tokKey(app, m)}, b.UserID, cutoff).Int()
+			if err == nil && n == 1 {
+				s.rdb.SRem(ctx, s.devKey(app, b.UserID), m)
+			}
+		}
+	}
 }
 
 // members returns the index members of each of users in one round trip.
@@ -324,7 +407,7 @@ func (s *Store) setState(ctx context.Context, app, user string, certID int64, to
 		return err
 	}
 	key := s.tokKey(app, member(certID, token))
-	n, err := s.scripts.state.Run(ctx, s.rdb, []string{key}, user, state, badge).Int()
+	n, err := s.scripts.state.Run(ctx, s.rdb, []string{key}, user, state, badge, s.now().UnixMilli()).Int()
 	if err != nil {
 		return fmt.Errorf("report %s: %w", state, err)
 	}
@@ -353,7 +436,7 @@ func (s *Store) NextBadge(ctx context.Context, app, user string, certID int64, t
 		return 0, err
 	}
 	key := s.tokKey(app, member(certID, token))
-	n, err := s.scripts.nextBadge.Run(ctx, s.rdb, []string{key}, user, "").Int()
+	n, err := s.scripts.nextBadge.Run(ctx, s.rdb, []string{key}, user, s.now().UnixMilli(), s.fgTTL.Milliseconds(), "").Int()
 	if err != nil {
 		return 0, fmt.Errorf("next badge: %w", err)
 	}
@@ -390,11 +473,12 @@ func (s *Store) NextBadges(ctx context.Context, app string, refs []Ref) ([]Badge
 	if err := s.scripts.nextBadge.Load(ctx, s.rdb).Err(); err != nil {
 		return nil, fmt.Errorf("next badges: %w", err)
 	}
+	now, ttl := s.now().UnixMilli(), s.fgTTL.Milliseconds()
 	cmds, err := execPipe(ctx, s.rdb, func(p redis.Pipeliner) {
 		for _, r := range refs {
 			// The script was just loaded, so EVALSHA avoids resending its
 			// text for each of up to thousands of bindings.
-			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, r.MsgID)
+			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, now, ttl, r.MsgID)
 		}
 	})
 	if err != nil {

@@ -393,7 +393,7 @@ func connSetup(c redis.Cmder) bool {
 // A 1 000-recipient group job must cost a handful of round trips, not
 // thousands.
 func TestBatchLookupsArePipelined(t *testing.T) {
-	s, db, _ := newStore(t)
+	s, db, clk := newStore(t)
 	ctx := context.Background()
 	users := make([]string, 1000)
 	for i := range users {
@@ -404,7 +404,7 @@ func TestBatchLookupsArePipelined(t *testing.T) {
 	c := redis.NewClient(db.Options())
 	defer c.Close()
 	c.AddHook(rt)
-	counted := New(c, Options{})
+	counted := New(c, Options{Now: clk.Now})
 
 	states, err := counted.States(ctx, app, users, Conv{Kind: KindGroup, ID: "g1"})
 	if err != nil || len(states) != 1000 {

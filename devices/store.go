@@ -8,7 +8,7 @@
 //
 //	<p>tok:<app>:<cert_id>:<h>   hash, one per binding, h = SHA-256 prefix of the token:
 //	                             user, token, platform, reported_at (unix ms),
-//	                             state ("" | bg | fg), badge
+//	                             state ("" | bg | fg), state_at (unix ms), badge
 //	<p>dev:<app>:<user>          set of "<cert_id>:<h>": the user's bindings
 //	<p>usr:<app>:<user>          hash: push, c2c_sound, group_sound, dnd, locale
 //	<p>opt:<app>:<user>          hash: "c2c:<peer>" / "group:<id>" → receive option
@@ -75,7 +75,22 @@ type Options struct {
 	Prefix string
 	// Now is the clock that stamps reported_at; nil means time.Now.
 	Now func() time.Time
+	// ForegroundTTL is how long a foreground report holds; past it the
+	// binding is treated as in the background (the app crashed or was
+	// killed without reporting). 0 means DefaultForegroundTTL.
+	ForegroundTTL time.Duration
+	// BindingTTL is how long a binding lives without a report (a bind or
+	// a state report); past it the binding is dropped when next listed.
+	// 0 means DefaultBindingTTL.
+	BindingTTL time.Duration
 }
+
+// Default lifetimes of device state (devices.foreground_ttl and
+// devices.binding_ttl).
+const (
+	DefaultForegroundTTL = 10 * time.Minute
+	DefaultBindingTTL    = 60 * 24 * time.Hour
+)
 
 // Store reads and writes bindings and user push state. It is safe for
 // concurrent use; any number of processes may share one Redis.
@@ -83,12 +98,20 @@ type Store struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	now     func() time.Time
+	fgTTL   time.Duration
+	bindTTL time.Duration
 	scripts scripts
 }
 
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient, opt Options) *Store {
-	s := &Store{rdb: rdb, prefix: opt.Prefix, now: opt.Now, scripts: newScripts()}
+	s := &Store{rdb: rdb, prefix: opt.Prefix, now: opt.Now, fgTTL: opt.ForegroundTTL, bindTTL: opt.BindingTTL, scripts: newScripts()}
+	if s.fgTTL <= 0 {
+		s.fgTTL = DefaultForegroundTTL
+	}
+	if s.bindTTL <= 0 {
+		s.bindTTL = DefaultBindingTTL
+	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}

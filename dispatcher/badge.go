@@ -65,3 +65,22 @@ func (rs *resolution) assignBadges(ctx context.Context, pending []Delivery) erro
 	}
 	return nil
 }
+
+// neverReportedAndroid reports whether b is an Android binding on a badge
+// vendor (Huawei, Honor) that never reported background or foreground:
+// its app does not report its unread count, so pushd cannot know when the
+// user read the messages, and a counted badge would only grow (one device
+// reached 26). Such a binding gets the job's offline_push.badge, or no
+// badge at all (docs/rules.md).
+func neverReportedAndroid(b devices.Binding, v vendors.Vendor) bool {
+	return badgeVendor(v) && v != vendors.APNs && !b.Background && !b.Foreground
+}
+
+// fixedBadge sets the job's own badge, if it has one and counts badges,
+// on d's notification; otherwise d carries none.
+func (rs *resolution) fixedBadge(d *Delivery) {
+	d.Notif.Badge = nil
+	if b := rs.j.OfflinePush.Badge; b != nil && countsBadge(rs.j) {
+		d.Notif.Badge = vendors.IntPtr(*b)
+	}
+}

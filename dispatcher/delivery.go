@@ -48,4 +48,8 @@ const (
 	RuleUnknownCert      = "unknown_certificate"
 	RuleVendorMismatch   = "vendor_mismatch"
 	RuleExpired          = "expired"
+	// RuleBindingExpired drops a binding neither bound again nor reporting
+	// a state for devices.binding_ttl: it is deleted when resolved
+	// (lazily; no sweep), and this drop is its event.
+	RuleBindingExpired = "binding_expired"
 )

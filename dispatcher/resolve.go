@@ -41,6 +41,7 @@ type Resolver struct {
 	Now func() time.Time
 }
 
+
 // resolveChunk bounds the recipients looked up per Redis round trip.
 const resolveChunk = 500
 
@@ -178,14 +179,19 @@ func (rs *resolution) chunk(ctx context.Context, users []string, conv devices.Co
 		keep = append(keep, u)
 		keepSettings = append(keepSettings, states[i].Settings)
 	}
-	lists, err := rs.r.Devices.ListMany(ctx, rs.j.AppID, keep)
+	lists, expired, err := rs.r.Devices.ListExpiring(ctx, rs.j.AppID, keep)
 	if err != nil {
 		return err
 	}
 	var pending []Delivery
 	for i, u := range keep {
+		for _, b := range expired[i] {
+			rs.drop(u, b.CertID, b.Token, RuleBindingExpired)
+		}
 		if len(lists[i]) == 0 {
-			rs.drop(u, 0, "", RuleNoBinding)
+			if len(expired[i]) == 0 {
+				rs.drop(u, 0, "", RuleNoBinding)
+			}
 			continue
 		}
 		for _, b := range lists[i] {
@@ -195,6 +201,11 @@ func (rs *resolution) chunk(ctx context.Context, users []string, conv devices.Co
 			}
 			if rule != "" {
 				rs.drop(u, b.CertID, b.Token, rule)
+				continue
+			}
+			if neverReportedAndroid(b, d.Vendor) {
+				rs.fixedBadge(&d)
+				rs.ds = append(rs.ds, d)
 				continue
 			}
 			pending = append(pending, d)

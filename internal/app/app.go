@@ -97,35 +97,34 @@ func New(ctx context.Context, cfg *configs.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
-// connect opens Redis: the configured one, or an embedded one.
+// connect opens Redis: the configured topology (redis.go), or an
+// embedded one.
 func (a *App) connect(ctx context.Context) error {
-	url := a.Config.Redis.URL
-	var opt asynq.RedisConnOpt
+	where := "embedded"
 	if a.Config.Embedded() {
 		eopt, err := a.startEmbedded()
 		if err != nil {
 			return err
 		}
-		opt, url = eopt, "redis://"+eopt.Addr
 		a.Log.Warn("no redis.url configured: using an embedded in-process Redis; queued jobs, certificates and devices do NOT survive a restart",
 			"password_file", filepath.Join(a.Config.DataDir, RedisPasswordFile),
 			"hint", "set PUSHD_REDIS_URL or --redis for production")
-	} else {
-		var err error
-		if opt, err = asynq.ParseRedisURI(url); err != nil {
-			return fmt.Errorf("redis.url: %w", err)
+		rdb, ok := eopt.MakeRedisClient().(redis.UniversalClient)
+		if !ok {
+			return errors.New("embedded redis: unsupported connection type")
 		}
+		a.Redis, a.RedisOpt, where = rdb, eopt, eopt.Addr
+	} else {
+		rdb, opt, err := redisConn(a.Config.Redis)
+		if err != nil {
+			return err
+		}
+		a.Redis, a.RedisOpt, where = rdb, opt, redisWhere(a.Config.Redis)
 	}
-	a.RedisOpt = opt
-	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
-	if !ok {
-		return errors.New("redis.url: unsupported connection type")
-	}
-	a.Redis = rdb
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := rdb.Ping(pctx).Err(); err != nil {
-		return fmt.Errorf("redis at %s does not answer: %w", redactedAddr(url), err)
+	if err := a.Redis.Ping(pctx).Err(); err != nil {
+		return fmt.Errorf("redis at %s does not answer: %w", where, err)
 	}
 	return nil
 }
@@ -174,7 +173,7 @@ func (a *App) assemble(ctx context.Context) error {
 	if err := a.Certs.CheckKey(ctx); err != nil {
 		return err
 	}
-	a.Devices = devices.New(a.Redis, devices.Options{})
+	a.Devices = devices.New(a.Redis, devices.Options{ForegroundTTL: a.Config.Devices.ForegroundTTL, BindingTTL: a.Config.Devices.BindingTTL})
 	a.Registry = prometheus.NewRegistry()
 	a.Metrics = dispatcher.NewMetrics(a.Registry)
 	reg, err := NewRegistry(a.Config.Vendors, a.opts.Clients, func(v vendors.Vendor, warning string, n int) {

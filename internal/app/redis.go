@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -28,8 +29,11 @@ func redisConn(r configs.Redis) (redis.UniversalClient, asynq.RedisConnOpt, erro
 	switch r.Mode {
 	case configs.ModeCluster:
 		o := asynq.RedisClusterClientOpt{Addrs: r.Addrs, Username: r.Username, Password: r.Password, TLSConfig: tlsCfg}
+		// go-redis re-reads the slot map every minute by default and not on
+		// a dial error, so after a failover pushd would go on dialling the
+		// dead master for up to a minute: every two seconds instead.
 		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: r.Addrs, Username: r.Username, Password: r.Password,
-			TLSConfig: tlsCfg}), o, nil
+			TLSConfig: tlsCfg, ClusterStateReloadInterval: 2 * time.Second}), o, nil
 	case configs.ModeSentinel:
 		o := asynq.RedisFailoverClientOpt{MasterName: r.MasterName, SentinelAddrs: r.Addrs, SentinelPassword: r.SentinelPassword,
 			Username: r.Username, Password: r.Password, DB: r.DB, TLSConfig: tlsCfg}

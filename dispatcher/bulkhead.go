@@ -32,18 +32,20 @@ func DefaultVendorConcurrency(v vendors.Vendor) int {
 // Bulkheads bound the requests in flight per vendor, so that the time
 // jobs spend waiting on one vendor holds that vendor's capacity only: a
 // vendor answering in 3 s fills its own slots while every other vendor's
-// sends go on. A send waits for a slot; when its vendor already has
-// Backlog sends waiting, it waits at most BacklogWait more and is then
-// handed back as held (retried later without counting as a failed
-// attempt), so a slow vendor's queue cannot grow to hold every job a
-// worker has in memory, while a fast vendor's burst never spills.
+// sends go on. A send waits for a slot. When its vendor already has
+// Backlog sends waiting and, at the vendor's recent pace (the average time
+// a request holds a slot), the queue ahead would take longer than
+// BacklogWait to clear, the send is handed back as held (retried later
+// without counting as a failed attempt): a slow vendor's queue cannot grow
+// to hold every job a worker has in memory, while a vendor that is merely
+// busy — a burst to a fast vendor — keeps every send in line.
 type Bulkheads struct {
 	// Limits maps a vendor to its in-flight limit; absent vendors get
 	// DefaultVendorConcurrency.
 	Limits map[vendors.Vendor]int
-	// Backlog bounds the sends waiting per vendor without a time limit
-	// (default 512); BacklogWait is how long a send past it waits for a
-	// slot before it is held back (default 1s).
+	// Backlog is how many sends may wait per vendor whatever its pace
+	// (default 512); past it, a send is held back when the queue ahead
+	// would take longer than BacklogWait (default 1s) at the vendor's pace.
 	Backlog     int
 	BacklogWait time.Duration
 	// Metrics, when set, receives pushd_inflight, pushd_send_wait_seconds
@@ -58,6 +60,25 @@ type bulkhead struct {
 	slots   chan struct{}
 	mu      sync.Mutex
 	waiting int
+	// pace is the moving average of how long a request holds a slot.
+	pace time.Duration
+}
+
+// observe folds one request's time in a slot into the pace.
+func (h *bulkhead) observe(d time.Duration) {
+	h.mu.Lock()
+	if h.pace == 0 {
+		h.pace = d
+	} else {
+		h.pace += (d - h.pace) / 8
+	}
+	h.mu.Unlock()
+}
+
+// queueTime is how long the sends waiting now take to get a slot at the
+// vendor's pace (h.mu held).
+func (h *bulkhead) queueTime() time.Duration {
+	return time.Duration(int64(h.pace) * int64(h.waiting) / int64(cap(h.slots)))
 }
 
 func (b *Bulkheads) init() {
@@ -98,7 +119,9 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 		m.SendWait.WithLabelValues(string(v)).Observe(time.Since(start).Seconds())
 		m.Inflight.WithLabelValues(string(v)).Inc()
 	}
+	acquired := time.Now()
 	return func() {
+		h.observe(time.Since(acquired))
 		<-h.slots
 		if m := b.Metrics; m != nil {
 			m.Inflight.WithLabelValues(string(v)).Dec()
@@ -112,8 +135,12 @@ func (b *Bulkheads) wait(ctx context.Context, h *bulkhead, v vendors.Vendor) err
 	if backlog <= 0 {
 		backlog = 512
 	}
+	wait := b.BacklogWait
+	if wait <= 0 {
+		wait = time.Second
+	}
 	h.mu.Lock()
-	over := h.waiting >= backlog
+	over := h.waiting >= backlog && h.queueTime() > wait
 	h.waiting++
 	h.mu.Unlock()
 	defer func() {
@@ -121,25 +148,16 @@ func (b *Bulkheads) wait(ctx context.Context, h *bulkhead, v vendors.Vendor) err
 		h.waiting--
 		h.mu.Unlock()
 	}()
-	var limit <-chan time.Time
 	if over {
-		wait := b.BacklogWait
-		if wait <= 0 {
-			wait = time.Second
-		}
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		limit = t.C
-	}
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-limit:
 		if b.Metrics != nil {
 			b.Metrics.Held.WithLabelValues(string(v)).Inc()
 		}
 		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: codeBulkheadFull, RetryAfter: time.Second,
-			Message: "too many sends waiting for this vendor; held back for later"}
+			Message: "too many sends waiting for this slow vendor; held back for later"}
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
 	case <-ctx.Done():
 		return &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
 	}

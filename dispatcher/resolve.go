@@ -41,7 +41,6 @@ type Resolver struct {
 	Now func() time.Time
 }
 
-
 // resolveChunk bounds the recipients looked up per Redis round trip.
 const resolveChunk = 500
 

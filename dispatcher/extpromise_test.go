@@ -29,6 +29,20 @@ func TestExtPromise(t *testing.T) {
 			t.Errorf("%s: render the largest ext: %v", v, err)
 		}
 	}
+	// The promise holds with any text and the longest sound a plain job
+	// may have: decoding skips rendering such jobs for every vendor.
+	long := *j
+	long.Elems = []Elem{{Type: ElemText, Text: strings.Repeat("长", 5000)}}
+	long.OfflinePush.Title = strings.Repeat("T", 500)
+	long.OfflinePush.IOSSound = strings.Repeat("s", maxPlainSound)
+	if !long.plainOptions() {
+		t.Fatal("the long job is not plain")
+	}
+	for _, v := range vendors.All() {
+		if _, err := Render(&long, RenderInput{Vendor: v, App: DefaultAppSettings()}); err != nil {
+			t.Errorf("%s: the largest ext with long text and the longest plain sound: %v", v, err)
+		}
+	}
 	_, err = DecodeJob(job(strings.Repeat("e", max+1)), time.Now())
 	var fe *FieldError
 	if !errors.As(err, &fe) || fe.Field != "offline_push.ext" || !strings.Contains(err.Error(), "1021") {

@@ -92,8 +92,12 @@ func Lookup(v Vendor) (Descriptor, bool) {
 // registered vendor carries (the smallest Ext.Limit). A job whose ext is
 // larger is refused at decode, whatever phones its recipients have.
 func MaxExt() int {
+	// Read under the lock without copying the catalog: every job's
+	// validation asks.
+	catalog.mu.RLock()
+	defer catalog.mu.RUnlock()
 	max := 0
-	for i, d := range Descriptors() {
+	for i, d := range catalog.list {
 		if i == 0 || d.Ext.Limit < max {
 			max = d.Ext.Limit
 		}

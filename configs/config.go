@@ -89,6 +89,9 @@ type Worker struct {
 	// MaxJobs bounds the jobs of the job stream one process works on at
 	// once; a job waiting on a slow vendor holds one of them.
 	MaxJobs int `mapstructure:"max_jobs"`
+	// MaxDeliveries bounds the recipients and devices of the jobs one
+	// process works on at once (a 1 000-recipient job weighs 1 000).
+	MaxDeliveries int `mapstructure:"max_deliveries"`
 	// VendorConcurrency bounds the requests in flight per vendor in one
 	// process (the bulkheads), keyed by vendor name; vendors not listed
 	// get the documented default (dispatcher.DefaultVendorConcurrency).
@@ -218,6 +221,7 @@ func Defaults() map[string]any {
 		"worker.rate_limits":        map[string]any{},
 		"worker.default_rate_limit": 0,
 		"worker.max_jobs":           1000,
+		"worker.max_deliveries":     20000,
 		"worker.vendor_concurrency": map[string]any{},
 		"worker.vendor_backlog":     512,
 		"worker.claim_idle":         "30s",
@@ -309,6 +313,7 @@ func (c *Config) Loopback() bool {
 func (c *Config) validateEngine(p *problems) {
 	w := c.Worker
 	p.addf(w.MaxJobs < 1, "worker.max_jobs: must be at least 1")
+	p.addf(w.MaxDeliveries < 1, "worker.max_deliveries: must be at least 1")
 	p.addf(w.VendorBacklog < 1, "worker.vendor_backlog: must be at least 1")
 	p.addf(w.ClaimIdle < time.Second, "worker.claim_idle: must be at least 1s")
 	p.addf(w.SendTimeout <= 0, "worker.send_timeout: must be positive")

@@ -51,6 +51,7 @@ var envValues = map[string]envValue{
 	"worker.cert_cache_ttl":       {"9s", ""},
 	"worker.default_rate_limit":   {"25.5", ""},
 	"worker.max_jobs":             {"333", ""},
+	"worker.max_deliveries":       {"4444", ""},
 	"worker.vendor_backlog":       {"77", ""},
 	"worker.claim_idle":           {"45s", ""},
 	"worker.send_timeout":         {"12s", ""},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/semaphore"
 )
 
 // EngineConfig configures an Engine. Zero values are the documented
@@ -34,6 +35,12 @@ type EngineConfig struct {
 	// 1000). A job waiting on a vendor holds one of these and a slot of
 	// its vendor's bulkhead, nothing else.
 	MaxJobs int
+	// MaxDeliveries bounds the recipients and devices of the jobs this
+	// process works on at once (default 20 000): a job of 1 000 recipients
+	// weighs 1 000, so fifty group broadcasts cannot hold fifty thousand
+	// rendered notifications in memory together. A job larger than the
+	// bound runs alone.
+	MaxDeliveries int
 	// ReadBatch bounds the entries taken per read (default 128).
 	ReadBatch int
 	// ClaimIdle is how long an entry may go untouched before another
@@ -58,6 +65,7 @@ type Engine struct {
 	log    *slog.Logger
 	commit *committer
 	slots  chan struct{}
+	weight *semaphore.Weighted
 
 	mu   sync.Mutex
 	held map[string]time.Time
@@ -78,6 +86,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.ReadBatch <= 0 {
 		cfg.ReadBatch = 128
 	}
+	if cfg.MaxDeliveries <= 0 {
+		cfg.MaxDeliveries = 20000
+	}
 	if cfg.ClaimIdle <= 0 {
 		cfg.ClaimIdle = 30 * time.Second
 	}
@@ -91,7 +102,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		cfg.Consumer = consumerName()
 	}
 	return &Engine{cfg: cfg, h: cfg.Handler, stream: cfg.Stream, log: cfg.Log,
-		slots: make(chan struct{}, cfg.MaxJobs), held: map[string]time.Time{}}, nil
+		slots: make(chan struct{}, cfg.MaxJobs), weight: semaphore.NewWeighted(int64(cfg.MaxDeliveries)),
+		held: map[string]time.Time{}}, nil
 }
 
 func consumerName() string {
@@ -200,7 +212,17 @@ func (e *Engine) run(ctx context.Context, en entry) (op *commitOp) {
 			op = e.h.slowPath(ctx, en.payload, fmt.Sprintf("panic: %v", p))
 		}
 	}()
-	return e.h.runStreamJob(ctx, en, e.commit)
+	return e.h.runStreamJob(ctx, en, e.commit, e.admit)
+}
+
+// admit waits until a job of n targets fits within MaxDeliveries and
+// returns its release; a job larger than the bound waits for all of it.
+func (e *Engine) admit(ctx context.Context, n int) (release func(), err error) {
+	w := int64(min(max(n, 1), e.cfg.MaxDeliveries))
+	if err := e.weight.Acquire(ctx, w); err != nil {
+		return nil, err
+	}
+	return func() { e.weight.Release(w) }, nil
 }
 
 // maintain takes over dead workers' entries and keeps this worker's

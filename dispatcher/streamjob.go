@@ -21,13 +21,21 @@ const waveSize = 256
 // runStreamJob runs one job of the stream through the stages and returns
 // what to write with its acknowledgement, or nil to leave the entry for
 // another run (it is handed back).
-func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer) *commitOp {
-	now := h.now()
+//
+// admit bounds the recipients and devices in memory across jobs: the job
+// waits for room for its targets before it resolves them.
+func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admit func(context.Context, int) (func(), error)) *commitOp {
 	var j Job
 	if err := json.Unmarshal(en.payload, &j); err != nil {
 		return h.slowPath(ctx, en.payload, "undecodable job: "+err.Error())
 	}
 	j.validated = true
+	release, err := admit(ctx, len(j.Recipients)+len(j.Devices))
+	if err != nil {
+		return nil // shutting down: the entry runs again elsewhere
+	}
+	defer release()
+	now := h.now()
 	if j.ExpireAt != nil && !j.ExpireAt.After(now) {
 		h.jobOutcome(TypeMessage, "expired")
 		return &commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))}

@@ -211,7 +211,7 @@ func (a *App) NewEngine() (*dispatcher.Engine, error) {
 	}
 	return dispatcher.NewEngine(dispatcher.EngineConfig{
 		Redis: a.Redis, Stream: a.Stream, Handler: a.Handler, Events: a.Events, Also: also,
-		MaxJobs: w.MaxJobs, ClaimIdle: w.ClaimIdle, ShutdownTimeout: w.ShutdownTimeout, Log: a.Log,
+		MaxJobs: w.MaxJobs, MaxDeliveries: w.MaxDeliveries, ClaimIdle: w.ClaimIdle, ShutdownTimeout: w.ShutdownTimeout, Log: a.Log,
 	})
 }
 

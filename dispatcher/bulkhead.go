@@ -33,19 +33,19 @@ func DefaultVendorConcurrency(v vendors.Vendor) int {
 // jobs spend waiting on one vendor holds that vendor's capacity only: a
 // vendor answering in 3 s fills its own slots while every other vendor's
 // sends go on. A send waits for a slot. When its vendor already has
-// Backlog sends waiting and, at the vendor's recent pace (the average time
-// a request holds a slot), the queue ahead would take longer than
-// BacklogWait to clear, the send is handed back as held (retried later
-// without counting as a failed attempt): a slow vendor's queue cannot grow
-// to hold every job a worker has in memory, while a vendor that is merely
-// busy — a burst to a fast vendor — keeps every send in line.
+// Backlog sends waiting and the vendor is slow — its requests have lately
+// held a slot for longer than BacklogWait on average — the send is handed
+// back as held (retried later without counting as a failed attempt): a
+// slow vendor's queue cannot grow to hold every job a worker has in
+// memory, while a vendor that is merely busy (a burst to a fast vendor, or
+// a worker short of CPU) keeps every send in line.
 type Bulkheads struct {
 	// Limits maps a vendor to its in-flight limit; absent vendors get
 	// DefaultVendorConcurrency.
 	Limits map[vendors.Vendor]int
 	// Backlog is how many sends may wait per vendor whatever its pace
-	// (default 512); past it, a send is held back when the queue ahead
-	// would take longer than BacklogWait (default 1s) at the vendor's pace.
+	// (default 512); past it, a send is held back when the vendor's
+	// requests take longer than BacklogWait (default 1s) on average.
 	Backlog     int
 	BacklogWait time.Duration
 	// Metrics, when set, receives pushd_inflight, pushd_send_wait_seconds
@@ -75,11 +75,6 @@ func (h *bulkhead) observe(d time.Duration) {
 	h.mu.Unlock()
 }
 
-// queueTime is how long the sends waiting now take to get a slot at the
-// vendor's pace (h.mu held).
-func (h *bulkhead) queueTime() time.Duration {
-	return time.Duration(int64(h.pace) * int64(h.waiting) / int64(cap(h.slots)))
-}
 
 func (b *Bulkheads) init() {
 	b.heads = map[vendors.Vendor]*bulkhead{}
@@ -140,7 +135,7 @@ func (b *Bulkheads) wait(ctx context.Context, h *bulkhead, v vendors.Vendor) err
 		wait = time.Second
 	}
 	h.mu.Lock()
-	over := h.waiting >= backlog && h.queueTime() > wait
+	over := h.waiting >= backlog && h.pace > wait
 	h.waiting++
 	h.mu.Unlock()
 	defer func() {

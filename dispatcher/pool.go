@@ -1,7 +1,9 @@
 package dispatcher
 
 import (
+	"cmp"
 	"context"
+	"io"
 	"fmt"
 	"sync"
 	"time"
@@ -27,6 +29,13 @@ type Pool struct {
 	// certificate does not exist (certs.ErrNotFound).
 	IsNotFound func(error) bool
 
+	// MaxEntries bounds the certificates whose sender the pool keeps
+	// (default 10 000); past it the least recently used is evicted.
+	MaxEntries int
+	// CloseGrace is how long a replaced or evicted sender stays open for
+	// the sends still using it before it is closed (default 30s).
+	CloseGrace time.Duration
+
 	mu      sync.Mutex
 	entries map[int64]*poolEntry
 }
@@ -37,6 +46,7 @@ type poolEntry struct {
 	sender  vendors.Sender
 	err     error
 	checked time.Time
+	used    time.Time
 }
 
 // NewPool returns a Pool that builds senders with registry.
@@ -44,15 +54,66 @@ func NewPool(src CredentialSource, registry *vendors.Registry, ttl time.Duration
 	return &Pool{src: src, registry: registry, ttl: ttl, now: time.Now, entries: map[int64]*poolEntry{}}
 }
 
-// Sender returns the sender of certificate id and its credential.
-func (p *Pool) Sender(ctx context.Context, id int64) (vendors.Sender, *vendors.Credential, error) {
+// entry returns id's entry.
+func (p *Pool) entry(id int64) *poolEntry {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	e := p.entries[id]
 	if e == nil {
 		e = &poolEntry{}
 		p.entries[id] = e
 	}
+	e.used = p.now()
+	return e
+}
+
+// trim evicts the least recently used entries but keep beyond MaxEntries.
+// It runs once a certificate is known to exist, so ids nobody has (which
+// are forgotten) never push a working sender out.
+func (p *Pool) trim(keep int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.entries) > cmp.Or(p.MaxEntries, 10000) {
+		p.evictOldest(keep)
+	}
+}
+
+// evictOldest drops the least recently used entry but keep (p.mu held).
+func (p *Pool) evictOldest(keep int64) {
+	var oldest int64
+	var at time.Time
+	first := true
+	for id, e := range p.entries {
+		if id != keep && (first || e.used.Before(at)) {
+			oldest, at, first = id, e.used, false
+		}
+	}
+	if e := p.entries[oldest]; e != nil {
+		delete(p.entries, oldest)
+		go func() { e.mu.Lock(); s := e.sender; e.mu.Unlock(); p.retire(s) }()
+	}
+}
+
+// forget drops id's entry: an unknown certificate is not remembered, so
+// ids nobody has are not a way to fill a worker's memory.
+func (p *Pool) forget(id int64, e *poolEntry) {
+	p.mu.Lock()
+	if p.entries[id] == e {
+		delete(p.entries, id)
+	}
 	p.mu.Unlock()
+}
+
+// retire closes s, when it can be closed, after CloseGrace.
+func (p *Pool) retire(s vendors.Sender) {
+	if c, ok := s.(io.Closer); ok {
+		time.AfterFunc(cmp.Or(p.CloseGrace, 30*time.Second), func() { c.Close() })
+	}
+}
+
+// Sender returns the sender of certificate id and its credential.
+func (p *Pool) Sender(ctx context.Context, id int64) (vendors.Sender, *vendors.Credential, error) {
+	e := p.entry(id)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -66,11 +127,15 @@ func (p *Pool) Sender(ctx context.Context, id int64) (vendors.Sender, *vendors.C
 		if e.sender != nil && !p.notFound(err) {
 			return e.sender, e.cred, nil
 		}
+		p.retire(e.sender)
 		e.sender, e.cred, e.err, e.checked = nil, nil, err, time.Time{}
 		if p.notFound(err) {
-			e.checked = p.now()
+			p.forget(id, e)
 		}
 		return nil, nil, err
+	}
+	if e.checked.IsZero() && e.cred == nil {
+		p.trim(id) // a certificate new to the pool
 	}
 	e.checked = p.now()
 	if e.cred != nil && e.cred.Version == cred.Version && e.sender != nil {
@@ -80,6 +145,7 @@ func (p *Pool) Sender(ctx context.Context, id int64) (vendors.Sender, *vendors.C
 	if err != nil {
 		err = fmt.Errorf("certificate %d (%s): %w", id, cred.Vendor, err)
 	}
+	p.retire(e.sender) // the credentials changed: the old sender goes
 	e.sender, e.cred, e.err = s, cred, err
 	return s, cred, err
 }

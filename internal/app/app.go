@@ -285,7 +285,8 @@ func (a *App) newAPI() *api.Server {
 		Queue: a.Queue, Certs: a.Certs, Devices: a.Devices, Pool: a.Pool, Redis: a.Redis, Inspector: a.Inspector,
 		Gatherer: a.Registry, Tokens: a.Config.Tokens, Retention: a.Config.Worker.Retention,
 		Config: a.Config.Redacted().Map(), Log: a.Log,
-		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt}),
+		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt,
+			PayloadFormatter: asynqmon.PayloadFormatterFunc(dispatcher.RedactedPayload)}),
 		Sandbox:    a.Sandbox,
 	})
 }

@@ -75,7 +75,6 @@ func (h *bulkhead) observe(d time.Duration) {
 	h.mu.Unlock()
 }
 
-
 func (b *Bulkheads) init() {
 	b.heads = map[vendors.Vendor]*bulkhead{}
 	for _, v := range vendors.All() {

@@ -3,8 +3,8 @@ package dispatcher
 import (
 	"cmp"
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 

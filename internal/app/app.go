@@ -287,7 +287,7 @@ func (a *App) newAPI() *api.Server {
 		Config: a.Config.Redacted().Map(), Log: a.Log,
 		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt,
 			PayloadFormatter: asynqmon.PayloadFormatterFunc(dispatcher.RedactedPayload)}),
-		Sandbox:    a.Sandbox,
+		Sandbox: a.Sandbox,
 	})
 }
 

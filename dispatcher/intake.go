@@ -51,6 +51,10 @@ type Intake struct {
 	reqs   chan *intakeReq
 	done   chan struct{}
 	once   sync.Once
+	// expiredAt and expiredBucket say when, and in which dedupe bucket,
+	// the buckets' expiry was last set (by the loop goroutine only).
+	expiredAt     time.Time
+	expiredBucket int64
 }
 
 type intakeReq struct {
@@ -71,6 +75,23 @@ func NewIntake(s *JobStream, cfg IntakeConfig) *Intake {
 	in := &Intake{stream: s, cfg: cfg, reqs: make(chan *intakeReq, 1024), done: make(chan struct{})}
 	go in.loop()
 	return in
+}
+
+// bucketExpiry is how often an Intake sets the dedupe buckets' expiry, with
+// its write of the jobs: once every few seconds and whenever a new bucket
+// starts, not once per job.
+const bucketExpiry = 5 * time.Second
+
+// expiredLately reports whether this write may skip the buckets' expiry,
+// and notes that the coming write sets it otherwise.
+func (in *Intake) expiredLately() bool {
+	now := time.Now()
+	cur, _, _ := dedupeBuckets(in.stream.retention, now)
+	if cur == in.expiredBucket && now.Sub(in.expiredAt) < bucketExpiry {
+		return true
+	}
+	in.expiredAt, in.expiredBucket = now, cur
+	return false
 }
 
 // Close stops the intake after the writes queued so far; later calls do
@@ -130,7 +151,7 @@ func (in *Intake) write(group []*intakeReq, n int) {
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), in.cfg.Timeout)
-	out := in.stream.Append(ctx, jobs)
+	out := in.stream.append(ctx, jobs, !in.expiredLately())
 	cancel()
 	if g := in.cfg.Guard; g != nil {
 		size := 0

@@ -70,15 +70,15 @@ func (s *JobStream) dedupeKey(bucket int64) string {
 }
 
 // enqueueSrc adds a job unless its msg_id was seen in the current or the
-// previous dedupe bucket: 5 commands counted by Redis (this script,
-// SISMEMBER, SADD, EXPIREAT, XADD). KEYS: current bucket, previous bucket,
-// stream. ARGV: member, expire-at (unix s), job. Returns the entry id, or
-// false for a duplicate.
+// previous dedupe bucket: 4 commands counted by Redis (this script,
+// SISMEMBER, SADD, XADD). KEYS: current bucket, previous bucket, stream.
+// ARGV: member, job. Returns the entry id, or false for a duplicate. The
+// buckets' expiry is set once per write of many jobs (Append) or once
+// every few seconds (Intake), not per job.
 const enqueueSrc = `
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return false end
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return false end
-redis.call('EXPIREAT', KEYS[1], ARGV[2])
-return redis.call('XADD', KEYS[3], '*', 'j', ARGV[3])`
+return redis.call('XADD', KEYS[3], '*', 'j', ARGV[2])`
 
 // dedupeMember is the member remembering (app, msg).
 func dedupeMember(app, msg string) string {
@@ -98,19 +98,28 @@ type Enqueued struct {
 	Err       error
 }
 
-// Append adds encoded jobs (app, msg, JSON) in one round trip and returns
-// one outcome per job.
+// Append adds encoded jobs (app, msg, JSON) in one round trip, with the
+// expiry of the dedupe buckets, and returns one outcome per job.
 func (s *JobStream) Append(ctx context.Context, jobs []EncodedJob) []Enqueued {
+	return s.append(ctx, jobs, true)
+}
+
+// append is Append; expire says whether to set the buckets' expiry in the
+// same round trip (an Intake sets it on its own, every few seconds).
+func (s *JobStream) append(ctx context.Context, jobs []EncodedJob, expire bool) []Enqueued {
 	out := make([]Enqueued, len(jobs))
 	if len(jobs) == 0 {
 		return out
 	}
-	cur, prev, exp := dedupeBuckets(s.retention, time.Now())
+	cur, prev, _ := dedupeBuckets(s.retention, time.Now())
 	keys := []string{s.dedupeKey(cur), s.dedupeKey(prev), s.Key()}
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.Cmd, len(jobs))
 	for i, j := range jobs {
-		cmds[i] = s.enqueue.EvalSha(ctx, pipe, keys, dedupeMember(j.AppID, j.MsgID), exp, j.JSON)
+		cmds[i] = s.enqueue.EvalSha(ctx, pipe, keys, dedupeMember(j.AppID, j.MsgID), j.JSON)
+	}
+	if expire {
+		s.expireBuckets(ctx, pipe)
 	}
 	_, err := pipe.Exec(ctx)
 	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
@@ -118,7 +127,7 @@ func (s *JobStream) Append(ctx context.Context, jobs []EncodedJob) []Enqueued {
 		if lerr := s.enqueue.Load(ctx, s.rdb).Err(); lerr != nil {
 			return failAll(out, jobs, lerr)
 		}
-		return s.Append(ctx, jobs)
+		return s.append(ctx, jobs, expire)
 	}
 	for i, c := range cmds {
 		out[i].TaskID = TaskID(jobs[i].AppID, jobs[i].MsgID)
@@ -141,6 +150,24 @@ func failAll(out []Enqueued, jobs []EncodedJob, err error) []Enqueued {
 		out[i] = Enqueued{Err: fmt.Errorf("enqueue %s: %w", TaskID(jobs[i].AppID, jobs[i].MsgID), err)}
 	}
 	return out
+}
+
+// expireBuckets queues the expiry of the current and the previous dedupe
+// buckets on pipe: each lives until the end of the bucket after it.
+func (s *JobStream) expireBuckets(ctx context.Context, pipe redis.Pipeliner) {
+	cur, prev, exp := dedupeBuckets(s.retention, time.Now())
+	w := exp/(cur+2) // the bucket width in seconds
+	pipe.ExpireAt(ctx, s.dedupeKey(cur), time.Unix(exp, 0))
+	pipe.ExpireAt(ctx, s.dedupeKey(prev), time.Unix(exp-w, 0))
+}
+
+// ExpireBuckets sets the expiry of the current and the previous dedupe
+// buckets.
+func (s *JobStream) ExpireBuckets(ctx context.Context) error {
+	pipe := s.rdb.Pipeline()
+	s.expireBuckets(ctx, pipe)
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // Seen reports whether (app, msg) was enqueued within the retention.

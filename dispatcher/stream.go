@@ -156,7 +156,7 @@ func failAll(out []Enqueued, jobs []EncodedJob, err error) []Enqueued {
 // buckets on pipe: each lives until the end of the bucket after it.
 func (s *JobStream) expireBuckets(ctx context.Context, pipe redis.Pipeliner) {
 	cur, prev, exp := dedupeBuckets(s.retention, time.Now())
-	w := exp/(cur+2) // the bucket width in seconds
+	w := exp / (cur + 2) // the bucket width in seconds
 	pipe.ExpireAt(ctx, s.dedupeKey(cur), time.Unix(exp, 0))
 	pipe.ExpireAt(ctx, s.dedupeKey(prev), time.Unix(exp-w, 0))
 }

@@ -108,6 +108,13 @@ func WithAnswerCapture(ctx context.Context) (context.Context, func() []Answer) {
 	}
 }
 
+// CapturingAnswers reports whether ctx records vendor answers
+// (WithAnswerCapture), so an adapter reads a body it would stream only then.
+func CapturingAnswers(ctx context.Context) bool {
+	_, ok := ctx.Value(answerKey{}).(*answerLog)
+	return ok
+}
+
 // CaptureAnswer records a vendor answer when ctx was made by
 // WithAnswerCapture, and does nothing otherwise. Adapters call it once per
 // vendor answer, with the request's context.

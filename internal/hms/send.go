@@ -82,6 +82,9 @@ func (s *Sender) once(ctx context.Context, body []byte, tokens []string) ([]vend
 	if err != nil {
 		return vendors.Fail(tokens, err), tok
 	}
+	// The raw answer of the push request (never of the token exchange,
+	// whose body is a credential), for a test push that asks for it.
+	vendors.CaptureAnswer(req.Context(), a.Status, a.Header, a.Body)
 	return s.Parse(a, tokens), tok
 }
 

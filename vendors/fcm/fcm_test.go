@@ -344,3 +344,21 @@ func TestDryRunDefaultsAndRedaction(t *testing.T) {
 		t.Errorf("body %s", r.Body)
 	}
 }
+
+// A test push that asks for it sees FCM's raw answer to messages:send —
+// and never the token endpoint's, whose body is an access token.
+func TestRawAnswerOfSendOnly(t *testing.T) {
+	_, s, _ := setup(t)
+	ctx, answers := vendors.WithAnswerCapture(context.Background())
+	rs := s.Send(ctx, testNotification(), []string{"dev_1:APA91b"})
+	if rs[0].Err != nil {
+		t.Fatal(rs[0].Err)
+	}
+	got := answers()
+	if len(got) != 1 || got[0].Status != 200 || !strings.Contains(got[0].Body, "projects/demo-project/messages/") {
+		t.Fatalf("answers %+v, want the one 200 of messages:send", got)
+	}
+	if strings.Contains(got[0].Body, "access_token") {
+		t.Fatal("the token endpoint's answer was captured")
+	}
+}

@@ -1,12 +1,15 @@
 package fcm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 
+	"github.com/pushd/pushd/vendors"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/jwt"
 )
@@ -51,6 +54,17 @@ func (o oneShot) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	if stop != nil {
 		resp.Body = &stopOnError{ReadCloser: resp.Body, stop: stop}
+	}
+	if strings.HasSuffix(r.URL.Path, ":send") && vendors.CapturingAnswers(r.Context()) {
+		// The raw answer of messages:send (never of the token endpoint,
+		// whose body is a credential), for a test push that asks for it.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		vendors.CaptureAnswer(r.Context(), resp.StatusCode, resp.Header, body)
+		resp.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	if resp.StatusCode == http.StatusServiceUnavailable {
 		if ra := resp.Header.Get("Retry-After"); ra != "" {

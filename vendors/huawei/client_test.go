@@ -281,3 +281,22 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 		}
 	}
 }
+
+// A test push that asks for it sees Huawei's raw answer to the push
+// request — never the OAuth exchange's, whose body is an access token.
+func TestRawAnswerOfPushOnly(t *testing.T) {
+	f := newFake(t, fake.HuaweiOptions{})
+	s := newSender(t, f, testCred())
+	ctx, answers := vendors.WithAnswerCapture(context.Background())
+	rs := s.Send(ctx, testNotification(), []string{"tok-1"})
+	if rs[0].Err != nil {
+		t.Fatal(rs[0].Err)
+	}
+	got := answers()
+	if len(got) != 1 || got[0].Status != 200 || !strings.Contains(got[0].Body, "80000000") {
+		t.Fatalf("answers %+v, want the one answer of the push request", got)
+	}
+	if strings.Contains(got[0].Body, "access_token") {
+		t.Fatal("the OAuth answer was captured")
+	}
+}

@@ -79,3 +79,36 @@ func TestResolveBadge(t *testing.T) {
 		}
 	})
 }
+
+// A Huawei or Honor binding that never reported background or foreground
+// gets no counted badge (its app does not report its unread count, so the
+// count would only grow); an APNs binding in the same state counts from 0.
+func TestNeverReportedAndroidBadge(t *testing.T) {
+	e := newRsvEnv(t)
+	e.bind(t, "vinson", rsvAPNs, "ios")
+	e.bind(t, "vinson", rsvHuawei, "hw")
+	for round, want := range [][2]string{{"1", "none"}, {"2", "none"}} {
+		j := rsvJob()
+		j.MsgID = fmt.Sprintf("never-%d", round)
+		ds, _, err := e.r.Resolve(e.ctx, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]string{badgeOf(ds, rsvAPNs), badgeOf(ds, rsvHuawei)}; got != want {
+			t.Errorf("message %d: badges (apns, huawei) = %v, want %v", round+1, got, want)
+		}
+	}
+	// Once Huawei reports background, its badge counts.
+	if err := e.store.Background(e.ctx, rsvApp, "vinson", rsvHuawei, "hw", 4); err != nil {
+		t.Fatal(err)
+	}
+	j := rsvJob()
+	j.MsgID = "never-after-report"
+	ds, _, err := e.r.Resolve(e.ctx, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := badgeOf(ds, rsvHuawei); got != "5" {
+		t.Errorf("after a background report of 4: huawei badge %s, want 5", got)
+	}
+}

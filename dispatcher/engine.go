@@ -189,10 +189,14 @@ func (e *Engine) start(ctx context.Context, en entry) {
 	go func() {
 		defer e.wg.Done()
 		defer e.release(1)
+		// The entry stays held (and so kept fresh, and never taken over
+		// by this worker's own reclaim) until its outcome is written.
+		defer func() {
+			e.mu.Lock()
+			delete(e.held, en.id)
+			e.mu.Unlock()
+		}()
 		op := e.run(ctx, en)
-		e.mu.Lock()
-		delete(e.held, en.id)
-		e.mu.Unlock()
 		if op == nil || e.abandoned.Load() {
 			return // handed back: another run does it
 		}
@@ -261,36 +265,59 @@ func (e *Engine) touch(ctx context.Context, age time.Duration) {
 }
 
 // reclaim takes over, while there are free slots, entries idle for longer
-// than ClaimIdle.
+// than ClaimIdle. It never waits for a slot (the maintenance loop that
+// calls it also keeps this worker's own entries fresh), and it never starts
+// again an entry this worker is still running.
 func (e *Engine) reclaim(ctx, jobCtx context.Context) {
 	for ctx.Err() == nil {
-		n := e.acquire(ctx, e.cfg.ReadBatch)
+		n := e.tryAcquire(e.cfg.ReadBatch)
 		if n == 0 {
 			return
 		}
 		es, gone, err := e.stream.reclaim(ctx, e.cfg.Consumer, e.cfg.ClaimIdle, int64(n))
-		e.release(n - len(es))
 		if err != nil {
+			e.release(n)
 			if ctx.Err() == nil && !isNoGroup(err) {
 				e.log.Warn("could not take over stale jobs", "err", err)
 			}
 			return
 		}
-		if len(gone) > 0 {
-			for _, id := range gone {
-				e.commit.submit(&commitOp{ack: id})
+		for _, id := range gone {
+			e.commit.submit(&commitOp{ack: id})
+		}
+		fresh := es[:0]
+		e.mu.Lock()
+		for _, en := range es {
+			if _, running := e.held[en.id]; !running {
+				fresh = append(fresh, en)
 			}
 		}
-		if len(es) > 0 {
-			e.log.Info("took over jobs of a worker that stopped", "jobs", len(es))
+		e.mu.Unlock()
+		e.release(n - len(fresh))
+		if len(fresh) > 0 {
+			e.log.Info("took over jobs of a worker that stopped", "jobs", len(fresh))
 		}
-		for _, en := range es {
+		for _, en := range fresh {
 			e.start(jobCtx, en)
 		}
 		if len(es)+len(gone) < n {
 			return
 		}
 	}
+}
+
+// tryAcquire takes up to n free job slots without waiting.
+func (e *Engine) tryAcquire(n int) int {
+	got := 0
+	for got < n {
+		select {
+		case e.slots <- struct{}{}:
+			got++
+		default:
+			return got
+		}
+	}
+	return got
 }
 
 // shutdown lets running jobs finish within ShutdownTimeout, hands back the

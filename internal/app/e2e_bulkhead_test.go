@@ -192,3 +192,30 @@ func retriedFor(h *harness, app, prefix string) int {
 	}
 	return n
 }
+
+// Jobs that outlast worker.claim_idle while every job slot is busy (a slow
+// vendor) are not taken over by their own worker: each device gets its
+// notification once.
+func TestLongJobsAreNotTakenOverByTheirOwnWorker(t *testing.T) {
+	h := newHarness(t, func(s *setup) {
+		s.cfg.Worker.MaxJobs = 2
+		s.cfg.Worker.ClaimIdle = time.Second
+		s.cfg.Worker.SendTimeout = 10 * time.Second
+		s.level = slog.LevelWarn
+	})
+	huawei := h.addVendor(testApp, vendors.Huawei)
+	h.enqueue(deviceJobOf("long-warm", huawei, deviceToken(vendors.Huawei, 999_998)))
+	waitFor(t, "warm-up", 10*time.Second, func() bool { return h.sb.Huawei.Len() >= 1 })
+	h.sb.Huawei.Server.SetDelay(2500 * time.Millisecond)
+	var toks []string
+	for i := range 6 {
+		tok := deviceToken(vendors.Huawei, 7000+i)
+		toks = append(toks, tok)
+		h.enqueue(deviceJobOf(fmt.Sprintf("long-%d", i), huawei, tok))
+	}
+	waitFor(t, "the slow jobs delivered", 60*time.Second, func() bool { return delivered(h.sb.Huawei.Requests(), toks) == len(toks) })
+	time.Sleep(3 * time.Second) // a duplicate would arrive by now
+	if d := onceEach(h.sb.Huawei.Requests(), toks); d != "" {
+		t.Fatal(d)
+	}
+}

@@ -89,6 +89,15 @@ func TestFullRedis(t *testing.T) {
 	for _, n := range ok {
 		dups += n - 1
 	}
+	if dups != 0 {
+		kinds := map[string]int{}
+		for _, m := range rdb.XRange(context.Background(), dispatcher.StreamKey("pushd:", appID), "-", "+").Val() {
+			if ev, ok := dispatcher.DecodeEvent(appID, m.ID, m.Values); ok && ev.Type != dispatcher.EventSent {
+				kinds[ev.Type+" "+ev.Code]++
+			}
+		}
+		t.Logf("events other than sent: %v", kinds)
+	}
 	if dups != 0 || len(ok) != burst {
 		t.Errorf("%d devices served, %d duplicates; want %d devices once each", len(ok), dups, burst)
 	}

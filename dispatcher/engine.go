@@ -162,16 +162,7 @@ func (e *Engine) acquire(ctx context.Context, n int) int {
 	case <-ctx.Done():
 		return 0
 	}
-	got := 1
-	for got < n {
-		select {
-		case e.slots <- struct{}{}:
-			got++
-		default:
-			return got
-		}
-	}
-	return got
+	return 1 + e.tryAcquire(n-1)
 }
 
 func (e *Engine) release(n int) {

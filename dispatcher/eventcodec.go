@@ -3,6 +3,7 @@ package dispatcher
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pushd/pushd/vendors"
@@ -82,16 +83,8 @@ func DecodeEvent(app, id string, values map[string]any) (Event, bool) {
 	if e.Type == EventSent && e.VendorMsgID == "" && e.Vendor == string(vendors.APNs) {
 		e.VendorMsgID = vendors.NotificationUUID(e.MsgID, e.Token)
 	}
-	ms, _ := strconv.ParseInt(id[:max(0, indexByte(id, '-'))], 10, 64)
+	msPart, _, _ := strings.Cut(id, "-")
+	ms, _ := strconv.ParseInt(msPart, 10, 64)
 	e.At = time.UnixMilli(ms).UTC()
 	return e, true
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return len(s)
 }

@@ -253,11 +253,7 @@ func (h *Handler) expire(ctx context.Context, p *RetryPayload) {
 	if err != nil {
 		left = p.deliveries()
 	}
-	drops := make([]Drop, len(left))
-	for i, d := range left {
-		drops[i] = Drop{UserID: d.UserID, CertID: d.CertID, Token: d.Token, Rule: RuleExpired}
-	}
-	h.drops(ctx, &Job{AppID: p.AppID, MsgID: p.MsgID}, drops)
+	h.expireNow(ctx, p.AppID, p.MsgID, left)
 	h.jobOutcome(TypeRetry, "expired")
 }
 

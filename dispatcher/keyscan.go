@@ -22,7 +22,7 @@ func plainKeys(b []byte) bool {
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '{', '[':
-			if !s.open(c == '{', i) {
+			if !s.open(c == '{') {
 				return false
 			}
 		case '}', ']':
@@ -53,7 +53,7 @@ type keyScan struct {
 	keys   [][2]int
 }
 
-func (s *keyScan) open(object bool, _ int) bool {
+func (s *keyScan) open(object bool) bool {
 	if s.depth >= maxJSONDepth {
 		return false
 	}

@@ -31,18 +31,18 @@ const (
 	streamField = "j"
 )
 
-// dedupeBucket is the width of one msg_id dedupe set. A msg_id is looked
-// up in the current and the previous bucket, so a repeat is refused for at
-// least the retention and at most twice it.
+// dedupeBuckets returns the current and the previous msg_id dedupe bucket
+// and the width of a bucket in seconds (the retention). A msg_id is looked
+// up in both, so a repeat is refused for at least the retention and at
+// most twice it.
 //
 // A member is 12 bytes of SHA-256 of app_id and msg_id: about 60 bytes of
 // Redis per remembered message, against a key with its own expiry
 // (~120 bytes) or asynq's completed task (~1.4 KB with its payload).
-func dedupeBuckets(retention time.Duration, now time.Time) (cur, prev int64, expireAt int64) {
-	w := int64(max(retention, time.Minute) / time.Second)
-	b := now.Unix() / w
-	// The current bucket is read until the end of the next one.
-	return b, b - 1, (b + 2) * w
+func dedupeBuckets(retention time.Duration, now time.Time) (cur, prev int64, width int64) {
+	width = int64(max(retention, time.Minute) / time.Second)
+	b := now.Unix() / width
+	return b, b - 1, width
 }
 
 // JobStream is the stream of new jobs in Redis.
@@ -155,44 +155,9 @@ func failAll(out []Enqueued, jobs []EncodedJob, err error) []Enqueued {
 // expireBuckets queues the expiry of the current and the previous dedupe
 // buckets on pipe: each lives until the end of the bucket after it.
 func (s *JobStream) expireBuckets(ctx context.Context, pipe redis.Pipeliner) {
-	cur, prev, exp := dedupeBuckets(s.retention, time.Now())
-	w := exp / (cur + 2) // the bucket width in seconds
-	pipe.ExpireAt(ctx, s.dedupeKey(cur), time.Unix(exp, 0))
-	pipe.ExpireAt(ctx, s.dedupeKey(prev), time.Unix(exp-w, 0))
-}
-
-// ExpireBuckets sets the expiry of the current and the previous dedupe
-// buckets.
-func (s *JobStream) ExpireBuckets(ctx context.Context) error {
-	pipe := s.rdb.Pipeline()
-	s.expireBuckets(ctx, pipe)
-	_, err := pipe.Exec(ctx)
-	return err
-}
-
-// Seen reports whether (app, msg) was enqueued within the retention.
-func (s *JobStream) Seen(ctx context.Context, app, msg string) (bool, error) {
-	cur, prev, _ := dedupeBuckets(s.retention, time.Now())
-	m := dedupeMember(app, msg)
-	pipe := s.rdb.Pipeline()
-	a := pipe.SIsMember(ctx, s.dedupeKey(cur), m)
-	b := pipe.SIsMember(ctx, s.dedupeKey(prev), m)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return false, err
-	}
-	return a.Val() || b.Val(), nil
-}
-
-// Forget removes (app, msg) from the dedupe window, so the same msg_id may
-// be enqueued again (a job that could not be queued after all).
-func (s *JobStream) Forget(ctx context.Context, app, msg string) error {
-	cur, prev, _ := dedupeBuckets(s.retention, time.Now())
-	m := dedupeMember(app, msg)
-	pipe := s.rdb.Pipeline()
-	pipe.SRem(ctx, s.dedupeKey(cur), m)
-	pipe.SRem(ctx, s.dedupeKey(prev), m)
-	_, err := pipe.Exec(ctx)
-	return err
+	cur, prev, w := dedupeBuckets(s.retention, time.Now())
+	pipe.ExpireAt(ctx, s.dedupeKey(cur), time.Unix((cur+2)*w, 0))
+	pipe.ExpireAt(ctx, s.dedupeKey(prev), time.Unix((prev+2)*w, 0))
 }
 
 // ensureGroup creates the consumer group (and the stream) if needed.

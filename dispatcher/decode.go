@@ -166,10 +166,12 @@ func (j *Job) checkRenders() error {
 	return nil
 }
 
-// plainOptions reports a job with no Android option and an iOS sound of at
-// most maxPlainSound bytes.
+// plainOptions reports a job with no vendor option, no per-language text
+// and an iOS sound of at most maxPlainSound bytes.
 func (j *Job) plainOptions() bool {
-	return j.OfflinePush.Android == (AndroidPush{}) && len(j.OfflinePush.IOSSound) <= maxPlainSound
+	p := &j.OfflinePush
+	return p.Android.IsZero() && p.APNs.IsZero() && p.Harmony.IsZero() && len(p.Languages) == 0 &&
+		len(p.IOSSound) <= maxPlainSound
 }
 
 // maxPlainSound is the longest iOS sound name of a plain job.

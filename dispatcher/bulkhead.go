@@ -57,7 +57,11 @@ type Bulkheads struct {
 }
 
 type bulkhead struct {
-	slots   chan struct{}
+	slots chan struct{}
+	// low bounds the slots low-priority sends hold or wait for to three
+	// quarters, so a broadcast keeps a quarter of the vendor for the
+	// messages people wait for.
+	low     chan struct{}
 	mu      sync.Mutex
 	waiting int
 	// pace is the moving average of how long a request holds a slot.
@@ -82,7 +86,7 @@ func (b *Bulkheads) init() {
 		if n <= 0 {
 			n = DefaultVendorConcurrency(v)
 		}
-		b.heads[v] = &bulkhead{slots: make(chan struct{}, n)}
+		b.heads[v] = &bulkhead{slots: make(chan struct{}, n), low: make(chan struct{}, max(n*3/4, 1))}
 	}
 }
 
@@ -102,10 +106,21 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 		return func() {}, nil
 	}
 	start := time.Now()
+	low := priorityOf(ctx) == PriorityLow
+	if low {
+		select {
+		case h.low <- struct{}{}:
+		case <-ctx.Done():
+			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
+		}
+	}
 	select {
 	case h.slots <- struct{}{}:
 	default:
 		if err := b.wait(ctx, h, v); err != nil {
+			if low {
+				<-h.low
+			}
 			return nil, err
 		}
 	}
@@ -117,6 +132,9 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 	return func() {
 		h.observe(time.Since(acquired))
 		<-h.slots
+		if low {
+			<-h.low
+		}
 		if m := b.Metrics; m != nil {
 			m.Inflight.WithLabelValues(string(v)).Dec()
 		}

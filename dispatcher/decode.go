@@ -140,6 +140,9 @@ func (j *Job) Validate(now time.Time) error {
 	if err := j.validateExpiry(now); err != nil {
 		return err
 	}
+	if err := j.validatePriority(); err != nil {
+		return err
+	}
 	return j.checkRenders()
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,8 +110,27 @@ func (c *cluster) keyShare(ctx context.Context) map[string]int64 {
 	return out
 }
 
+// jobShare returns the jobs each master's job-stream shards took in: the
+// members of the shards' msg_id dedupe buckets it holds.
+func (c *cluster) jobShare(ctx context.Context) map[string]int64 {
+	out := map[string]int64{}
+	for _, m := range c.masters(ctx) {
+		node := c.nodes[m].c
+		keys, _ := node.Keys(ctx, "pushd:{pushd:jobs*}:d:*").Result()
+		for _, k := range keys {
+			out[m] += node.SCard(ctx, k).Val()
+		}
+	}
+	return out
+}
+
+// clusterShards is worker.shards on the cluster: enough shards that
+// each of the three masters serves some.
+const clusterShards = 6
+
 func (c *cluster) env() map[string]string {
-	return map[string]string{"PUSHD_REDIS_MODE": "cluster", "PUSHD_REDIS_ADDRS": strings.Join(c.addrs, ",")}
+	return map[string]string{"PUSHD_REDIS_MODE": "cluster", "PUSHD_REDIS_ADDRS": strings.Join(c.addrs, ","),
+		"PUSHD_WORKER_SHARDS": strconv.Itoa(clusterShards)}
 }
 
 const clusterJobs = 10000
@@ -126,9 +146,20 @@ func TestClusterExactlyOnce(t *testing.T) {
 	f := d.settle(e, 15*time.Second, 60*time.Second, began)
 	ctx := context.Background()
 	share := c.keyShare(ctx)
-	report(t, map[string]any{"figures": f, "keys_per_master": share, "stream_master": c.masterOf(ctx, streamKey, "")})
+	jobs := c.jobShare(ctx)
+	report(t, map[string]any{"figures": f, "keys_per_master": share, "jobs_per_master": jobs, "stream_master": c.masterOf(ctx, streamKey, "")})
 	if f.Acknowledged != clusterJobs || f.Delivered != clusterJobs || f.Duplicated != 0 || f.Lost != 0 {
 		t.Fatalf("on the cluster without faults: %+v, want %d delivered exactly once", f, clusterJobs)
+	}
+	total := int64(0)
+	for m, n := range jobs {
+		if n == 0 {
+			t.Errorf("master %s took no job: the shards do not spread over the cluster (%v)", m, jobs)
+		}
+		total += n
+	}
+	if total != clusterJobs || len(jobs) != 3 {
+		t.Errorf("the masters' shards took %d jobs over %d masters, want %d over 3", total, len(jobs), clusterJobs)
 	}
 }
 

@@ -58,9 +58,10 @@ type Bulkheads struct {
 
 type bulkhead struct {
 	slots chan struct{}
-	// low bounds the slots low-priority sends hold or wait for to three
-	// quarters, so a broadcast keeps a quarter of the vendor for the
-	// messages people wait for.
+	// low bounds the slots low-priority sends hold or wait for to a
+	// quarter: a broadcast leaves the rest of the vendor to the messages
+	// people wait for, and queues at most that many requests ahead of
+	// them on the vendor's connections (`pushd bench --shape fair`).
 	low     chan struct{}
 	mu      sync.Mutex
 	waiting int
@@ -86,7 +87,7 @@ func (b *Bulkheads) init() {
 		if n <= 0 {
 			n = DefaultVendorConcurrency(v)
 		}
-		b.heads[v] = &bulkhead{slots: make(chan struct{}, n), low: make(chan struct{}, max(n*3/4, 1))}
+		b.heads[v] = &bulkhead{slots: make(chan struct{}, n), low: make(chan struct{}, max(n/4, 1))}
 	}
 }
 

@@ -9,7 +9,8 @@ import (
 // stream per shard; workers take high-priority jobs six times as often as
 // low ones and normal three times (a weighted choice, so low never
 // starves), low-priority jobs hold at most three quarters of a worker's
-// job slots, deliveries and each vendor's bulkhead, and one app holds at
+// job slots and deliveries and low-priority sends a quarter of each
+// vendor's bulkhead, and one app holds at
 // most worker.app_share of them (docs/pipeline.md, "Priorities and fair
 // shares"). They mirror Tencent IM's message priorities: calls and
 // one-to-one messages first, group broadcasts last.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -161,6 +162,31 @@ func TestClusterExactlyOnce(t *testing.T) {
 	if total != clusterJobs || len(jobs) != 3 {
 		t.Errorf("the masters' shards took %d jobs over %d masters, want %d over 3", total, len(jobs), clusterJobs)
 	}
+}
+
+// TestClusterScaling measures the pushes per second of one API and 1, 2
+// and 4 workers on the cluster (20 000 one-device jobs each) for
+// docs/benchmarks.md. It is a measurement, not a check (the machine's
+// cores bound it), so it runs only with PUSHD_CLUSTER_SCALING=1.
+func TestClusterScaling(t *testing.T) {
+	if os.Getenv("PUSHD_CLUSTER_SCALING") != "1" {
+		t.Skip("a measurement: set PUSHD_CLUSTER_SCALING=1 to run it")
+	}
+	c := openCluster(t)
+	rows := map[string]any{}
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprint(workers, "workers"), func(t *testing.T) {
+			d := deployWorkers(t, c.env(), workers)
+			began := time.Now()
+			e := d.enqueue(fmt.Sprint("scale", workers), 20000)
+			f := d.settle(e, 15*time.Second, 120*time.Second, began)
+			if f.Delivered != f.Jobs {
+				t.Fatalf("%d workers: %+v", workers, f)
+			}
+			rows[fmt.Sprint(workers)] = map[string]any{"pushes_per_second": math.Round(float64(f.Delivered) / f.Seconds), "figures": f}
+		})
+	}
+	report(t, map[string]any{"workers": rows, "shards": clusterShards})
 }
 
 // TestClusterMasterFailover SIGKILLs the master holding the job stream

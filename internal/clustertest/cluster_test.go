@@ -172,10 +172,10 @@ func TestClusterScaling(t *testing.T) {
 	if os.Getenv("PUSHD_CLUSTER_SCALING") != "1" {
 		t.Skip("a measurement: set PUSHD_CLUSTER_SCALING=1 to run it")
 	}
-	c := openCluster(t)
 	rows := map[string]any{}
 	for _, workers := range []int{1, 2, 4} {
 		t.Run(fmt.Sprint(workers, "workers"), func(t *testing.T) {
+			c := openCluster(t) // flushed: each run has its own master key
 			d := deployWorkers(t, c.env(), workers)
 			began := time.Now()
 			e := d.enqueue(fmt.Sprint("scale", workers), 20000)

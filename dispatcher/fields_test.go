@@ -4,6 +4,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 // fieldsJob wraps an offline_push object into an otherwise valid job.
@@ -111,5 +115,100 @@ func TestPickLanguage(t *testing.T) {
 	// Traditional Chinese readers are not given Simplified text.
 	if _, ok := PickLanguage([]LocalizedPush{{Language: "zh", Title: "zh"}}, "zh-TW"); ok {
 		t.Error("zh-TW picked the Simplified entry")
+	}
+}
+
+// fieldsPush sets every OfflinePushInfo option, each vendor's distinct.
+func fieldsPush() OfflinePush {
+	zero, one := 0, 1
+	return OfflinePush{Title: "Title", Desc: "Desc",
+		Android: AndroidPush{Sound: "shake.mp3", PushStyle: 1, OPPOChannelID: "oppo", OPPOCategory: "IM",
+			OPPONotifyLevel: 2, OPPOPrivateTemplateID: "tpl", OPPOPrivateTitleParameters: map[string]string{"a": "b"},
+			OPPOPrivateContentParams: map[string]string{"c": "d"}, XiaomiChannelID: "mi", HuaweiChannelID: "hw",
+			HuaweiCategory: "IM", HuaweiImportance: "NORMAL", HuaweiImage: "https://x.example/hw.png",
+			HonorImportance: "LOW", HonorImage: "https://x.example/honor.png", VivoClassification: &one,
+			VivoCategory: "IM", VivoNotifyType: 3, MeizuNoticeMsgType: &zero, FCMChannelID: "fcm",
+			FCMImage: "https://x.example/fcm.png", FCMPriority: "normal"},
+		APNs: APNsPush{Title: "APNs title", Subtitle: "Sub", Image: "https://x.example/apns.jpg",
+			InterruptionLevel: "passive", ContentAvailable: true},
+	}
+}
+
+// Each vendor's notification carries exactly the options its descriptor
+// maps: the job field reaches the vendor that has the feature and no other.
+func TestRenderOfflinePushFields(t *testing.T) {
+	zero, one := 0, 1
+	tpl := func(o vendors.AndroidOptions) vendors.AndroidOptions {
+		o.TemplateID, o.TitleParams, o.ContentParams = "tpl", map[string]string{"a": "b"}, map[string]string{"c": "d"}
+		return o
+	}
+	cases := []struct {
+		vendor  vendors.Vendor
+		android vendors.AndroidOptions
+		alert   vendors.Notification // Title, Subtitle, Image, MutableContent, InterruptionLevel, ContentAvailable
+	}{
+		{vendors.APNs, vendors.AndroidOptions{}, vendors.Notification{Title: "APNs title", Subtitle: "Sub",
+			Image: "https://x.example/apns.jpg", MutableContent: true, InterruptionLevel: "passive", ContentAvailable: true}},
+		{vendors.FCM, vendors.AndroidOptions{ChannelID: "fcm", Sound: "shake", Priority: "normal"},
+			vendors.Notification{Title: "Title", Image: "https://x.example/fcm.png"}},
+		{vendors.Xiaomi, vendors.AndroidOptions{ChannelID: "mi", Sound: "shake"}, vendors.Notification{Title: "Title"}},
+		{vendors.Huawei, vendors.AndroidOptions{ChannelID: "hw", Category: "IM", Importance: "NORMAL", Sound: "shake", BigText: true},
+			vendors.Notification{Title: "Title", Image: "https://x.example/hw.png"}},
+		{vendors.Honor, vendors.AndroidOptions{Importance: "LOW", BigText: true},
+			vendors.Notification{Title: "Title", Image: "https://x.example/honor.png"}},
+		{vendors.OPPO, tpl(vendors.AndroidOptions{ChannelID: "oppo", Category: "IM", BigText: true, NotifyLevel: 2}),
+			vendors.Notification{Title: "Title"}},
+		{vendors.Vivo, vendors.AndroidOptions{Category: "IM", Classification: &one, NotifyType: 3}, vendors.Notification{Title: "Title"}},
+		{vendors.Meizu, vendors.AndroidOptions{NoticeMsgType: &zero}, vendors.Notification{Title: "Title"}},
+	}
+	for _, tc := range cases {
+		j := renderJob()
+		j.OfflinePush = fieldsPush()
+		n := mustRender(t, j, RenderInput{Vendor: tc.vendor})
+		if d := cmp.Diff(tc.android, n.Android); d != "" {
+			t.Errorf("%s android options (-want +got):\n%s", tc.vendor, d)
+		}
+		got := vendors.Notification{Title: n.Title, Subtitle: n.Subtitle, Image: n.Image, MutableContent: n.MutableContent,
+			InterruptionLevel: n.InterruptionLevel, ContentAvailable: n.ContentAvailable}
+		if d := cmp.Diff(tc.alert, got); d != "" {
+			t.Errorf("%s options (-want +got):\n%s", tc.vendor, d)
+		}
+		if n.Body != "Desc" || n.Badge != nil || n.BadgeAdd != nil {
+			t.Errorf("%s: body %q, badge %v, badge_add %v", tc.vendor, n.Body, n.Badge, n.BadgeAdd)
+		}
+	}
+}
+
+// offline_push.languages picks the device's language, entry fields
+// falling back to the top-level title and desc.
+func TestRenderLanguages(t *testing.T) {
+	langs := []LocalizedPush{{Language: "en", Title: "New message", Desc: "See you"},
+		{Language: "zh-hant", Desc: "晚上見"}, {Language: "zh", Title: "新消息", Desc: "晚上见"}}
+	cases := []struct {
+		name, locale, appLocale string
+		vendor                  vendors.Vendor
+		title, body             string
+	}{
+		{"device en-GB", "en-GB", "", vendors.Huawei, "New message", "See you"},
+		{"device zh-TW keeps the top title", "zh-TW", "", vendors.Huawei, "Top", "晚上見"},
+		{"device zh-CN", "zh-CN", "", vendors.Huawei, "新消息", "晚上见"},
+		{"no entry for fr", "fr", "", vendors.Huawei, "Top", "Top desc"},
+		{"app locale when the device's is unknown", "", "zh-Hans", vendors.Huawei, "新消息", "晚上见"},
+		{"entry title beats apns.title", "en", "", vendors.APNs, "New message", "See you"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			j := renderJob()
+			j.OfflinePush.Title, j.OfflinePush.Desc, j.OfflinePush.Languages = "Top", "Top desc", langs
+			j.OfflinePush.APNs.Title = "APNs"
+			app := DefaultAppSettings().ForLocale("")
+			if c.appLocale != "" {
+				app = DefaultAppSettings().ForLocale(c.appLocale)
+			}
+			n := mustRender(t, j, RenderInput{Vendor: c.vendor, App: app, Locale: c.locale})
+			if n.Title != c.title || n.Body != c.body {
+				t.Errorf("title %q body %q, want %q %q", n.Title, n.Body, c.title, c.body)
+			}
+		})
 	}
 }

@@ -212,3 +212,22 @@ func TestRenderLanguages(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPickLanguage: any tags pick without panicking, an entry is picked
+// only for a valid device tag, and a device tag equal to an entry's picks
+// that entry.
+func FuzzPickLanguage(f *testing.F) {
+	f.Add("en", "en-GB", "zh-TW")
+	f.Add("zh-hant", "zh", "zh_Hant_HK")
+	f.Add("", "-", "x-y-z")
+	f.Fuzz(func(t *testing.T, a, b, device string) {
+		langs := []LocalizedPush{{Language: a, Title: "a"}, {Language: b, Title: "b"}}
+		l, ok := PickLanguage(langs, device)
+		if ok && !ValidLanguageTag(device) {
+			t.Fatalf("picked %q for the invalid tag %q", l.Language, device)
+		}
+		if ValidLanguageTag(device) && languageKey(a) == languageKey(device) && (!ok || languageKey(l.Language) != languageKey(device)) {
+			t.Fatalf("device %q, entries %q %q: picked %q, %v", device, a, b, l.Language, ok)
+		}
+	})
+}

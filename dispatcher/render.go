@@ -94,6 +94,11 @@ func checkOptions(j *Job) error {
 		{"offline_push.android.huawei_category", a.HuaweiCategory},
 		{"offline_push.android.huawei_importance", a.HuaweiImportance},
 		{"offline_push.android.vivo_category", a.VivoCategory},
+		{"offline_push.android.sound", a.Sound},
+		{"offline_push.android.oppo_category", a.OPPOCategory},
+		{"offline_push.android.oppo_private_template_id", a.OPPOPrivateTemplateID},
+		{"offline_push.android.honor_importance", a.HonorImportance},
+		{"offline_push.android.fcm_priority", a.FCMPriority},
 	} {
 		if len(o.v) > MaxOptionBytes || !utf8.ValidString(o.v) {
 			return fieldErr(o.name, "must be valid UTF-8 of at most %d bytes", MaxOptionBytes)

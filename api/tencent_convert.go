@@ -111,10 +111,56 @@ func faultOf(path string) timFault {
 }
 
 // timConversion is a job built from a Tencent body, with where its ext
-// and sound came from when not from OfflinePushInfo (for error messages).
+// and sound came from when not from OfflinePushInfo (for error messages),
+// and the batchsendmsg recipients refused one by one. job is nil when every
+// recipient was refused.
 type timConversion struct {
-	job    *dispatcher.Job
-	origin map[string]string
+	job     *dispatcher.Job
+	origin  map[string]string
+	refused []TencentAccountError
+}
+
+// convertSendMsg converts a v4/openim/sendmsg body.
+func convertSendMsg(app string, b []byte, now time.Time) (*timConversion, *timError) {
+	var body timC2CBody
+	if err := decodeTencent(b, &body); err != nil {
+		return nil, err
+	}
+	to, err := sendMsgTarget(body.ToAccount)
+	if err != nil {
+		return nil, err
+	}
+	return c2cJob(app, kindSendMsg, &body, []string{to}, now)
+}
+
+// convertBatchSendMsg converts a v4/openim/batchsendmsg body.
+func convertBatchSendMsg(app string, b []byte, now time.Time) (*timConversion, *timError) {
+	var body timC2CBody
+	if err := decodeTencent(b, &body); err != nil {
+		return nil, err
+	}
+	to, refused, err := batchTargets(body.ToAccount)
+	if err != nil {
+		return nil, err
+	}
+	if len(to) == 0 {
+		return &timConversion{refused: refused}, nil
+	}
+	c, err := c2cJob(app, kindBatchSend, &body, to, now)
+	if err != nil {
+		return nil, err
+	}
+	c.refused = refused
+	return c, nil
+}
+
+// convertGroupMsg converts a v4/group_open_http_svc/send_group_msg body.
+func convertGroupMsg(app string, b []byte, _ time.Time) (*timConversion, *timError) {
+	var body timGroupBody
+	if err := decodeTencent(b, &body); err != nil {
+		return nil, err
+	}
+	return groupJob(app, &body)
 }
 
 // c2cJob builds the job of a sendmsg or batchsendmsg body to the already
@@ -301,6 +347,51 @@ func timMsgID(kind timKind, parts ...any) string {
 		fmt.Fprintf(h, "%d:%s;", len(s), s)
 	}
 	return "tim-" + string(kind) + "-" + hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// sendMsgTarget reads sendmsg's To_Account: one UserID (S9).
+func sendMsgTarget(raw json.RawMessage) (string, *timError) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", timErr(faultTo, "To_Account: required")
+	}
+	var to string
+	if err := json.Unmarshal(raw, &to); err != nil {
+		return "", timErr(faultTo, "To_Account: must be one UserID (a string); batchsendmsg takes a list")
+	}
+	if to == "" {
+		return "", timErr(faultTo, "To_Account: required")
+	}
+	if err := dispatcher.CheckUserID("To_Account", to); err != nil {
+		return "", timErr(faultAccount, "%v", err)
+	}
+	return to, nil
+}
+
+// batchTargets reads batchsendmsg's To_Account: 1 to 500 UserIDs (S11).
+// Invalid ones are refused one by one in the ErrorList (20003: the UserID
+// is invalid); repeated ones are pushed once.
+func batchTargets(raw json.RawMessage) (to []string, refused []TencentAccountError, err *timError) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil, timErr(faultTo, "To_Account: required")
+	}
+	var list []string
+	if json.Unmarshal(raw, &list) != nil {
+		return nil, nil, timErr(faultToType, "To_Account: must be an array of UserIDs")
+	}
+	switch {
+	case len(list) == 0:
+		return nil, nil, timErr(faultToEmpty, "To_Account: the array is empty")
+	case len(list) > timMaxBatch:
+		return nil, nil, timErr(faultTooMany, "To_Account: %d accounts; at most %d", len(list), timMaxBatch)
+	}
+	for _, id := range uniqueIDs(list) {
+		if dispatcher.CheckUserID("To_Account", id) != nil {
+			refused = append(refused, TencentAccountError{ToAccount: id, ErrorCode: timC2CCodes[faultAccount]})
+			continue
+		}
+		to = append(to, id)
+	}
+	return to, refused, nil
 }
 
 // from is From_Account, "" when absent.

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/pushd/pushd/dispatcher"
 )
@@ -129,4 +131,25 @@ func jobTimError(err error, origin map[string]string) *timError {
 		return timErr(faultLifeTime, "%s: %s", field, fe.Reason)
 	}
 	return timErr(faultOf(field), "%s: %s", field, fe.Reason)
+}
+
+// validate checks the converted job with every rule of the job contract,
+// exactly as POST /v1/messages does (dispatcher.DecodeJob on its JSON),
+// and returns the job with the JSON the stream keeps. A refusal names the
+// Tencent field.
+func (c *timConversion) validate(now time.Time) (*dispatcher.Job, []byte, *timError) {
+	b, err := json.Marshal(c.job)
+	if err != nil {
+		return nil, nil, timErr(faultInternal, "internal error; retry")
+	}
+	job, err := dispatcher.DecodeJob(b, now)
+	if err != nil {
+		return nil, nil, jobTimError(err, c.origin)
+	}
+	// The stream keeps the job as decoded, with its default expiry.
+	b, err = json.Marshal(job)
+	if err != nil {
+		return nil, nil, timErr(faultInternal, "internal error; retry")
+	}
+	return job, b, nil
 }

@@ -313,11 +313,11 @@ func TestTencentBatchRefusesAccountsOneByOne(t *testing.T) {
 // Job field paths read back in Tencent's names.
 func TestTencentFieldNames(t *testing.T) {
 	cases := map[string]string{
-		"offline_push.android.huawei_image":    "OfflinePushInfo.AndroidInfo.HuaWeiImage",
-		"offline_push.languages[2].title":      "OfflinePushInfo.MultiLanguageContent[2].Title",
-		"offline_push.apns.interruption_level": "OfflinePushInfo.ApnsInfo.InterruptionLevel",
-		"recipients[7]":                        "To_Account[7]",
-		"elems[1].text":                        "MsgBody[1].MsgContent.Text",
+		"offline_push.android.huawei_image":                       "OfflinePushInfo.AndroidInfo.HuaWeiImage",
+		"offline_push.languages[2].title":                         "OfflinePushInfo.MultiLanguageContent[2].Title",
+		"offline_push.apns.interruption_level":                    "OfflinePushInfo.ApnsInfo.InterruptionLevel",
+		"recipients[7]":                                           "To_Account[7]",
+		"elems[1].text":                                           "MsgBody[1].MsgContent.Text",
 		"offline_push.android.oppo_private_title_parameters.city": "OfflinePushInfo.AndroidInfo.OPPOPrivateTitleParameters.city",
 		"body": "body",
 	}

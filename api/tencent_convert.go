@@ -173,7 +173,7 @@ func c2cJob(app string, kind timKind, b *timC2CBody, to []string, now time.Time)
 		return nil, err
 	}
 	c := &timConversion{job: &dispatcher.Job{AppID: app, Recipients: to}, origin: map[string]string{}}
-	if err := c.common(&b.timCommon, false); err != nil {
+	if err := c.common(b.common(), false); err != nil {
 		return nil, err
 	}
 	if err := c.lifeTime(b.MsgLifeTime, now); err != nil {
@@ -197,7 +197,7 @@ func groupJob(app string, b *timGroupBody) (*timConversion, *timError) {
 	}
 	c := &timConversion{job: &dispatcher.Job{AppID: app, Recipients: uniqueIDs(b.ToAccount)}, origin: map[string]string{}}
 	c.job.Group = &dispatcher.Group{ID: b.GroupID, Type: dispatcher.GroupPublic}
-	if err := c.common(&b.timCommon, true); err != nil {
+	if err := c.common(b.common(), true); err != nil {
 		return nil, err
 	}
 	if err := c.groupOptions(b); err != nil {

@@ -14,8 +14,20 @@ import (
 // fields is an error, so a misspelt push field never goes unnoticed.
 // Sources: /work/shared/tencent-rest-format.md §1–§3 (S1, S5, S9, S11, S12).
 
-// timCommon holds the fields every send route shares.
+// timCommon holds the fields every send route shares and the conversion
+// reads (the bodies spell them out rather than embed timCommon, so that the
+// OpenAPI document lists them).
 type timCommon struct {
+	FromAccount     *string
+	MsgBody         json.RawMessage
+	SendMsgControl  []string
+	OfflinePushInfo *timPushInfo
+	Pushd           *timPushdProfile
+}
+
+// timC2CBody is the body of v4/openim/sendmsg (To_Account a string) and
+// v4/openim/batchsendmsg (To_Account an array of at most 500) (S9, S11).
+type timC2CBody struct {
 	// FromAccount is the sender; Tencent uses the App admin when it is
 	// absent (S9, S12).
 	FromAccount     *string          `json:"From_Account,omitempty"`
@@ -28,16 +40,10 @@ type timCommon struct {
 	CloudCustomData         json.RawMessage `json:"CloudCustomData,omitempty"`
 	SupportMessageExtension json.RawMessage `json:"SupportMessageExtension,omitempty"`
 	ForbidCallbackControl   json.RawMessage `json:"ForbidCallbackControl,omitempty"`
-}
-
-// timC2CBody is the body of v4/openim/sendmsg (To_Account a string) and
-// v4/openim/batchsendmsg (To_Account an array of at most 500) (S9, S11).
-type timC2CBody struct {
-	timCommon
-	ToAccount   json.RawMessage `json:"To_Account"`
-	MsgRandom   *int64          `json:"MsgRandom"`
-	MsgSeq      *int64          `json:"MsgSeq,omitempty"`
-	MsgLifeTime *int64          `json:"MsgLifeTime,omitempty"`
+	ToAccount               json.RawMessage `json:"To_Account"`
+	MsgRandom               *int64          `json:"MsgRandom"`
+	MsgSeq                  *int64          `json:"MsgSeq,omitempty"`
+	MsgLifeTime             *int64          `json:"MsgLifeTime,omitempty"`
 
 	SyncOtherMachine  json.RawMessage `json:"SyncOtherMachine,omitempty"`
 	IsNeedReadReceipt json.RawMessage `json:"IsNeedReadReceipt,omitempty"`
@@ -47,12 +53,23 @@ type timC2CBody struct {
 // To_Account is pushd's extension: the group members the message service
 // found offline, whom pushd pushes (pushd does not know group members).
 type timGroupBody struct {
-	timCommon
-	GroupID        string      `json:"GroupId"`
-	Random         *int64      `json:"Random"`
-	ToAccount      []string    `json:"To_Account,omitempty"`
-	OnlineOnlyFlag *int        `json:"OnlineOnlyFlag,omitempty"`
-	GroupAtInfo    []timAtInfo `json:"GroupAtInfo,omitempty"`
+	// FromAccount is the sender; Tencent uses the App admin when it is
+	// absent (S9, S12).
+	FromAccount     *string          `json:"From_Account,omitempty"`
+	MsgBody         json.RawMessage  `json:"MsgBody"`
+	SendMsgControl  []string         `json:"SendMsgControl,omitempty"`
+	OfflinePushInfo *timPushInfo     `json:"OfflinePushInfo,omitempty"`
+	Pushd           *timPushdProfile `json:"Pushd,omitempty"`
+
+	// Accepted and ignored: they do not change the push (docs/tencent.md).
+	CloudCustomData         json.RawMessage `json:"CloudCustomData,omitempty"`
+	SupportMessageExtension json.RawMessage `json:"SupportMessageExtension,omitempty"`
+	ForbidCallbackControl   json.RawMessage `json:"ForbidCallbackControl,omitempty"`
+	GroupID                 string          `json:"GroupId"`
+	Random                  *int64          `json:"Random"`
+	ToAccount               []string        `json:"To_Account,omitempty"`
+	OnlineOnlyFlag          *int            `json:"OnlineOnlyFlag,omitempty"`
+	GroupAtInfo             []timAtInfo     `json:"GroupAtInfo,omitempty"`
 
 	MsgPriority     json.RawMessage `json:"MsgPriority,omitempty"`
 	TopicID         json.RawMessage `json:"TopicId,omitempty"`
@@ -242,4 +259,16 @@ func (n *timNumber) UnmarshalJSON(b []byte) error {
 	}
 	*n = timNumber(v)
 	return nil
+}
+
+// common returns the shared fields of a C2C body.
+func (b *timC2CBody) common() *timCommon {
+	return &timCommon{FromAccount: b.FromAccount, MsgBody: b.MsgBody, SendMsgControl: b.SendMsgControl,
+		OfflinePushInfo: b.OfflinePushInfo, Pushd: b.Pushd}
+}
+
+// common returns the shared fields of a group body.
+func (b *timGroupBody) common() *timCommon {
+	return &timCommon{FromAccount: b.FromAccount, MsgBody: b.MsgBody, SendMsgControl: b.SendMsgControl,
+		OfflinePushInfo: b.OfflinePushInfo, Pushd: b.Pushd}
 }

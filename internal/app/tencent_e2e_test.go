@@ -332,3 +332,37 @@ func TestTencentCustomElementExample(t *testing.T) {
 		t.Errorf("APNs sound %q, want the custom element's dingdong.aiff", b.Aps.Sound)
 	}
 }
+
+// The group example of docs/tencent.md, with pushd's Pushd extension: the
+// sender's nickname and the group's name prefix the text, the group type
+// is Work, the badge counts, the ext and sound are OfflinePushInfo's.
+func TestTencentDocsPageExample(t *testing.T) {
+	h := newHarness(t)
+	cert := h.addVendor(testApp, vendors.APNs)
+	for i, u := range []string{"peter", "tommy"} {
+		h.bind(testApp, u, cert, deviceToken(vendors.APNs, i), "ios")
+		h.background(testApp, u, cert, deviceToken(vendors.APNs, i), 4)
+	}
+	a := h.postTencent("/v4/group_open_http_svc/send_group_msg", `{
+  "GroupId": "@TGS#2C5SZEAEF",
+  "Random": 8912345,
+  "From_Account": "leckie",
+  "To_Account": ["peter", "tommy"],
+  "Pushd": {"Nickname": "Leckie", "GroupName": "Hiking", "GroupType": "Work"},
+  "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "red packet"}}],
+  "OfflinePushInfo": {"PushFlag": 0, "Ext": "{\"conv\":\"@TGS#2C5SZEAEF\"}", "ApnsInfo": {"Sound": "apns.mp3"}}
+}`)
+	h.waitDone(testApp, a.MsgKey, 20*time.Second)
+	reqs := h.apns.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d APNs requests, want 2", len(reqs))
+	}
+	for _, r := range reqs {
+		var b apnsBody
+		decodeJSON(t, r.Body, &b)
+		if b.Aps.Alert.Body != "Leckie (Hiking): red packet" || b.Ext != `{"conv":"@TGS#2C5SZEAEF"}` ||
+			b.Aps.Sound != "apns.mp3" || b.Aps.Badge == nil || *b.Aps.Badge != 5 {
+			t.Errorf("APNs request %s", r.Body)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func offlinePush(p *timPushInfo) (*dispatcher.OfflinePush, *timError) {
 // androidPush maps AndroidInfo (S1 §1.2).
 func androidPush(out *dispatcher.AndroidPush, a *timAndroidInfo) *timError {
 	if f := a.ExtAsHuaweiIntentParam; f != nil && *f != 0 {
-		return timErr(faultPush, "OfflinePushInfo.AndroidInfo.ExtAsHuaweiIntentParam: only 0 is supported: pushd delivers ext to Huawei as the intent extra \"ext\"")
+		return timErr(faultPush, "OfflinePushInfo.AndroidInfo.ExtAsHuaweiIntentParam: only 0 is supported: pushd delivers ext to Huawei in the message data as {\"ext\": …}")
 	}
 	*out = dispatcher.AndroidPush{
 		Sound: a.Sound, PushStyle: a.PushStyle,

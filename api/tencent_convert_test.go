@@ -232,6 +232,8 @@ func TestTencentRefusals(t *testing.T) {
 		{"no MsgBody", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1}`, 90002, "MsgBody"},
 		{"MsgBody an object", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1, "MsgBody": {}}`, 90002, "MsgBody"},
 		{"unknown MsgType", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMGifElem", "MsgContent": {}}]}`, 90002, "MsgBody[0].MsgType"},
+		{"misspelt element key", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem", "Msgcontent": {"Text": "x"}}]}`, 90002, "Msgcontent"},
+		{"unknown element key", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x"}, "Extra": 1}]}`, 90002, "Extra"},
 		{"misspelt element field", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Txt": "x"}}]}`, 90002, "MsgBody[0].MsgContent.Txt"},
 		{"two custom elements", timSendMsgRoute, `{"To_Account": "u1", "MsgRandom": 1, "MsgBody": [{"MsgType": "TIMCustomElem", "MsgContent": {"Desc": "a"}}, {"MsgType": "TIMCustomElem", "MsgContent": {"Desc": "b"}}]}`, 90002, "MsgBody[1]"},
 		{"negative MsgLifeTime", timSendMsgRoute, c2c(`, "MsgLifeTime": -1`), 90026, "MsgLifeTime"},

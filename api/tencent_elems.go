@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/pushd/pushd/dispatcher"
 )
@@ -38,9 +39,21 @@ func (c *timConversion) elems(raw json.RawMessage) (*timCustom, *timError) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, timErr(faultBody, "MsgBody: required (an array of {MsgType, MsgContent})")
 	}
+	if raw[0] != '[' {
+		return nil, timErr(faultBody, "MsgBody: must be an array of {MsgType, MsgContent}")
+	}
 	var list []timElem
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, timErr(faultBody, "MsgBody: must be an array of {MsgType, MsgContent}: %v", err)
+	if err := decodeTencent(raw, &list); err != nil {
+		// CheckKeys' paths start with the index ("[0].Msgcontent");
+		// encoding/json's name the key alone.
+		info := strings.TrimPrefix(err.info, "body")
+		if strings.HasPrefix(info, "[") || strings.HasPrefix(info, ":") {
+			info = "MsgBody" + info
+		} else {
+			info = "MsgBody[]." + info
+		}
+		err.fault, err.info = faultBody, info
+		return nil, err
 	}
 	if len(list) == 0 {
 		return nil, timErr(faultBody, "MsgBody: at least one element is required")

@@ -113,7 +113,7 @@ func (s *Server) enqueueTencent(w http.ResponseWriter, r *http.Request, codes ma
 		writeTencentError(w, codes, admitTimError(err, conv.origin))
 		return TencentAnswer{}, false
 	}
-	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{{AppID: job.AppID, MsgID: job.MsgID, JSON: b}})[0]
+	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{dispatcher.Encoded(job, b)})[0]
 	if res.Err != nil {
 		writeTencentError(w, codes, queueTimError(w, res.Err))
 		return TencentAnswer{}, false

@@ -203,6 +203,9 @@ func groupJob(app string, b *timGroupBody) (*timConversion, *timError) {
 	if err := c.groupOptions(b); err != nil {
 		return nil, err
 	}
+	if err := c.msgPriority(b.MsgPriority); err != nil {
+		return nil, err
+	}
 	c.job.MsgID = timMsgID(kindGroup, from(b.FromAccount), strings.Join(b.ToAccount, "\x00"), b.GroupID, "-", *b.Random, b.MsgBody)
 	return c, nil
 }
@@ -421,4 +424,22 @@ func uniqueIDs(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// timPriorities maps Tencent's group MsgPriority to the job's priority
+// (docs/pipeline.md, "Priorities and fair shares"); Lowest is low.
+var timPriorities = map[string]string{"High": "high", "Normal": "normal", "Low": "low", "Lowest": "low"}
+
+// msgPriority sets the job's priority from a group message's MsgPriority;
+// absent leaves the default (normal for a group, low for a broadcast room).
+func (c *timConversion) msgPriority(raw json.RawMessage) *timError {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil || timPriorities[v] == "" {
+		return timErr(faultJSON, "MsgPriority: must be High, Normal, Low or Lowest")
+	}
+	c.job.Priority = timPriorities[v]
+	return nil
 }

@@ -286,6 +286,11 @@ func TestTencentIgnoredFieldsAccepted(t *testing.T) {
 			t.Errorf("refused: %s", err.info)
 		}
 	}
+	// MsgPriority is not ignored: it is the job's priority.
+	job, _, err := convertRoute(t, timGroupRoute, bodies[1].body)
+	if err != nil || job.Priority != "high" {
+		t.Fatalf("MsgPriority High: priority %q, %v", job.Priority, err)
+	}
 }
 
 // batchsendmsg refuses invalid recipients one by one and pushes the

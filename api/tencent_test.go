@@ -53,16 +53,15 @@ func timAnswer(t *testing.T, rec *httptest.ResponseRecorder) TencentAnswer {
 // streamJobs returns the jobs waiting on the fixture's job stream.
 func (f *fixture) streamJobs() []dispatcher.Job {
 	f.t.Helper()
-	key := dispatcher.NewJobStream(f.db.Client, time.Minute).Key()
-	msgs, err := f.db.Client.XRange(f.t.Context(), key, "-", "+").Result()
-	if err != nil {
-		f.t.Fatal(err)
-	}
 	var out []dispatcher.Job
-	for _, m := range msgs {
-		for _, v := range m.Values {
+	for _, key := range dispatcher.NewJobStream(f.db.Client, time.Minute).Keys() {
+		msgs, err := f.db.Client.XRange(f.t.Context(), key, "-", "+").Result()
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		for _, m := range msgs {
 			var j dispatcher.Job
-			if s, ok := v.(string); ok && json.Unmarshal([]byte(s), &j) == nil && j.MsgID != "" {
+			if s, ok := m.Values["j"].(string); ok && json.Unmarshal([]byte(s), &j) == nil && j.MsgID != "" {
 				out = append(out, j)
 			}
 		}

@@ -99,10 +99,11 @@ func (a *APNsPush) validate() error {
 	if a.InterruptionLevel != "" && !interruptionLevels[a.InterruptionLevel] {
 		return fieldErr(f+"interruption_level", "must be passive, active, time-sensitive or critical, got %q", a.InterruptionLevel)
 	}
-	if err := checkHTTPS(f+"image", a.Image); err != nil {
-		return err
-	}
-	for _, o := range []struct{ name, v string }{{"title", a.Title}, {"subtitle", a.Subtitle}} {
+	// Apple never fetches apns.image: it is a key of the payload the
+	// app's notification service extension reads, so any text the app
+	// understands is carried (Tencent's own examples send
+	// "www.image.com"); the Android vendors' images must be https.
+	for _, o := range []struct{ name, v string }{{"title", a.Title}, {"subtitle", a.Subtitle}, {"image", a.Image}} {
 		if !utf8.ValidString(o.v) || len(o.v) > maxAPNsText {
 			return fieldErr(f+o.name, "must be valid UTF-8 of at most %d bytes", maxAPNsText)
 		}

@@ -44,7 +44,23 @@ type Descriptor struct {
 	// Fake starts the vendor's loopback fake (vendors/fake); the registry
 	// wires it. A vendor without one cannot run in the sandbox.
 	Fake func() Fake
+	// Check, when set, validates a certificate's settings and secrets
+	// beyond the field rules (a private key that must parse, ids that go
+	// into a URL); certs runs it on every upload after the field rules
+	// and Format. It returns a *FieldError, whose Reason never quotes a
+	// secret.
+	Check func(fields map[string]string, secrets map[string][]byte) error
 }
+
+// FieldError is a certificate setting or secret a descriptor's Check
+// refuses: certs answers it as a validation error naming Field.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+// Error returns "field: reason".
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 // The secret formats certs parses (Descriptor.Format).
 const (

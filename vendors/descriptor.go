@@ -10,8 +10,9 @@ import "strings"
 type Descriptor struct {
 	// Name is the vendor's name in the API, the configuration and Redis.
 	Name Vendor
-	// Android means the vendor delivers to Android devices only: it has
-	// click actions and requires a title.
+	// Android means the vendor delivers to Android devices only, or to
+	// phones that behave alike (HarmonyOS NEXT): it has click actions and
+	// requires a title.
 	Android bool
 	// Fields are the certificate's settings and secrets with their
 	// validation (SPEC §3.1).

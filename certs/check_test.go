@@ -19,9 +19,9 @@ func TestDescriptorCheckRuns(t *testing.T) {
 	defer vendors.Register(vendors.Descriptor{Name: "nokia", Android: true,
 		Fields: []vendors.FieldSpec{{Name: vendors.FieldAppID, Required: true}, {Name: vendors.SecretAppSecret, Secret: true, Required: true}},
 		Build:  func(*vendors.Credential, vendors.Endpoint) (vendors.Sender, error) { return nil, errors.New("unused") },
-		Check: func(fields map[string]string, secrets map[string][]byte) error {
-			seen = secrets
-			switch fields[vendors.FieldAppID] {
+		Check: func(c *vendors.Credential) error {
+			seen = c.Secrets
+			switch c.Field(vendors.FieldAppID) {
 			case "bad":
 				return &vendors.FieldError{Field: vendors.FieldAppID, Reason: "is bad"}
 			case "odd":
@@ -75,5 +75,24 @@ func TestHarmonyUpload(t *testing.T) {
 	delete(missing.Fields, "sub_account")
 	if _, err := Validate(missing, time.Now()); !errors.As(err, &ve) || ve.Field != "sub_account" {
 		t.Fatalf("no sub_account: %v", err)
+	}
+}
+
+func TestHarmonyUploadRefusesURLClicks(t *testing.T) {
+	acc, err := testcreds.NewHarmonyAccount("101000000000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	up := &Upload{AppID: "a1", Vendor: harmony.Harmony,
+		Fields:  map[string]string{"project_id": acc.ProjectID, "key_id": acc.KeyID, "sub_account": acc.SubAccount},
+		Secrets: map[string][]byte{harmony.SecretPrivateKey: acc.PEM},
+		Click:   vendors.Click{Action: vendors.ClickURL, Target: "https://example.com/chat"}}
+	var ve *ValidationError
+	if _, err := Validate(up, time.Now()); !errors.As(err, &ve) || ve.Field != "click_action" {
+		t.Fatalf("url click: %v", err)
+	}
+	up.Click = vendors.Click{Action: vendors.ClickIntent, Target: "app://chat"}
+	if _, err := Validate(up, time.Now()); err != nil {
+		t.Fatalf("intent click: %v", err)
 	}
 }

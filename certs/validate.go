@@ -257,7 +257,8 @@ func validateVendor(up *Upload, p *Parsed, now time.Time) error {
 // a validation error naming the field; an error that names none is
 // reported on the vendor.
 func descriptorCheck(d vendors.Descriptor, up *Upload) error {
-	err := d.Check(up.Fields, up.Secrets)
+	err := d.Check(&vendors.Credential{AppID: up.AppID, Vendor: up.Vendor, Fields: up.Fields,
+		Secrets: up.Secrets, Click: up.Click})
 	var fe *vendors.FieldError
 	switch {
 	case err == nil:

@@ -45,12 +45,12 @@ type Descriptor struct {
 	// Fake starts the vendor's loopback fake (vendors/fake); the registry
 	// wires it. A vendor without one cannot run in the sandbox.
 	Fake func() Fake
-	// Check, when set, validates a certificate's settings and secrets
-	// beyond the field rules (a private key that must parse, ids that go
-	// into a URL); certs runs it on every upload after the field rules
-	// and Format. It returns a *FieldError, whose Reason never quotes a
-	// secret.
-	Check func(fields map[string]string, secrets map[string][]byte) error
+	// Check, when set, validates a certificate beyond the field rules (a
+	// private key that must parse, ids that go into a URL, a click action
+	// the vendor cannot open); certs runs it on every upload after the
+	// field rules and Format, on the normalized upload. It returns a
+	// *FieldError, whose Reason never quotes a secret.
+	Check func(cred *Credential) error
 }
 
 // FieldError is a certificate setting or secret a descriptor's Check

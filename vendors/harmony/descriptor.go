@@ -50,7 +50,7 @@ func Descriptor() vendors.Descriptor {
 		Silent:    "",
 		Endpoints: vendors.Endpoints{Send: SendHost},
 		Build:     New,
-		Check:     checkCredential,
+		Check:     check,
 	}
 }
 
@@ -58,3 +58,15 @@ func Descriptor() vendors.Descriptor {
 // own, the request is at most 4096 bytes without the tokens
 // [vendor-protocols-harmony.md §0 Size; HWINTRO].
 func limits() vendors.Limits { return vendors.Limits{Payload: maxBodyBytes} }
+
+// check is the descriptor's Check: the key material and ids
+// (checkCredential), and a click action a notification can take.
+func check(cred *vendors.Credential) error {
+	if err := checkCredential(cred.Fields, cred.Secrets); err != nil {
+		return err
+	}
+	if cred.Click.Action == vendors.ClickURL {
+		return &vendors.FieldError{Field: "click_action", Reason: errURLClick}
+	}
+	return nil
+}

@@ -59,13 +59,16 @@ type settings struct {
 	Click vendors.Click
 }
 
+// errURLClick is why a URL click action is refused.
+const errURLClick = "url opens no page on HarmonyOS: notifications open app pages only; use intent with an ability action or uri"
+
 // settingsOf reads the certificate values a message needs. A notification
 // opens an app page, never a web page, so a URL click action is refused
 // here, once, rather than on every send.
 func settingsOf(cred *vendors.Credential) (settings, error) {
 	click, err := cred.Click.Normalize()
 	if err == nil && click.Action == vendors.ClickURL {
-		err = fmt.Errorf("click_action url: HarmonyOS notifications open app pages only; use intent with an ability action or uri")
+		err = fmt.Errorf("click_action: %s", errURLClick)
 	}
 	if err != nil {
 		return settings{}, fmt.Errorf("harmony certificate %d: %w", cred.ID, err)

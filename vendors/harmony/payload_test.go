@@ -95,7 +95,7 @@ func TestExtTooLargeIsRejected(t *testing.T) {
 
 func TestSettingsRefuseURLClicks(t *testing.T) {
 	cred := &vendors.Credential{ID: 3, Vendor: Harmony, Click: vendors.Click{Action: vendors.ClickURL, Target: "https://example.com"}}
-	if _, err := settingsOf(cred); err == nil || !strings.Contains(err.Error(), "app pages only") {
+	if _, err := settingsOf(cred); err == nil || !strings.Contains(err.Error(), errURLClick) {
 		t.Fatalf("url click: %v", err)
 	}
 	cred.Click = vendors.Click{}

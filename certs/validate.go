@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -239,13 +240,33 @@ func validateVendor(up *Upload, p *Parsed, now time.Time) error {
 			return err
 		}
 	}
+	var err error
 	switch d.Format {
 	case vendors.FormatApple:
-		return validateAPNs(up, p, now)
+		err = validateAPNs(up, p, now)
 	case vendors.FormatServiceAccount:
-		return validateFCM(up, p)
+		err = validateFCM(up, p)
 	}
-	return nil
+	if err == nil && d.Check != nil {
+		err = descriptorCheck(d, up)
+	}
+	return err
+}
+
+// descriptorCheck runs the vendor's own Check and answers its refusal as
+// a validation error naming the field; an error that names none is
+// reported on the vendor.
+func descriptorCheck(d vendors.Descriptor, up *Upload) error {
+	err := d.Check(&vendors.Credential{AppID: up.AppID, Vendor: up.Vendor, Fields: up.Fields,
+		Secrets: up.Secrets, Click: up.Click})
+	var fe *vendors.FieldError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &fe):
+		return invalid(fe.Field, "%s", fe.Reason)
+	}
+	return invalid("vendor", "%s certificate refused", up.Vendor)
 }
 
 // oneOf checks that the optional field, when given, is one of allowed.

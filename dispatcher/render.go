@@ -66,6 +66,10 @@ func Render(j *Job, in RenderInput) (*vendors.Notification, error) {
 	}
 	applyLanguage(n, j, in)
 	applyVendorOptions(n, in.Vendor, &j.OfflinePush)
+	if h := j.OfflinePush.Harmony; !h.IsZero() {
+		n.Harmony = &vendors.HarmonyOptions{Title: h.Title, Category: h.Category, Image: h.Image,
+			Sound: h.Sound, SoundDuration: h.SoundDuration}
+	}
 	applySound(n, j, in)
 	if err := fitLimits(n, in.Vendor); err != nil {
 		return nil, err

@@ -10,8 +10,9 @@ import "strings"
 type Descriptor struct {
 	// Name is the vendor's name in the API, the configuration and Redis.
 	Name Vendor
-	// Android means the vendor delivers to Android devices only: it has
-	// click actions and requires a title.
+	// Android means the vendor delivers to Android devices only, or to
+	// phones that behave alike (HarmonyOS NEXT): it has click actions and
+	// requires a title.
 	Android bool
 	// Fields are the certificate's settings and secrets with their
 	// validation (SPEC §3.1).
@@ -44,7 +45,23 @@ type Descriptor struct {
 	// Fake starts the vendor's loopback fake (vendors/fake); the registry
 	// wires it. A vendor without one cannot run in the sandbox.
 	Fake func() Fake
+	// Check, when set, validates a certificate beyond the field rules (a
+	// private key that must parse, ids that go into a URL, a click action
+	// the vendor cannot open); certs runs it on every upload after the
+	// field rules and Format, on the normalized upload. It returns a
+	// *FieldError, whose Reason never quotes a secret.
+	Check func(cred *Credential) error
 }
+
+// FieldError is a certificate setting or secret a descriptor's Check
+// refuses: certs answers it as a validation error naming Field.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+// Error returns "field: reason".
+func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
 
 // The secret formats certs parses (Descriptor.Format).
 const (

@@ -55,6 +55,25 @@ type Notification struct {
 	// vendors whose badge can add (Huawei/Honor badge.add_num); it is used
 	// only when Badge is nil, for bindings whose count pushd does not keep.
 	BadgeAdd *int `json:"badge_add,omitempty"`
+	// Harmony holds the HarmonyOS NEXT options of the job's
+	// offline_push.harmony; nil means none. Only the harmony adapter reads
+	// it.
+	Harmony *HarmonyOptions `json:"harmony,omitempty"`
+}
+
+// HarmonyOptions are the per-message HarmonyOS NEXT (Push Kit v3) settings
+// (Tencent's HarmonyInfo); each wins over the certificate's default.
+type HarmonyOptions struct {
+	// Title replaces Title on HarmonyOS when set.
+	Title string `json:"title,omitempty"`
+	// Category is Push Kit's notification category (IM, VOIP, …).
+	Category string `json:"category,omitempty"`
+	// Image is the https URL of the large icon.
+	Image string `json:"image,omitempty"`
+	// Sound is a file in the app's resources/rawfile; SoundDuration (1–60
+	// s) is how long it plays, only with Sound.
+	Sound         string `json:"sound,omitempty"`
+	SoundDuration int    `json:"sound_duration,omitempty"`
 }
 
 // AndroidOptions are the per-message Android vendor settings of the job's

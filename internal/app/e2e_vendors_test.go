@@ -13,6 +13,7 @@ import (
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // The group message every vendor test sends: a title, a generated body with
@@ -52,8 +53,8 @@ func TestGroupJobReachesAllEightVendors(t *testing.T) {
 	const msg = "grp-all-1"
 	h.enqueue(groupJob(msg, users))
 	evs := h.waitDone(testApp, msg, 20*time.Second)
-	if got := countEvents(evs); got["sent"] != 8 || len(evs) != 8 {
-		t.Fatalf("events %v, want 8 sent", got)
+	if got, n := countEvents(evs), len(vendors.All()); got["sent"] != n || len(evs) != n {
+		t.Fatalf("events %v, want %d sent", got, n)
 	}
 	for _, v := range vendors.All() {
 		t.Run(string(v), func(t *testing.T) {
@@ -107,12 +108,14 @@ func checkVendorRequest(t *testing.T, v vendors.Vendor, r fake.Recorded, msg str
 		got = vivoFields(t, r)
 	case vendors.Meizu:
 		got = meizuFields(t, r)
+	case harmony.Harmony:
+		got = harmonyFields(t, r)
 	}
 	wantExt, wantBadge := grpExt, ""
 	if v == vendors.OPPO {
 		wantExt = `{"ext":"conv:group_g1"}`
 	}
-	if v == vendors.APNs || v == vendors.Huawei || v == vendors.Honor {
+	if d, _ := vendors.Lookup(v); d.Badge {
 		wantBadge = "3"
 	}
 	if got.title != grpTitle || got.body != grpBody || got.ext != wantExt || got.badge != wantBadge {
@@ -133,7 +136,7 @@ func checkIDs(t *testing.T, v vendors.Vendor, ids []string, msg string) {
 		want = []string{msg}
 	case vendors.Xiaomi:
 		want = []string{strconv.Itoa(vendors.NotifyID(msg))}
-	case vendors.Huawei, vendors.Honor:
+	case vendors.Huawei, vendors.Honor, harmony.Harmony:
 		want = []string{strconv.Itoa(vendors.NotifyID(msg)), msg}
 	case vendors.Meizu:
 		if len(ids) == 1 && ids[0] != "" {

@@ -28,6 +28,7 @@ import (
 	"github.com/pushd/pushd/internal/testredis"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // harness is a whole pushd (worker + API) on a real Redis, with every
@@ -225,6 +226,8 @@ func (h *harness) addVendor(app string, v vendors.Vendor) int64 {
 	case vendors.Meizu:
 		sb.Meizu.AddApp(meizuAppID, meizuSecret)
 		return up(map[string]string{"app_id": meizuAppID, "package": testPackage}, map[string]string{"app_secret": meizuSecret})
+	case harmony.Harmony:
+		return h.addHarmony(app)
 	}
 	h.t.Fatalf("no test credentials for %s", v)
 	return 0

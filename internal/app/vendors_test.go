@@ -15,6 +15,7 @@ import (
 	"github.com/pushd/pushd/internal/testcreds"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // timeoutCreds are credentials each adapter accepts; the vendor never
@@ -22,6 +23,10 @@ import (
 func timeoutCreds(t *testing.T) map[vendors.Vendor]*vendors.Credential {
 	t.Helper()
 	p8, err := testcreds.NewP8()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hm, err := testcreds.NewHarmonyAccount("101")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,6 +46,8 @@ func timeoutCreds(t *testing.T) map[vendors.Vendor]*vendors.Credential {
 		vendors.OPPO:   cred(vendors.OPPO, map[string]string{"app_key": "k"}, map[string]string{"master_secret": "s"}),
 		vendors.Vivo:   cred(vendors.Vivo, map[string]string{"app_id": "1", "app_key": "k"}, map[string]string{"app_secret": "s"}),
 		vendors.Meizu:  cred(vendors.Meizu, map[string]string{"app_id": "1", "package": "com.example"}, map[string]string{"app_secret": "s"}),
+		harmony.Harmony: cred(harmony.Harmony, map[string]string{"project_id": hm.ProjectID, "key_id": hm.KeyID, "sub_account": hm.SubAccount},
+			map[string]string{"private_key": string(hm.PEM)}),
 	}
 }
 

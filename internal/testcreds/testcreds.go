@@ -1,6 +1,7 @@
 // Package testcreds generates throwaway vendor credentials for tests, the
-// sandbox and testdata/: APNs .p8 keys and .p12 certificates, and Google
-// service-account JSON. Nothing it makes is trusted by any real vendor.
+// sandbox and testdata/: APNs .p8 keys and .p12 certificates, Google
+// service-account JSON and Huawei (HarmonyOS NEXT) service-account keys.
+// Nothing it makes is trusted by any real vendor.
 package testcreds
 
 import (
@@ -119,4 +120,50 @@ func NewServiceAccount(projectID, tokenURI string) (*ServiceAccount, error) {
 		return nil, err
 	}
 	return &ServiceAccount{Key: k, ProjectID: projectID, Email: email, JSON: js}, nil
+}
+
+// HarmonyAccount is a Huawei service-account key for HarmonyOS NEXT Push
+// Kit (vendor-protocols-harmony.md §1).
+type HarmonyAccount struct {
+	Key        *rsa.PrivateKey
+	ProjectID  string
+	KeyID      string
+	SubAccount string
+	// PEM is the key file's private_key: a PKCS#8 "PRIVATE KEY" block.
+	PEM []byte
+	// JSON is the key file as the Huawei developer API Console downloads
+	// it.
+	JSON []byte
+}
+
+// NewHarmonyAccount generates a service-account key of projectID. The key
+// is RSA-2048 to keep tests fast; Huawei issues RSA-4096 keys.
+func NewHarmonyAccount(projectID string) (*HarmonyAccount, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	stamp := time.Now().UnixNano()
+	a := &HarmonyAccount{Key: k, ProjectID: projectID,
+		KeyID:      fmt.Sprintf("%032x", stamp),
+		SubAccount: fmt.Sprintf("%d", 100000000+stamp%900000000),
+		PEM:        pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})}
+	doc := map[string]string{
+		"project_id":             projectID,
+		"key_id":                 a.KeyID,
+		"private_key":            string(a.PEM),
+		"sub_account":            a.SubAccount,
+		"auth_uri":               "https://oauth-login.cloud.huawei.com/oauth2/v3/authorize",
+		"token_uri":              "https://oauth-login.cloud.huawei.com/oauth2/v3/token",
+		"auth_provider_cert_uri": "https://oauth-login.cloud.huawei.com/oauth2/v3/certs",
+		"client_cert_uri":        "https://oauth-login.cloud.huawei.com/oauth2/v3/x509?client_id=" + a.SubAccount,
+	}
+	if a.JSON, err = json.MarshalIndent(doc, "", "  "); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

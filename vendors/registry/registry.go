@@ -16,6 +16,7 @@ import (
 	"github.com/pushd/pushd/vendors/apns"
 	"github.com/pushd/pushd/vendors/fake"
 	"github.com/pushd/pushd/vendors/fcm"
+	"github.com/pushd/pushd/vendors/harmony"
 	"github.com/pushd/pushd/vendors/honor"
 	"github.com/pushd/pushd/vendors/huawei"
 	"github.com/pushd/pushd/vendors/meizu"
@@ -36,6 +37,7 @@ func Descriptors() []vendors.Descriptor {
 		with(oppo.Descriptor(), fake.StartOPPO),
 		with(vivo.Descriptor(), fake.StartVivo),
 		with(meizu.Descriptor(), fake.StartMeizu),
+		with(harmony.Descriptor(), fake.StartHarmony),
 	}
 }
 

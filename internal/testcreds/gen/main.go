@@ -1,6 +1,7 @@
 // Command gen writes the throwaway credentials of testdata/: an APNs .p8
-// key, an APNs .p12 certificate and a Google service account. No real vendor
-// trusts them. Run it from the repository root:
+// key, an APNs .p12 certificate, a Google service account and a Huawei
+// (HarmonyOS NEXT) service-account key file. No real vendor trusts them.
+// Run it from the repository root:
 //
 //	go run ./internal/testcreds/gen -out testdata
 package main
@@ -38,10 +39,15 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
+	hm, err := testcreds.NewHarmonyAccount("101000000000000001")
+	if err != nil {
+		return err
+	}
 	files := map[string][]byte{
-		"AuthKey_TEST000001.p8":         p8.PEM,
-		"apns-development.p12":          p12.Data,
-		"fcm-service-account-test.json": sa.JSON,
+		"AuthKey_TEST000001.p8":             p8.PEM,
+		"apns-development.p12":              p12.Data,
+		"fcm-service-account-test.json":     sa.JSON,
+		"harmony-service-account-test.json": hm.JSON,
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(out, name), data, 0o600); err != nil {

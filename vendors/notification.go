@@ -35,6 +35,65 @@ type Notification struct {
 	// Android holds the per-vendor Android options; empty fields fall back to
 	// the certificate's defaults.
 	Android AndroidOptions `json:"android,omitempty"`
+	// Preview is the preview mode the text was rendered in on this vendor
+	// (PreviewSenderOnly, PreviewHidden, PreviewIDOnly); "" is full. The
+	// trace reads it to say which mode applied.
+	Preview Preview `json:"preview,omitempty"`
+	// IDs is set only in PreviewIDOnly, on vendors with a data message:
+	// the ids an end-to-end-encrypted app needs to fetch and show the
+	// message itself (IDMsg, IDSender, IDGroup). An adapter that maps it
+	// sends a data message with the ids and Ext and no text (APNs
+	// content-available + mutable-content with the ids as custom keys,
+	// FCM data, Huawei/Honor data, Xiaomi pass_through); Title and Body
+	// then hold the hidden text, which is what an adapter without that
+	// mapping shows (docs/rules.md, "Preview privacy").
+	IDs map[string]string `json:"ids,omitempty"`
+}
+
+// Preview is how much of a message a notification shows (issue 15 point 3).
+type Preview string
+
+// The preview modes.
+const (
+	// PreviewFull shows the rendered text as is: title, sender and content.
+	PreviewFull Preview = "full"
+	// PreviewSenderOnly shows who sent it ("Denny sent you a message"),
+	// never the content.
+	PreviewSenderOnly Preview = "sender_only"
+	// PreviewHidden shows a fixed text ("New message"): neither sender nor
+	// content.
+	PreviewHidden Preview = "hidden"
+	// PreviewIDOnly sends no text at all: a data push carrying only ids,
+	// for end-to-end-encrypted apps that fill in the text on the phone.
+	// Vendors without a data message get PreviewHidden instead.
+	PreviewIDOnly Preview = "id_only"
+)
+
+// The keys of Notification.IDs.
+const (
+	IDMsg    = "msg_id"
+	IDSender = "sender_id"
+	IDGroup  = "group_id"
+)
+
+// Previews lists the preview modes.
+func Previews() []Preview {
+	return []Preview{PreviewFull, PreviewSenderOnly, PreviewHidden, PreviewIDOnly}
+}
+
+// ParsePreview returns the mode named s; "" is valid and means "not set"
+// (the next level decides).
+func ParsePreview(s string) (Preview, bool) {
+	p := Preview(s)
+	if p == "" {
+		return "", true
+	}
+	for _, m := range Previews() {
+		if p == m {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // AndroidOptions are the per-message Android vendor settings of the job's

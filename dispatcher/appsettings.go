@@ -47,6 +47,10 @@ type AppSettings struct {
 	SenderOnly      string `mapstructure:"sender_only" yaml:"sender_only" json:"sender_only,omitempty"`
 	SenderOnlyGroup string `mapstructure:"sender_only_group" yaml:"sender_only_group" json:"sender_only_group,omitempty"`
 	Hidden          string `mapstructure:"hidden" yaml:"hidden" json:"hidden,omitempty"`
+	// Recalled and ReadElsewhere override the texts that replace a
+	// recalled or read notification in the app's own Locale.
+	Recalled      string `mapstructure:"recalled" yaml:"recalled" json:"recalled,omitempty"`
+	ReadElsewhere string `mapstructure:"read_elsewhere" yaml:"read_elsewhere" json:"read_elsewhere,omitempty"`
 
 	// resolved marks settings ForLocale returned: asked again with no
 	// locale, they are their own answer.
@@ -112,7 +116,8 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 	text, _ := BuiltinLocale(loc)
 	if loc == appLoc {
 		overlay(&text, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle,
-			SenderOnly: a.SenderOnly, SenderOnlyGroup: a.SenderOnlyGroup, Hidden: a.Hidden})
+			SenderOnly: a.SenderOnly, SenderOnlyGroup: a.SenderOnlyGroup, Hidden: a.Hidden,
+			Recalled: a.Recalled, ReadElsewhere: a.ReadElsewhere})
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.Locales)) {
 		if NormalizeLocale(k) == loc {
@@ -128,6 +133,8 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 		SenderOnly:           text.SenderOnly,
 		SenderOnlyGroup:      text.SenderOnlyGroup,
 		Hidden:               text.Hidden,
+		Recalled:             text.Recalled,
+		ReadElsewhere:        text.ReadElsewhere,
 		resolved:             true,
 	}
 }
@@ -142,7 +149,8 @@ func overlay(dst *LocaleText, src LocaleText) {
 		dst *string
 		src string
 	}{{&dst.DefaultTitle, src.DefaultTitle},
-		{&dst.SenderOnly, src.SenderOnly}, {&dst.SenderOnlyGroup, src.SenderOnlyGroup}, {&dst.Hidden, src.Hidden}} {
+		{&dst.SenderOnly, src.SenderOnly}, {&dst.SenderOnlyGroup, src.SenderOnlyGroup}, {&dst.Hidden, src.Hidden},
+		{&dst.Recalled, src.Recalled}, {&dst.ReadElsewhere, src.ReadElsewhere}} {
 		if f.src != "" {
 			*f.dst = f.src
 		}

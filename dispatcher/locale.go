@@ -16,8 +16,9 @@ const (
 func Locales() []string { return []string{LocaleEnglish, LocaleChinese} }
 
 // LocaleText is the generated text of one locale: the placeholder of each
-// non-text element type, the default title of Android notifications and
-// the bodies of the sender_only and hidden previews.
+// non-text element type, the default title of Android notifications, the
+// bodies of the sender_only and hidden previews, and the texts that
+// replace a recalled or read notification.
 type LocaleText struct {
 	// Placeholders maps an element type (image, sound, video, file,
 	// location, face, merger) to the text that stands for it.
@@ -33,6 +34,11 @@ type LocaleText struct {
 	// Hidden is the body in the hidden preview, and in sender_only when
 	// the sender has no name.
 	Hidden string `mapstructure:"hidden" yaml:"hidden" json:"hidden,omitempty"`
+	// Recalled replaces the notification of a recalled message.
+	Recalled string `mapstructure:"recalled" yaml:"recalled" json:"recalled,omitempty"`
+	// ReadElsewhere replaces the notification of a message read on
+	// another device.
+	ReadElsewhere string `mapstructure:"read_elsewhere" yaml:"read_elsewhere" json:"read_elsewhere,omitempty"`
 }
 
 // The tokens the sender_only texts are filled with.
@@ -64,13 +70,13 @@ func BuiltinLocale(locale string) (LocaleText, bool) {
 			ElemImage: "[image]", ElemSound: "[voice]", ElemVideo: "[video]", ElemFile: "[file]",
 			ElemLocation: "[location]", ElemFace: "[sticker]", ElemMerger: "[chat history]",
 		}, SenderOnly: SenderName + " sent you a message", SenderOnlyGroup: SenderName + " sent a message in " + GroupName,
-			Hidden: "New message"}, true
+			Hidden: "New message", Recalled: "This message was recalled", ReadElsewhere: "Read on another device"}, true
 	case LocaleChinese:
 		return LocaleText{DefaultTitle: "新消息", Placeholders: map[string]string{
 			ElemImage: "[图片]", ElemSound: "[语音]", ElemVideo: "[视频]", ElemFile: "[文件]",
 			ElemLocation: "[位置]", ElemFace: "[表情]", ElemMerger: "[聊天记录]",
 		}, SenderOnly: SenderName + "给你发来一条消息", SenderOnlyGroup: SenderName + "在" + GroupName + "中发来一条消息",
-			Hidden: "新消息"}, true
+			Hidden: "新消息", Recalled: "此消息已撤回", ReadElsewhere: "已在其他设备上阅读"}, true
 	}
 	return LocaleText{}, false
 }

@@ -78,6 +78,9 @@ const (
 	// notification through pushd's adapters (docs/rules.md, "Recall and
 	// read-elsewhere"); only the badge counter changed.
 	ActionNotReplaceable = "not_replaceable"
+	// ActionRevoked: the vendor's revoke API withdrew the notification
+	// (vendors.Revoker); the badge on the phone changes at the next push.
+	ActionRevoked = "revoked"
 	// ActionFailed: the vendor refused the replacement.
 	ActionFailed = "failed"
 )
@@ -140,6 +143,9 @@ func (r *Replacer) Read(ctx context.Context, app, user string, req ReadRequest) 
 	c := req.Conversation
 	if c.Kind != devices.KindC2C && c.Kind != devices.KindGroup || c.ID == "" {
 		return nil, fieldErr("conversation", "want {kind: c2c or group, id}, got %+v", c)
+	}
+	if req.Unread != nil && *req.Unread < 0 {
+		return nil, fieldErr("unread", "must not be negative, got %d", *req.Unread)
 	}
 	if len(req.MsgIDs) > MaxReplaceTargets {
 		return nil, fieldErr("msg_ids", "%v", ErrTooManyTargets)
@@ -290,7 +296,7 @@ func (r *Replacer) replace(ctx context.Context, app, msg string, ts []target, ba
 		if b, ok := badges[i]; ok {
 			rep.Badge = vendors.IntPtr(b)
 		}
-		if !replaceableVendors(v) {
+		if !replaceableVendors(v) && !r.revokes(ctx, t) {
 			rep.Action = ActionNotReplaceable
 			out = append(out, rep)
 			continue
@@ -304,15 +310,32 @@ func (r *Replacer) replace(ctx context.Context, app, msg string, ts []target, ba
 	return out
 }
 
-// send pushes n to t and returns the action and the vendor's refusal.
+// revokes reports whether t's sender has a revoke API.
+func (r *Replacer) revokes(ctx context.Context, t target) bool {
+	s, _, err := r.Pool.Sender(ctx, t.cert.ID)
+	_, ok := s.(vendors.Revoker)
+	return err == nil && ok
+}
+
+// send withdraws n's notification from t: through the vendor's revoke API
+// where its sender has one, else by pushing n, which replaces it. It
+// returns the action and the vendor's refusal.
 func (r *Replacer) send(ctx context.Context, t target, n *vendors.Notification) (string, string) {
 	s, _, err := r.Pool.Sender(ctx, t.cert.ID)
 	if err != nil || s == nil {
 		return ActionFailed, fmt.Sprintf("certificate %d: unavailable", t.cert.ID)
 	}
-	res := s.Send(ctx, n, []string{t.token})
-	if i := slices.IndexFunc(res, func(x vendors.Result) bool { return x.Err != nil }); i >= 0 {
+	action, res := ActionReplaced, []vendors.Result(nil)
+	if rv, ok := s.(vendors.Revoker); ok {
+		action, res = ActionRevoked, rv.Revoke(ctx, n, []string{t.token})
+	} else {
+		res = s.Send(ctx, n, []string{t.token})
+	}
+	if i := slices.IndexFunc(res, func(x vendors.Result) bool { return x.Err != nil }); i >= 0 || len(res) == 0 {
+		if i < 0 {
+			return ActionFailed, "no result"
+		}
 		return ActionFailed, res[i].Err.Error()
 	}
-	return ActionReplaced, ""
+	return action, ""
 }

@@ -1,6 +1,9 @@
 package vendors
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SoundSilent is the iOS sound value that means "no sound and no vibration"
 // (the seed's kIOSOfflinePushNoSound / NO_SOUND_NO_VIBRATION).
@@ -127,3 +130,15 @@ func (n *Notification) TTL(now time.Time, def time.Duration) time.Duration {
 
 // IntPtr returns a pointer to v, for Badge and Classification.
 func IntPtr(v int) *int { return &v }
+
+// Revoker is implemented by the senders of vendors with a real revoke API
+// (HarmonyOS Push Kit's messages:revoke, by token and notifyId): Revoke
+// withdraws n's notification, found by the notify id an adapter derives
+// from n.ID, from each token's device, whether still undelivered or shown
+// and not yet tapped. It returns one Result per token, as Send does. A
+// revoke leaves the launcher badge as it is (Push Kit's doc says so).
+// Vendors without one are sent a replacement with the same id instead
+// (dispatcher.Replacer).
+type Revoker interface {
+	Revoke(ctx context.Context, n *Notification, tokens []string) []Result
+}

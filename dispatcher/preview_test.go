@@ -208,3 +208,18 @@ func TestAppSettingsValidatePreview(t *testing.T) {
 		t.Errorf("preview blurred: %v, want an error on preview", err)
 	}
 }
+
+// TestRenderIDOnlyGroupIDs: a group message's id_only push carries the
+// group id too, and never the group's or the sender's name.
+func TestRenderIDOnlyGroupIDs(t *testing.T) {
+	j := renderJob()
+	j.Group = hiking(GroupWork)
+	n := mustRender(t, j, RenderInput{Vendor: vendors.FCM, Preview: vendors.PreviewIDOnly})
+	want := map[string]string{vendors.IDMsg: "c2c-8f1e", vendors.IDSender: "denny", vendors.IDGroup: "g1"}
+	if diff := cmp.Diff(want, n.IDs); diff != "" {
+		t.Errorf("ids (-want +got):\n%s", diff)
+	}
+	if strings.Contains(n.Title+n.Body, "Hiking") || strings.Contains(n.Title+n.Body, "Denny") {
+		t.Errorf("id_only shows names: %q / %q", n.Title, n.Body)
+	}
+}

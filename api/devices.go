@@ -223,8 +223,13 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 
 // ReceiveOptionRequest is the body of PUT …/receive-options/{kind}/{id}.
 type ReceiveOptionRequest struct {
-	// Opt is receive, receive_not_notify, not_receive, or default.
+	// Opt is receive, receive_not_notify, not_receive, or default. With
+	// Preview set, an empty Opt leaves the receive option unchanged.
 	Opt string `json:"opt"`
+	// Preview is the conversation's preview mode: full, sender_only,
+	// hidden or id_only; "" clears it (the user's, else the app's mode
+	// applies). Absent leaves it unchanged.
+	Preview *string `json:"preview,omitempty"`
 }
 
 func (s *Server) putReceiveOption(w http.ResponseWriter, r *http.Request) {
@@ -239,11 +244,26 @@ func (s *Server) putReceiveOption(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	app, user, kind, id := r.PathValue("app"), r.PathValue("user"), r.PathValue("kind"), r.PathValue("id")
-	if err := s.Devices.SetReceiveOption(r.Context(), app, user, kind, id, opt); err != nil {
+	answer := map[string]any{"kind": kind, "id": id}
+	if req.Preview != nil {
+		if err := s.Devices.SetConvPreview(r.Context(), app, user, kind, id, *req.Preview); err != nil {
+			writeError(w, deviceError(err))
+			return
+		}
+		answer["preview"] = *req.Preview
+	}
+	if req.Preview == nil || req.Opt != "" {
+		if err := s.Devices.SetReceiveOption(r.Context(), app, user, kind, id, opt); err != nil {
+			writeError(w, deviceError(err))
+			return
+		}
+	}
+	if opt, err = s.Devices.ReceiveOption(r.Context(), app, user, kind, id); err != nil {
 		writeError(w, deviceError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"kind": kind, "id": id, "opt": opt})
+	answer["opt"] = opt
+	writeJSON(w, http.StatusOK, answer)
 }
 
 func (s *Server) getReceiveOptions(w http.ResponseWriter, r *http.Request) {

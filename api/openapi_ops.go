@@ -107,6 +107,8 @@ var apiOps = map[string]op{
 	"PUT /v1/apps/{app}/users/{user}/settings":                           {summary: "Change a user's push settings (a patch)", tag: tagDevices, req: devices.SettingsPatch{}, resp: devices.Settings{}},
 	"GET /v1/apps/{app}/users/{user}/receive-options":                    {summary: "A user's per-conversation receive options", tag: tagDevices, resp: receiveOptions{}},
 	"PUT /v1/apps/{app}/users/{user}/receive-options/{kind}/{id}":        {summary: "Set a receive option for one conversation", tag: tagDevices, req: ReceiveOptionRequest{}, resp: optionAnswer{}},
+	"POST /v1/apps/{app}/messages/{msg_id}/recall":                       {summary: "Recall a message: replace or revoke its notification, lower the badge", tag: tagDevices, req: dispatcher.RecallRequest{}, resp: RecallAnswer{}},
+	"POST /v1/apps/{app}/users/{user}/read":                              {summary: "Read on another device: replace the notifications, set the badge", tag: tagDevices, req: dispatcher.ReadRequest{}, resp: RecallAnswer{}},
 
 	"GET /console":                    {summary: "Redirect to /console/", tag: tagConsole, html: true, status: 303},
 	"GET /console/login":              {summary: "Console sign-in form", tag: tagConsole, html: true},

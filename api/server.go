@@ -132,6 +132,7 @@ func (s *Server) routeTable() []route {
 	}
 	rs = append(rs, s.rekeyRoutes()...)
 	rs = append(rs, s.deviceRoutes()...)
+	rs = append(rs, s.recallRoutes()...)
 	rs = append(rs, s.jobRoutes()...)
 	rs = append(rs, s.tencentRoutes()...)
 	rs = append(rs, s.consoleRoutes()...)

@@ -135,6 +135,12 @@ var matrix = map[string]cell{
 	"PUT /v1/apps/{app}/users/{user}/receive-options/{kind}/{id}": {200, func(f *fixture, app, tok string) *http.Request {
 		return request("PUT", "/v1/apps/"+app+"/users/vinson/receive-options/group/g1", tok, ReceiveOptionRequest{Opt: "not_receive"})
 	}},
+	"POST /v1/apps/{app}/messages/{msg_id}/recall": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("POST", "/v1/apps/"+app+"/messages/m-1/recall", tok, map[string]any{"recipients": []string{"vinson"}})
+	}},
+	"POST /v1/apps/{app}/users/{user}/read": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("POST", "/v1/apps/"+app+"/users/vinson/read", tok, map[string]any{"conversation": map[string]any{"kind": "group", "id": "g1"}, "unread": 0})
+	}},
 	"GET /v1/jobs/failed": {200, func(f *fixture, app, tok string) *http.Request {
 		f.archivedTask(app)
 		return request("GET", "/v1/jobs/failed?app="+app, tok, nil)

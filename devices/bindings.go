@@ -68,10 +68,10 @@ const stateSrc = `
 if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then return 0 end
 if ARGV[2] == 'fg' then
   redis.call('HSET', KEYS[1], 'state', 'fg', 'state_at', ARGV[4])
-  redis.call('HDEL', KEYS[1], 'badge', 'badge_msg')
+  redis.call('HDEL', KEYS[1], 'badge', 'badge_msg', 'badge_msgs')
 else
   redis.call('HSET', KEYS[1], 'state', 'bg', 'badge', ARGV[3], 'state_at', ARGV[4])
-  redis.call('HDEL', KEYS[1], 'badge_msg')
+  redis.call('HDEL', KEYS[1], 'badge_msg', 'badge_msgs')
 end
 return 1`
 
@@ -87,8 +87,11 @@ return 1`
 // ARGV[5], when given, is the increment (default 1); ARGV[6], when given
 // and not empty, sets the badge to that value instead (Tencent's
 // BadgeAddNum and BadgeSetNum), so the next message counts from it.
+// badge_msgs lists the last raising messages ("\nm1\nm2\n", at most
+// ARGV[7]), so that a recall lowers the badge only for a message that
+// raised it (lowerBadgeSrc).
 const nextBadgeSrc = `
-local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'state_at', 'reported_at', 'badge_msg', 'badge')
+local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'state_at', 'reported_at', 'badge_msg', 'badge', 'badge_msgs')
 if v[1] ~= ARGV[1] then return -1 end
 if v[2] == 'fg' and tonumber(v[3] or v[4] or '0') + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return -2 end
 if ARGV[4] ~= '' and v[5] == ARGV[4] then return tonumber(v[6] or '0') end
@@ -99,7 +102,15 @@ if ARGV[6] and ARGV[6] ~= '' then
 else
   n = redis.call('HINCRBY', KEYS[1], 'badge', tonumber(ARGV[5] or '1'))
 end
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'badge_msg', ARGV[4]) end
+if ARGV[4] ~= '' then
+  local list = (v[7] or '\n') .. ARGV[4] .. '\n'
+  local _, count = string.gsub(list, '\n', '')
+  if count - 1 > tonumber(ARGV[7] or '32') then
+    local second = string.find(list, '\n', 2, true)
+    list = string.sub(list, second)
+  end
+  redis.call('HSET', KEYS[1], 'badge_msg', ARGV[4], 'badge_msgs', list)
+end
 return n`
 
 // expireSrc deletes the binding KEYS[1] of owner ARGV[1] if neither its
@@ -126,7 +137,7 @@ return v[1]`
 // scripts are the Lua scripts of a Store; each touches exactly one key, so
 // each is atomic on a single Redis and on Redis Cluster alike.
 type scripts struct {
-	bind, unbind, state, nextBadge, removeInvalid, expire *redis.Script
+	bind, unbind, state, nextBadge, removeInvalid, expire, lowerBadge *redis.Script
 }
 
 func newScripts() scripts {
@@ -137,6 +148,7 @@ func newScripts() scripts {
 		nextBadge:     redis.NewScript(nextBadgeSrc),
 		removeInvalid: redis.NewScript(removeInvalidSrc),
 		expire:        redis.NewScript(expireSrc),
+		lowerBadge:    redis.NewScript(lowerBadgeSrc),
 	}
 }
 
@@ -463,7 +475,7 @@ func (s *Store) NextBadge(ctx context.Context, app, user string, certID int64, t
 		return 0, err
 	}
 	key := s.tokKey(app, member(certID, token))
-	n, err := s.scripts.nextBadge.Run(ctx, s.rdb, []string{key}, user, s.now().UnixMilli(), s.fgTTL.Milliseconds(), "").Int()
+	n, err := s.scripts.nextBadge.Run(ctx, s.rdb, []string{key}, user, s.now().UnixMilli(), s.fgTTL.Milliseconds(), "", 1, "", MaxBadgeMsgs).Int()
 	if err != nil {
 		return 0, fmt.Errorf("next badge: %w", err)
 	}
@@ -506,7 +518,7 @@ func (s *Store) NextBadges(ctx context.Context, app string, refs []Ref) ([]Badge
 			// The script was just loaded, so EVALSHA avoids resending its
 			// text for each of up to thousands of bindings.
 			add, set := r.badgeArgs()
-			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, now, ttl, r.MsgID, add, set)
+			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, now, ttl, r.MsgID, add, set, MaxBadgeMsgs)
 		}
 	})
 	if err != nil {

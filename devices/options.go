@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 // ReceiveOpt is a user's receive option for one peer or one group (the
@@ -48,6 +50,11 @@ type Conv struct {
 }
 
 func (c Conv) field() string { return c.Kind + ":" + c.ID }
+
+// previewField is the field of the conversation's preview in the same
+// hash as the receive options; ReceiveOptions skips it (its "kind" is
+// "preview").
+func (c Conv) previewField() string { return "preview:" + c.field() }
 
 func (c Conv) check() error {
 	if c.Kind != KindC2C && c.Kind != KindGroup {
@@ -120,6 +127,9 @@ func (s *Store) ReceiveOptions(ctx context.Context, app, user string) (map[strin
 // UserState is what the dispatcher needs to know about one recipient
 // before looking at devices.
 type UserState struct {
+	// Settings are the user's settings, except that Settings.Preview is
+	// the preview that applies to the conversation: the conversation's
+	// own when set, else the user's.
 	Settings Settings
 	// Opt is the recipient's stored option for the message's
 	// conversation, OptDefault when none.
@@ -143,7 +153,7 @@ func (s *Store) States(ctx context.Context, app string, users []string, conv Con
 		for _, u := range users {
 			p.HGetAll(ctx, s.usrKey(app, u))
 			if withOpt {
-				p.HGet(ctx, s.optKey(app, u), conv.field())
+				p.HMGet(ctx, s.optKey(app, u), conv.field(), conv.previewField())
 			}
 		}
 	})
@@ -156,8 +166,70 @@ func (s *Store) States(ctx context.Context, app string, users []string, conv Con
 		out[i].Settings = parseSettings(cmds[k].(*redis.MapStringStringCmd).Val())
 		k++
 		if withOpt {
-			out[i].Opt = ReceiveOpt(cmds[k].(*redis.StringCmd).Val())
+			v := cmds[k].(*redis.SliceCmd).Val()
+			out[i].Opt = ReceiveOpt(hmString(v, 0))
+			if p := storedPreview(hmString(v, 1)); p != "" {
+				out[i].Settings.Preview = p
+			}
 			k++
+		}
+	}
+	return out, nil
+}
+
+// hmString returns the i-th value of an HMGET answer, "" when absent.
+func hmString(v []any, i int) string {
+	if i < len(v) {
+		if s, ok := v[i].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// SetConvPreview stores user's preview mode for the peer or group id of
+// kind; "" removes it (the user's, else the app's mode applies).
+func (s *Store) SetConvPreview(ctx context.Context, app, user, kind, id, preview string) error {
+	if err := checkUser(app, user); err != nil {
+		return err
+	}
+	c := Conv{Kind: kind, ID: id}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if err := checkPreview("preview", preview); err != nil {
+		return err
+	}
+	var err error
+	if preview == "" {
+		err = s.rdb.HDel(ctx, s.optKey(app, user), c.previewField()).Err()
+	} else {
+		err = s.rdb.HSet(ctx, s.optKey(app, user), c.previewField(), preview).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("set conversation preview: %w", err)
+	}
+	return nil
+}
+
+// ConvPreviews returns every conversation preview user stored, keyed by
+// kind then id.
+func (s *Store) ConvPreviews(ctx context.Context, app, user string) (map[string]map[string]vendors.Preview, error) {
+	if err := checkUser(app, user); err != nil {
+		return nil, err
+	}
+	h, err := s.rdb.HGetAll(ctx, s.optKey(app, user)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list conversation previews: %w", err)
+	}
+	out := map[string]map[string]vendors.Preview{KindC2C: {}, KindGroup: {}}
+	for f, v := range h {
+		rest, ok := strings.CutPrefix(f, "preview:")
+		if !ok {
+			continue
+		}
+		if kind, id, ok := strings.Cut(rest, ":"); ok && out[kind] != nil {
+			out[kind][id] = storedPreview(v)
 		}
 	}
 	return out, nil

@@ -12,6 +12,8 @@ import (
 	_ "time/tzdata"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 // Values of the global push switch, the seed's openPush (L27312): 0 in a
@@ -25,27 +27,31 @@ const (
 // Settings is a user's push state: the global switch (on unless turned
 // off), the iOS sounds for one-to-one and group messages ("" = the
 // default sound), the do-not-disturb window and the locale of the
-// generated text ("" = the app's).
+// generated text ("" = the app's), and the preview mode of the user's
+// notifications ("" = the app's; a conversation's preview wins over it).
 type Settings struct {
-	Push       int    `json:"push"`
-	C2CSound   string `json:"c2c_sound,omitempty"`
-	GroupSound string `json:"group_sound,omitempty"`
-	DND        *DND   `json:"dnd,omitempty"`
-	Locale     string `json:"locale,omitempty"`
+	Push       int             `json:"push"`
+	C2CSound   string          `json:"c2c_sound,omitempty"`
+	GroupSound string          `json:"group_sound,omitempty"`
+	DND        *DND            `json:"dnd,omitempty"`
+	Locale     string          `json:"locale,omitempty"`
+	Preview    vendors.Preview `json:"preview,omitempty"`
 }
 
 // PushEnabled reports whether the global switch is on.
 func (s Settings) PushEnabled() bool { return s.Push != PushOff }
 
 // SettingsPatch changes some settings and leaves the rest alone: Push 0
-// and nil pointers mean unchanged; an empty sound or locale restores the
-// default; a DND with neither start nor duration turns it off.
+// and nil pointers mean unchanged; an empty sound, locale or preview
+// restores the default; a DND with neither start nor duration turns it off.
 type SettingsPatch struct {
 	Push       int     `json:"push,omitempty"`
 	C2CSound   *string `json:"c2c_sound,omitempty"`
 	GroupSound *string `json:"group_sound,omitempty"`
 	DND        *DND    `json:"dnd,omitempty"`
 	Locale     *string `json:"locale,omitempty"`
+	// Preview is full, sender_only, hidden or id_only.
+	Preview *string `json:"preview,omitempty"`
 }
 
 // DND is a daily do-not-disturb window: from Start (local "HH:MM" in TZ)
@@ -163,6 +169,7 @@ const (
 	fGroupSound = "group_sound"
 	fDND        = "dnd"
 	fLocale     = "locale"
+	fPreview    = "preview"
 )
 
 // GetSettings returns user's settings; a user who never set any has the
@@ -235,6 +242,16 @@ func (p SettingsPatch) changes() (set map[string]any, del []string, err error) {
 	if p.Locale != nil && *p.Locale != "" && !validLocaleTag(*p.Locale) {
 		return nil, nil, fieldErr("locale", "want a language tag such as en or zh-Hans, got %q", *p.Locale)
 	}
+	if p.Preview != nil {
+		if err := checkPreview("preview", *p.Preview); err != nil {
+			return nil, nil, err
+		}
+		if *p.Preview == "" {
+			del = append(del, fPreview)
+		} else {
+			set[fPreview] = *p.Preview
+		}
+	}
 	if p.DND != nil {
 		if p.DND.off() {
 			del = append(del, fDND)
@@ -264,7 +281,8 @@ func validLocaleTag(s string) bool {
 }
 
 func parseSettings(h map[string]string) Settings {
-	st := Settings{Push: PushOn, C2CSound: h[fC2CSound], GroupSound: h[fGroupSound], Locale: h[fLocale]}
+	st := Settings{Push: PushOn, C2CSound: h[fC2CSound], GroupSound: h[fGroupSound], Locale: h[fLocale],
+		Preview: storedPreview(h[fPreview])}
 	if h[fPush] == strconv.Itoa(PushOff) {
 		st.Push = PushOff
 	}
@@ -277,4 +295,20 @@ func parseSettings(h map[string]string) Settings {
 		}
 	}
 	return st
+}
+
+// checkPreview refuses a value that is not a preview mode ("" is allowed:
+// it clears the setting).
+func checkPreview(field, v string) error {
+	if _, ok := vendors.ParsePreview(v); !ok {
+		return fieldErr(field, "want full, sender_only, hidden or id_only (\"\" clears it), got %q", v)
+	}
+	return nil
+}
+
+// storedPreview reads a stored preview; one that is unreadable anyway
+// counts as unset (the app's mode applies).
+func storedPreview(v string) vendors.Preview {
+	p, _ := vendors.ParsePreview(v)
+	return p
 }

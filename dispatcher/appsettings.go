@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 // AppSettings are one app's notification settings. The config layer fills
@@ -16,6 +18,7 @@ import (
 //	    placeholders: {image: "[照片]"}
 //	    default_title: 新消息
 //	    mention_overrides_mute: true
+//	    preview: sender_only
 //	    locales:
 //	      en: {placeholders: {image: "[photo]"}, default_title: "New message"}
 type AppSettings struct {
@@ -35,6 +38,19 @@ type AppSettings struct {
 	MentionOverridesMute bool `mapstructure:"mention_overrides_mute" yaml:"mention_overrides_mute" json:"mention_overrides_mute"`
 	// Locales override the built-in text of other locales users pick.
 	Locales map[string]LocaleText `mapstructure:"locales" yaml:"locales" json:"locales,omitempty"`
+	// Preview is the app's preview mode (full, sender_only, hidden,
+	// id_only; "" = full). A conversation's or user's preview setting
+	// wins over it, and offline_push.force_show over all.
+	Preview vendors.Preview `mapstructure:"preview" yaml:"preview" json:"preview,omitempty"`
+	// SenderOnly, SenderOnlyGroup and Hidden override the built-in preview
+	// texts in the app's own Locale (see LocaleText).
+	SenderOnly      string `mapstructure:"sender_only" yaml:"sender_only" json:"sender_only,omitempty"`
+	SenderOnlyGroup string `mapstructure:"sender_only_group" yaml:"sender_only_group" json:"sender_only_group,omitempty"`
+	Hidden          string `mapstructure:"hidden" yaml:"hidden" json:"hidden,omitempty"`
+	// Recalled and ReadElsewhere override the texts that replace a
+	// recalled or read notification in the app's own Locale.
+	Recalled      string `mapstructure:"recalled" yaml:"recalled" json:"recalled,omitempty"`
+	ReadElsewhere string `mapstructure:"read_elsewhere" yaml:"read_elsewhere" json:"read_elsewhere,omitempty"`
 
 	// resolved marks settings ForLocale returned: asked again with no
 	// locale, they are their own answer.
@@ -50,6 +66,9 @@ func DefaultAppSettings() AppSettings {
 func (a AppSettings) Validate() error {
 	if a.Locale != "" && NormalizeLocale(a.Locale) == "" {
 		return fmt.Errorf("locale: %q is not supported (want one of %v)", a.Locale, Locales())
+	}
+	if _, ok := vendors.ParsePreview(string(a.Preview)); !ok {
+		return fmt.Errorf("preview: %q is not a preview mode (want one of %v)", a.Preview, vendors.Previews())
 	}
 	if err := checkPlaceholders("placeholders", a.Placeholders); err != nil {
 		return err
@@ -96,7 +115,9 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 	}
 	text, _ := BuiltinLocale(loc)
 	if loc == appLoc {
-		overlay(&text, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle})
+		overlay(&text, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle,
+			SenderOnly: a.SenderOnly, SenderOnlyGroup: a.SenderOnlyGroup, Hidden: a.Hidden,
+			Recalled: a.Recalled, ReadElsewhere: a.ReadElsewhere})
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.Locales)) {
 		if NormalizeLocale(k) == loc {
@@ -108,6 +129,12 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 		Placeholders:         text.Placeholders,
 		DefaultTitle:         text.DefaultTitle,
 		MentionOverridesMute: a.MentionOverridesMute,
+		Preview:              a.Preview,
+		SenderOnly:           text.SenderOnly,
+		SenderOnlyGroup:      text.SenderOnlyGroup,
+		Hidden:               text.Hidden,
+		Recalled:             text.Recalled,
+		ReadElsewhere:        text.ReadElsewhere,
 		resolved:             true,
 	}
 }
@@ -118,7 +145,14 @@ func overlay(dst *LocaleText, src LocaleText) {
 			dst.Placeholders[k] = v
 		}
 	}
-	if src.DefaultTitle != "" {
-		dst.DefaultTitle = src.DefaultTitle
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{{&dst.DefaultTitle, src.DefaultTitle},
+		{&dst.SenderOnly, src.SenderOnly}, {&dst.SenderOnlyGroup, src.SenderOnlyGroup}, {&dst.Hidden, src.Hidden},
+		{&dst.Recalled, src.Recalled}, {&dst.ReadElsewhere, src.ReadElsewhere}} {
+		if f.src != "" {
+			*f.dst = f.src
+		}
 	}
 }

@@ -147,6 +147,10 @@ type OfflinePush struct {
 	APNs APNsPush `json:"apns,omitempty"`
 	// Harmony holds the HarmonyOS NEXT options (Tencent's HarmonyInfo).
 	Harmony HarmonyPush `json:"harmony,omitempty"`
+	// ForceShow renders this message in full whatever the app's, the
+	// user's or the conversation's preview setting (docs/rules.md,
+	// "Preview privacy").
+	ForceShow bool `json:"force_show,omitempty"`
 }
 
 // LocalizedPush is one entry of OfflinePush.Languages.

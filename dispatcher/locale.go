@@ -16,13 +16,36 @@ const (
 func Locales() []string { return []string{LocaleEnglish, LocaleChinese} }
 
 // LocaleText is the generated text of one locale: the placeholder of each
-// non-text element type and the default title of Android notifications.
+// non-text element type, the default title of Android notifications, the
+// bodies of the sender_only and hidden previews, and the texts that
+// replace a recalled or read notification.
 type LocaleText struct {
 	// Placeholders maps an element type (image, sound, video, file,
 	// location, face, merger) to the text that stands for it.
 	Placeholders map[string]string `mapstructure:"placeholders" yaml:"placeholders" json:"placeholders,omitempty"`
 	DefaultTitle string            `mapstructure:"default_title" yaml:"default_title" json:"default_title,omitempty"`
+	// SenderOnly is the body of a one-to-one message in the sender_only
+	// preview; SenderName in it stands for the sender's nickname.
+	SenderOnly string `mapstructure:"sender_only" yaml:"sender_only" json:"sender_only,omitempty"`
+	// SenderOnlyGroup is the sender_only body of a group message;
+	// SenderName stands for the name card (else nickname) and GroupName for
+	// the group's name.
+	SenderOnlyGroup string `mapstructure:"sender_only_group" yaml:"sender_only_group" json:"sender_only_group,omitempty"`
+	// Hidden is the body in the hidden preview, and in sender_only when
+	// the sender has no name.
+	Hidden string `mapstructure:"hidden" yaml:"hidden" json:"hidden,omitempty"`
+	// Recalled replaces the notification of a recalled message.
+	Recalled string `mapstructure:"recalled" yaml:"recalled" json:"recalled,omitempty"`
+	// ReadElsewhere replaces the notification of a message read on
+	// another device.
+	ReadElsewhere string `mapstructure:"read_elsewhere" yaml:"read_elsewhere" json:"read_elsewhere,omitempty"`
 }
+
+// The tokens the sender_only texts are filled with.
+const (
+	SenderName = "{sender}"
+	GroupName  = "{group}"
+)
 
 // placeholderTypes are the element types that render as a placeholder.
 // Text and custom elements render their own text; group tips are never
@@ -39,19 +62,21 @@ func placeholderTypes() []string {
 // app can override it. The seed gives no placeholder for video, location,
 // face or merger elements; pushd picks [video], [location], [sticker] and
 // [chat history]. The default Android title is the seed's "a new message"
-// (L24515).
+// (L24515). The preview texts are pushd's own (issue 15 point 3).
 func BuiltinLocale(locale string) (LocaleText, bool) {
 	switch locale {
 	case LocaleEnglish:
 		return LocaleText{DefaultTitle: "New message", Placeholders: map[string]string{
 			ElemImage: "[image]", ElemSound: "[voice]", ElemVideo: "[video]", ElemFile: "[file]",
 			ElemLocation: "[location]", ElemFace: "[sticker]", ElemMerger: "[chat history]",
-		}}, true
+		}, SenderOnly: SenderName + " sent you a message", SenderOnlyGroup: SenderName + " sent a message in " + GroupName,
+			Hidden: "New message", Recalled: "This message was recalled", ReadElsewhere: "Read on another device"}, true
 	case LocaleChinese:
 		return LocaleText{DefaultTitle: "新消息", Placeholders: map[string]string{
 			ElemImage: "[图片]", ElemSound: "[语音]", ElemVideo: "[视频]", ElemFile: "[文件]",
 			ElemLocation: "[位置]", ElemFace: "[表情]", ElemMerger: "[聊天记录]",
-		}}, true
+		}, SenderOnly: SenderName + "给你发来一条消息", SenderOnlyGroup: SenderName + "在" + GroupName + "中发来一条消息",
+			Hidden: "新消息", Recalled: "此消息已撤回", ReadElsewhere: "已在其他设备上阅读"}, true
 	}
 	return LocaleText{}, false
 }

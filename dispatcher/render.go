@@ -24,6 +24,9 @@ type RenderInput struct {
 	// Locale is the recipient device's own language tag ("zh-Hant-TW"),
 	// which picks the offline_push.languages entry; "" uses App.Locale.
 	Locale string
+	// Preview is the recipient's preview setting for the message's
+	// conversation (the conversation's, else the user's; "" = the app's).
+	Preview vendors.Preview
 }
 
 // ErrEmptyContent is returned by Render for a message that yields no text
@@ -37,7 +40,8 @@ var ErrEmptyContent = errors.New("nothing to push: the message yields no text")
 const MaxOptionBytes = 256
 
 // Render builds the notification of job j for one vendor and recipient
-// (SPEC §4.2–§4.5). It is pure: the badge is left nil for the caller. The
+// (SPEC §4.2–§4.5) in the preview mode that applies (see previewMode and
+// applyPreview). It is pure: the badge is left nil for the caller. The
 // title and body are cut to the vendor's character limits and, for vendors
 // with a payload limit, to the bytes left after ext and the options;
 // adapters then shrink to the exact encoded size. An ext (or option) that
@@ -71,6 +75,7 @@ func Render(j *Job, in RenderInput) (*vendors.Notification, error) {
 			Sound: h.Sound, SoundDuration: h.SoundDuration}
 	}
 	applySound(n, j, in)
+	applyPreview(n, j, in.Vendor, previewMode(j, in.Preview, app.Preview), app)
 	if err := fitLimits(n, in.Vendor); err != nil {
 		return nil, err
 	}
@@ -352,4 +357,102 @@ func truncateBytes(s string, max int) string {
 		cut--
 	}
 	return s[:cut] + vendors.Ellipsis
+}
+
+// previewMode picks the preview of one recipient: offline_push.force_show
+// forces full; otherwise the recipient's setting (conversation, else user)
+// wins over the app's, and full is the default. An unknown value (which
+// the device store and config refuse) counts as unset.
+func previewMode(j *Job, recipient, app vendors.Preview) vendors.Preview {
+	if j.OfflinePush.ForceShow {
+		return vendors.PreviewFull
+	}
+	for _, p := range []vendors.Preview{recipient, app} {
+		if m, ok := vendors.ParsePreview(string(p)); ok && m != "" {
+			return m
+		}
+	}
+	return vendors.PreviewFull
+}
+
+// dataPushVendors reports whether v has a data (pass-through) message an
+// app can receive without the vendor showing anything, so that id_only can
+// carry ids and no text. APNs: content-available background push with
+// mutable-content (vendor-protocols.md §1); FCM: a message without a
+// notification block (data only); Huawei: message.data without
+// android.notification; Honor: a message with only "data" (Honor's
+// downlink message doc, "透传消息体": {"data": "...", "token": [...]});
+// Xiaomi: pass_through=1 (vendor-protocols.md §3). OPPO has notification
+// messages only, vivo delivers no pass-through (Tencent's vivo channel
+// guide: "vivo 通道暂不支持应用内消息"), and Meizu restricts pass-through
+// since 2018-06-16 (vendor-protocols.md, Meizu): they get hidden instead.
+func dataPushVendors(v vendors.Vendor) bool {
+	switch v {
+	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi:
+		return true
+	}
+	return false
+}
+
+// applyPreview rewrites the full notification n for mode. full leaves it.
+// sender_only and hidden replace the title by the default one (none on
+// APNs) and the body by the locale's preview text, since
+// offline_push.title and desc are the app's content too; the ext stays (it
+// is the app's data, not shown). id_only, on a vendor with data messages,
+// also carries the ids, for the adapter to send a data message with the
+// ids and no text; its title and body are the hidden text, which is what
+// an adapter without that mapping shows. Elsewhere id_only is hidden.
+// n.Preview records the mode that applied ("" for full, as for a
+// notification built before preview modes existed).
+func applyPreview(n *vendors.Notification, j *Job, v vendors.Vendor, mode vendors.Preview, app AppSettings) {
+	if mode == vendors.PreviewIDOnly && !dataPushVendors(v) {
+		mode = vendors.PreviewHidden
+	}
+	if mode != vendors.PreviewFull {
+		n.Preview = mode
+	}
+	switch mode {
+	case vendors.PreviewSenderOnly:
+		n.Title, n.Body = privateTitle(v, app.DefaultTitle), senderOnlyBody(j, app)
+	case vendors.PreviewHidden:
+		n.Title, n.Body = privateTitle(v, app.DefaultTitle), app.Hidden
+	case vendors.PreviewIDOnly:
+		n.Title, n.Body = privateTitle(v, app.DefaultTitle), app.Hidden
+		n.IDs = map[string]string{vendors.IDMsg: j.MsgID, vendors.IDSender: j.Sender.UserID}
+		if j.IsGroup() {
+			n.IDs[vendors.IDGroup] = j.Group.ID
+		}
+	}
+}
+
+// privateTitle is the title of a sender_only or hidden notification: the
+// default title on Android vendors, none on APNs (as in full mode without
+// offline_push.title).
+func privateTitle(v vendors.Vendor, defaultTitle string) string {
+	if v == vendors.APNs {
+		return ""
+	}
+	return defaultTitle
+}
+
+// senderOnlyBody says who sent the message and where, never what: "Denny
+// sent you a message", "Captain sent a message in Hiking" (name card, else
+// nickname). A group without a name uses the one-to-one text; a sender
+// without a name gets the hidden text.
+func senderOnlyBody(j *Job, app AppSettings) string {
+	name := strings.TrimSpace(j.Sender.Nickname)
+	if j.IsGroup() {
+		if card := strings.TrimSpace(j.Sender.NameCard); card != "" {
+			name = card
+		}
+	}
+	if name == "" {
+		return app.Hidden
+	}
+	if j.IsGroup() {
+		if group := strings.TrimSpace(j.Group.Name); group != "" {
+			return strings.NewReplacer(SenderName, name, GroupName, group).Replace(app.SenderOnlyGroup)
+		}
+	}
+	return strings.ReplaceAll(app.SenderOnly, SenderName, name)
 }

@@ -285,6 +285,7 @@ func (rs *resolution) cert(ctx context.Context, certID int64) (*CertInfo, error)
 type renderKey struct {
 	vendor                     vendors.Vendor
 	locale, c2cSound, grpSound string
+	preview                    vendors.Preview
 }
 
 // render returns a fresh copy of the notification for vendor and the
@@ -292,7 +293,7 @@ type renderKey struct {
 // notifications are not, since each delivery gets its own badge and
 // adapters may shrink the text.
 func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.Notification, int, error) {
-	key := renderKey{v, st.Locale, st.C2CSound, st.GroupSound}
+	key := renderKey{v, st.Locale, st.C2CSound, st.GroupSound, st.Preview}
 	n, ok := rs.notifs[key]
 	if !ok {
 		app, ok := rs.locales[st.Locale]
@@ -301,7 +302,7 @@ func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.No
 			rs.locales[st.Locale] = app
 		}
 		var err error
-		n, err = Render(rs.j, RenderInput{Vendor: v, App: app, Locale: st.Locale, C2CSound: st.C2CSound, GroupSound: st.GroupSound})
+		n, err = Render(rs.j, RenderInput{Vendor: v, App: app, Locale: st.Locale, C2CSound: st.C2CSound, GroupSound: st.GroupSound, Preview: st.Preview})
 		if err != nil {
 			return nil, 0, err
 		}

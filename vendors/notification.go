@@ -1,6 +1,9 @@
 package vendors
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // SoundSilent is the iOS sound value that means "no sound and no vibration"
 // (the seed's kIOSOfflinePushNoSound / NO_SOUND_NO_VIBRATION).
@@ -59,6 +62,19 @@ type Notification struct {
 	// offline_push.harmony; nil means none. Only the harmony adapter reads
 	// it.
 	Harmony *HarmonyOptions `json:"harmony,omitempty"`
+	// Preview is the preview mode the text was rendered in on this vendor
+	// (PreviewSenderOnly, PreviewHidden, PreviewIDOnly); "" is full. The
+	// trace reads it to say which mode applied.
+	Preview Preview `json:"preview,omitempty"`
+	// IDs is set only in PreviewIDOnly, on vendors with a data message:
+	// the ids an end-to-end-encrypted app needs to fetch and show the
+	// message itself (IDMsg, IDSender, IDGroup). An adapter that maps it
+	// sends a data message with the ids and Ext and no text (APNs
+	// content-available + mutable-content with the ids as custom keys,
+	// FCM data, Huawei/Honor data, Xiaomi pass_through); Title and Body
+	// then hold the hidden text, which is what an adapter without that
+	// mapping shows (docs/rules.md, "Preview privacy").
+	IDs map[string]string `json:"ids,omitempty"`
 }
 
 // HarmonyOptions are the per-message HarmonyOS NEXT (Push Kit v3) settings
@@ -74,6 +90,52 @@ type HarmonyOptions struct {
 	// s) is how long it plays, only with Sound.
 	Sound         string `json:"sound,omitempty"`
 	SoundDuration int    `json:"sound_duration,omitempty"`
+}
+
+// Preview is how much of a message a notification shows (issue 15 point 3).
+type Preview string
+
+// The preview modes.
+const (
+	// PreviewFull shows the rendered text as is: title, sender and content.
+	PreviewFull Preview = "full"
+	// PreviewSenderOnly shows who sent it ("Denny sent you a message"),
+	// never the content.
+	PreviewSenderOnly Preview = "sender_only"
+	// PreviewHidden shows a fixed text ("New message"): neither sender nor
+	// content.
+	PreviewHidden Preview = "hidden"
+	// PreviewIDOnly sends no text at all: a data push carrying only ids,
+	// for end-to-end-encrypted apps that fill in the text on the phone.
+	// Vendors without a data message get PreviewHidden instead.
+	PreviewIDOnly Preview = "id_only"
+)
+
+// The keys of Notification.IDs.
+const (
+	IDMsg    = "msg_id"
+	IDSender = "sender_id"
+	IDGroup  = "group_id"
+)
+
+// Previews lists the preview modes.
+func Previews() []Preview {
+	return []Preview{PreviewFull, PreviewSenderOnly, PreviewHidden, PreviewIDOnly}
+}
+
+// ParsePreview returns the mode named s; "" is valid and means "not set"
+// (the next level decides).
+func ParsePreview(s string) (Preview, bool) {
+	p := Preview(s)
+	if p == "" {
+		return "", true
+	}
+	for _, m := range Previews() {
+		if p == m {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // AndroidOptions are the per-message Android vendor settings of the job's
@@ -132,3 +194,15 @@ func (n *Notification) TTL(now time.Time, def time.Duration) time.Duration {
 
 // IntPtr returns a pointer to v, for Badge and Classification.
 func IntPtr(v int) *int { return &v }
+
+// Revoker is implemented by the senders of vendors with a real revoke API
+// (HarmonyOS Push Kit's messages:revoke, by token and notifyId): Revoke
+// withdraws n's notification, found by the notify id an adapter derives
+// from n.ID, from each token's device, whether still undelivered or shown
+// and not yet tapped. It returns one Result per token, as Send does. A
+// revoke leaves the launcher badge as it is (Push Kit's doc says so).
+// Vendors without one are sent a replacement with the same id instead
+// (dispatcher.Replacer).
+type Revoker interface {
+	Revoke(ctx context.Context, n *Notification, tokens []string) []Result
+}

@@ -12,8 +12,8 @@ import (
 	"github.com/pushd/pushd/vendors/fake"
 )
 
-// vendorFields decodes the fake's request r in pushd's words.
-func vendorFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
+// replacementFields decodes the fake's request r in pushd's words.
+func replacementFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 	t.Helper()
 	switch v {
 	case vendors.APNs:
@@ -110,7 +110,7 @@ func TestRecallOnEveryVendor(t *testing.T) {
 			if r.Action != dispatcher.ActionReplaced || len(reqs) != 1 || reqs[0].Status != http.StatusOK {
 				t.Fatalf("%+v, %d requests (%+v); want one accepted replacement", r, len(reqs), reqs)
 			}
-			f := vendorFields(t, v, reqs[0])
+			f := replacementFields(t, v, reqs[0])
 			wantTitle := "New message"
 			if v == vendors.APNs {
 				wantTitle = ""

@@ -1,6 +1,10 @@
 package vendors
 
-import "time"
+import (
+	"errors"
+	"net/http"
+	"time"
+)
 
 // SoundSilent is the iOS sound value that means "no sound and no vibration"
 // (the seed's kIOSOfflinePushNoSound / NO_SOUND_NO_VIBRATION).
@@ -35,6 +39,11 @@ type Notification struct {
 	// Android holds the per-vendor Android options; empty fields fall back to
 	// the certificate's defaults.
 	Android AndroidOptions `json:"android,omitempty"`
+	// Callback, when set, is where the vendor sends this notification's
+	// receipts (delivered, clicked) and the signed reference they carry
+	// back. Adapters of vendors that take a per-message callback map it to
+	// their fields; nil sends none.
+	Callback *Callback `json:"callback,omitempty"`
 }
 
 // AndroidOptions are the per-message Android vendor settings of the job's
@@ -68,3 +77,56 @@ func (n *Notification) TTL(now time.Time, def time.Duration) time.Duration {
 
 // IntPtr returns a pointer to v, for Badge and Classification.
 func IntPtr(v int) *int { return &v }
+
+// Callback is the receipt callback of one notification: the URL the vendor
+// POSTs its receipts to, and the param it echoes back verbatim in each
+// receipt (pushd's signed reference to the message).
+type Callback struct {
+	URL   string `json:"url"`
+	Param string `json:"param"`
+}
+
+// ReceiptKind is what a vendor receipt reports.
+type ReceiptKind string
+
+// Receipt kinds.
+const (
+	// ReceiptDelivered: the notification reached the device.
+	ReceiptDelivered ReceiptKind = "delivered"
+	// ReceiptClicked: the user tapped the notification.
+	ReceiptClicked ReceiptKind = "clicked"
+	// ReceiptUndelivered: the vendor reports it could not deliver (Code
+	// is its status).
+	ReceiptUndelivered ReceiptKind = "undelivered"
+)
+
+// Receipt is one vendor receipt for one device, as a receipt parser of a
+// vendor package reads it. Token is the device token (callers hash it
+// before it goes anywhere), Param the callback param the notification
+// carried.
+type Receipt struct {
+	Kind        ReceiptKind
+	Param       string
+	Token       string
+	VendorMsgID string
+	// Code is the vendor's status, verbatim, for an undelivered receipt.
+	Code string
+	At   time.Time
+}
+
+// ErrReceiptAuth is returned by receipt parsers for a request that is not
+// signed (or authenticated) the vendor's way.
+var ErrReceiptAuth = errors.New("receipt not authenticated")
+
+// ReceiptRequest is one POST a vendor made to a receipt endpoint, with
+// what it is verified with.
+type ReceiptRequest struct {
+	Header http.Header
+	Body   []byte
+	// User and Secret are the callback user name and key configured in
+	// the vendor's console (Huawei and Honor sign receipts with them);
+	// empty when none is configured.
+	User   string
+	Secret []byte
+	Now    time.Time
+}

@@ -59,6 +59,8 @@ type sendRequest struct {
 type android struct {
 	TTL          string       `json:"ttl,omitempty"`
 	Notification notification `json:"notification"`
+	// BiTag is echoed in the receipts (receipt.go): the signed reference.
+	BiTag string `json:"biTag,omitempty"`
 }
 
 type notification struct {
@@ -101,8 +103,11 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	if num, ok := hms.Badge(n, s.BadgeClass, maxBadge); ok {
 		nt.Badge = &badge{SetNum: num, BadgeClass: s.BadgeClass}
 	}
-	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens,
-		Android: android{TTL: ttl(n, now), Notification: nt}}
+	a := android{TTL: ttl(n, now), Notification: nt}
+	if n.Callback != nil {
+		a.BiTag = n.Callback.Param
+	}
+	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens, Android: a}
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at

@@ -60,6 +60,10 @@ type notification struct {
 	ChannelID           string `json:"channel_id,omitempty"`
 	AppMessageID        string `json:"app_message_id,omitempty"`
 	OffLineTTL          int    `json:"off_line_ttl"`
+	// CallBackURL and CallBackParameter ask for delivery receipts
+	// (receipt.go).
+	CallBackURL       string `json:"call_back_url,omitempty"`
+	CallBackParameter string `json:"call_back_parameter,omitempty"`
 }
 
 // request is what one Send posts, before the auth_token is added.
@@ -116,6 +120,9 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 		nt.ChannelID = st.ChannelID
 	}
 	nt.OffLineTTL = int(min(n.TTL(now, defaultTTL)/time.Second, maxOfflineTTL))
+	if n.Callback != nil {
+		nt.CallBackURL, nt.CallBackParameter = n.Callback.URL, n.Callback.Param
+	}
 	return nt, nil
 }
 

@@ -1,9 +1,11 @@
 package dispatcher
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -131,4 +133,47 @@ func ReceiptEvent(app string, certID int64, v vendors.Vendor, msgID string, rc v
 		ev.Type, ev.Kind, ev.Code, ev.Reason = EventFailed, string(vendors.ReceiptUndelivered), rc.Code, string(v)+" receipt: not delivered"
 	}
 	return ev
+}
+
+// Wrap returns b with the senders it builds attaching each notification's
+// receipt callback (Attach) before it goes out: the one wiring point, at
+// the vendor registry, so the delivery path itself is unchanged. Senders
+// of vendors without receipts are returned as built.
+func (r *Receipts) Wrap(b vendors.Builder) vendors.Builder {
+	if r == nil || b == nil {
+		return b
+	}
+	return func(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
+		s, err := b(cred, ep)
+		if err != nil || s == nil || cred == nil || ReceiptSupport(cred.Vendor) == ReceiptsUnsupported {
+			return s, err
+		}
+		return &receiptSender{Sender: s, r: r, cred: &vendors.Credential{ID: cred.ID, Vendor: cred.Vendor}}, nil
+	}
+}
+
+// receiptSender attaches the receipt callback to what its Sender sends.
+type receiptSender struct {
+	vendors.Sender
+	r    *Receipts
+	cred *vendors.Credential
+}
+
+// Send sends n with its callback.
+func (s *receiptSender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+	return s.Sender.Send(ctx, s.r.Attach(n, s.cred), tokens)
+}
+
+// DryRun shows the requests with their callback.
+func (s *receiptSender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+	return s.Sender.DryRun(ctx, s.r.Attach(n, s.cred), tokens)
+}
+
+// Close closes the wrapped sender when it holds resources (the Pool closes
+// senders it replaces).
+func (s *receiptSender) Close() error {
+	if c, ok := s.Sender.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

@@ -57,13 +57,13 @@ type Funnel struct {
 
 // funnelScript adds ARGV[2..] (field, increment pairs) to the hash KEYS[1]
 // and sets its expiry to ARGV[1] seconds: one command per hash.
-var funnelScript = redis.NewScript(`
+const funnelScript = `
 for i = 2, #ARGV, 2 do
   redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i+1])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 1
-`)
+`
 
 // NewFunnel returns the funnel counters, registering its receipt counter
 // on reg (nil registers none).
@@ -130,7 +130,9 @@ func (f *Funnel) Emit(ctx context.Context, evs []Event) {
 		for field, n := range incr[k] {
 			args = append(args, field, n)
 		}
-		funnelScript.Run(ctx, pipe, []string{k}, args...)
+		// EVAL, not EVALSHA: a pipeline cannot fall back on NOSCRIPT,
+		// and the script is a few dozen bytes.
+		pipe.Eval(ctx, funnelScript, []string{k}, args...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && f.OnError != nil {
 		f.OnError(err)

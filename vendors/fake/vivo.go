@@ -63,6 +63,9 @@ type Vivo struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the delivery receipts sent to the extra.callback of
+	// accepted single pushes (vivo_receipts.go).
+	*ReceiptLog
 
 	now func() time.Time
 	ttl time.Duration
@@ -93,7 +96,7 @@ type vivoResult struct {
 
 // NewVivo starts a vivo fake; Close it when done.
 func NewVivo(opts VivoOptions) *Vivo {
-	f := &Vivo{now: opts.Now, ttl: opts.TokenTTL, apps: map[string]*vivoApp{},
+	f := &Vivo{ReceiptLog: newReceiptLog(), now: opts.Now, ttl: opts.TokenTTL, apps: map[string]*vivoApp{},
 		tokens: map[string]vivoIssued{}, tasks: map[string]string{}}
 	if f.now == nil {
 		f.now = time.Now
@@ -464,4 +467,7 @@ func (f *Vivo) finish(w http.ResponseWriter, r *http.Request, raw []byte, tokens
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	if status == http.StatusOK && res.result == 0 && r.URL.Path == vivoSendPath {
+		f.deliveredReceipts(raw, tokens, res.extra)
+	}
 }

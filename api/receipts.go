@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/pushd/pushd/certs"
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/honor"
@@ -116,8 +117,16 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) {
 // app, pushd's or not); a POST with receipts of which none verifies is
 // refused.
 func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv receiptVendor) ([]dispatcher.Event, error) {
+	if s.Certs == nil {
+		return nil, vendors.ErrReceiptAuth
+	}
 	info, err := s.Certs.Get(r.Context(), cert)
-	if err != nil || info.Vendor != v {
+	switch {
+	case errors.Is(err, certs.ErrNotFound):
+		return nil, vendors.ErrReceiptAuth
+	case err != nil:
+		return nil, err // Redis: logged, refused, and the vendor retries
+	case info.Vendor != v:
 		return nil, vendors.ErrReceiptAuth
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxReceiptBody))

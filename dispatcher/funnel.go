@@ -99,8 +99,21 @@ func funnelField(e *Event) string {
 	return ""
 }
 
-// Emit counts evs.
+// Emit counts evs in one round trip.
 func (f *Funnel) Emit(ctx context.Context, evs []Event) {
+	pipe := f.rdb.Pipeline()
+	if f.Append(ctx, pipe, evs) == 0 {
+		return
+	}
+	if _, err := pipe.Exec(ctx); err != nil && f.OnError != nil {
+		f.OnError(err)
+	}
+}
+
+// Append queues the counting of evs on pipe, one EVAL per app and day of
+// evs, and returns how many it queued: the committer may count in the
+// pipeline that writes the events instead of a round trip of its own.
+func (f *Funnel) Append(ctx context.Context, pipe redis.Pipeliner, evs []Event) int {
 	incr := map[string]map[string]int64{}
 	var keys []string
 	for i := range evs {
@@ -121,10 +134,6 @@ func (f *Funnel) Emit(ctx context.Context, evs []Event) {
 		}
 		incr[key][field]++
 	}
-	if len(keys) == 0 {
-		return
-	}
-	pipe := f.rdb.Pipeline()
 	for _, k := range keys {
 		args := []any{int64(f.keep / time.Second)}
 		for field, n := range incr[k] {
@@ -134,9 +143,7 @@ func (f *Funnel) Emit(ctx context.Context, evs []Event) {
 		// and the script is a few dozen bytes.
 		pipe.Eval(ctx, funnelScript, []string{k}, args...)
 	}
-	if _, err := pipe.Exec(ctx); err != nil && f.OnError != nil {
-		f.OnError(err)
-	}
+	return len(keys)
 }
 
 func (f *Funnel) observe(e *Event) {

@@ -33,6 +33,8 @@ const (
 	vivoCodeCustomPairs   = 10066 // clientCustomMap over 10 pairs
 	vivoCodeCustomSize    = 10067 // clientCustomMap over 1024 characters
 	vivoCodeAppMismatch   = 10094
+	vivoCodeCallbackLong  = 10305 // extra.callback over 128
+	vivoCodeParamLong     = 10306 // extra.callback.param over 64
 	vivoCodeTaskID        = 10151
 	vivoCodeRegIDCount    = 10153 // pushToList regIds not within 2..1000
 	vivoCodeAuthParams    = 10200
@@ -354,6 +356,14 @@ func vivoCheckMessage(b map[string]any, minTTL int) vivoResult {
 	}
 	if res := vivoCheckSkip(b); res.result != 0 {
 		return res
+	}
+	if extra, ok := b["extra"].(map[string]any); ok {
+		switch cb, _ := extra["callback"].(string); {
+		case len(cb) > 128:
+			return vivoFail(vivoCodeCallbackLong, "extra.callback长度不能超过128")
+		case len(vivoStr(extra, "callback.param")) > 64:
+			return vivoFail(vivoCodeParamLong, "extra.callback.param长度不能超过64")
+		}
 	}
 	return vivoCheckCustomMap(b["clientCustomMap"])
 }

@@ -38,7 +38,8 @@ type ReceiptDeps struct {
 	// them.
 	CallbackUser   string
 	CallbackSecret []byte
-	// Prefix is the Redis key prefix of the replay guard ("pushd:").
+	// Prefix is the Redis key prefix of the replay guard; "" means
+	// "pushd:".
 	Prefix string
 }
 
@@ -161,11 +162,15 @@ func (s *Server) emitReceipts(ctx context.Context, evs []dispatcher.Event) {
 	if len(evs) == 0 || s.Receipts.Events == nil {
 		return
 	}
+	prefix := s.Receipts.Prefix
+	if prefix == "" {
+		prefix = "pushd:"
+	}
 	pipe := s.Redis.Pipeline()
 	cmds := make([]*redis.BoolCmd, len(evs))
 	for i := range evs {
 		e := &evs[i]
-		key := s.Receipts.Prefix + "receipt:" + e.AppID + ":" + e.MsgID + ":" + e.Token + ":" + e.Type
+		key := prefix + "receipt:" + e.AppID + ":" + e.MsgID + ":" + e.Token + ":" + e.Type
 		cmds[i] = pipe.SetNX(ctx, key, 1, receiptSeenTTL)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {

@@ -135,6 +135,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.rekeyRoutes()...)
 	rs = append(rs, s.deviceRoutes()...)
 	rs = append(rs, s.jobRoutes()...)
+	rs = append(rs, s.tencentRoutes()...)
 	rs = append(rs, s.receiptRoutes()...)
 	rs = append(rs, s.consoleRoutes()...)
 	if s.Monitoring != nil {

@@ -140,6 +140,9 @@ func (j *Job) Validate(now time.Time) error {
 	if err := j.validateExpiry(now); err != nil {
 		return err
 	}
+	if err := j.validatePriority(); err != nil {
+		return err
+	}
 	return j.checkRenders()
 }
 
@@ -258,6 +261,12 @@ func (p *OfflinePush) validate() error {
 	}
 	if imp := p.Android.HuaweiImportance; imp != "" && imp != "LOW" && imp != "NORMAL" && imp != "HIGH" {
 		return fieldErr("offline_push.android.huawei_importance", "must be LOW, NORMAL or HIGH, got %q", imp)
+	}
+	for _, check := range []func() error{p.validateBadges, p.validateLanguages, p.Android.validate,
+		p.APNs.validate, p.Harmony.validate} {
+		if err := check(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

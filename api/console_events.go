@@ -20,7 +20,7 @@ type eventsData struct {
 }
 
 // eventTypes are the delivery event types the filter offers.
-var eventTypes = []string{"sent", "failed", "token_invalid", "dropped", "retrying", "cert_expiring"}
+var eventTypes = []string{"sent", "failed", "token_invalid", "dropped", "retrying", "delivered", "clicked", "cert_expiring"}
 
 func (s *Server) consoleEvents(w http.ResponseWriter, r *http.Request) {
 	app, ok := s.appParam(w, r)

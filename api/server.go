@@ -50,8 +50,10 @@ type Deps struct {
 	// Sandbox, when set (serve --sandbox), is the fakes whose received
 	// requests the console's inbox shows.
 	Sandbox *fake.Sandbox
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Receipts serves the vendor receipt endpoints and the funnel.
+	Receipts ReceiptDeps
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // JobIntake queues validated jobs and answers one outcome per job, in
@@ -135,6 +137,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.recallRoutes()...)
 	rs = append(rs, s.jobRoutes()...)
 	rs = append(rs, s.tencentRoutes()...)
+	rs = append(rs, s.receiptRoutes()...)
 	rs = append(rs, s.consoleRoutes()...)
 	if s.Monitoring != nil {
 		// asynqmon shows (and can pause or delete) every app's tasks.

@@ -49,6 +49,8 @@ type Config struct {
 	MetricsToken string `mapstructure:"metrics_token"`
 	// ListenTLS, when both files are set, makes the API serve HTTPS.
 	ListenTLS ListenTLS `mapstructure:"listen_tls"`
+	// Receipts configures vendor receipts and the funnel.
+	Receipts Receipts `mapstructure:"receipts"`
 }
 
 // ListenTLS is the certificate and key the API serves HTTPS with.
@@ -246,6 +248,11 @@ func Defaults() map[string]any {
 		"limits.max_recipients":     DefaultMaxRecipients,
 		"limits.max_devices":        DefaultMaxDevices,
 		"limits.apps":               map[string]any{},
+		"receipts.base_url":         "",
+		"receipts.secret":           "",
+		"receipts.callback_user":    "",
+		"receipts.callback_secret":  "",
+		"receipts.stats_ttl":        "2160h",
 	}
 }
 
@@ -265,6 +272,7 @@ func (c *Config) Validate() error {
 	c.Redis.validate(&p)
 	c.Devices.validate(&p)
 	c.Events.Webhook.validate(&p)
+	c.Receipts.validate(&p)
 	c.validateTokens(&p)
 	c.Limits.validate(&p)
 	c.validateServing(&p)

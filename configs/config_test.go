@@ -113,6 +113,11 @@ func TestInvalidConfigNamesTheKey(t *testing.T) {
 		"limits:\n  max_recipients: -1\n":                                                      "limits.max_recipients",
 		"limits:\n  apps: {\"1\": {max_devices: -5}}\n":                                        "limits.apps.1.max_devices",
 		"limits:\n  apps: {\"a b\": {max_devices: 5}}\n":                                       "limits.apps.a b",
+		"receipts: {base_url: ftp://x, secret: 0123456789abcdef}\n":                            "receipts.base_url",
+		"receipts: {base_url: \"https://u:p@h.example\", secret: 0123456789abcdef}\n":          "receipts.base_url",
+		"receipts: {base_url: https://h.example}\n":                                            "receipts.secret",
+		"receipts: {callback_user: agc}\n":                                                     "receipts.callback_user",
+		"receipts: {stats_ttl: 1h}\n":                                                          "receipts.stats_ttl",
 	}
 	for yaml, want := range cases {
 		p := filepath.Join(t.TempDir(), "c.yaml")
@@ -128,11 +133,13 @@ func TestRedactedHidesSecrets(t *testing.T) {
 	c := &Config{MasterKey: "c2VjcmV0", Redis: Redis{URL: "redis://:hunter2@h:6379/0"},
 		Tokens:       []Token{{Name: "ops", Token: "tok-very-secret-0001", Role: RoleAdmin}},
 		MetricsToken: "metrics-very-secret-01",
-		Events:       Events{Webhook: Webhook{URL: "https://hookuser:hookpass@h.example/p?token=qsecret1&sig=qsecret2#frag", Secret: "whsec-very-secret"}}}
+		Events:       Events{Webhook: Webhook{URL: "https://hookuser:hookpass@h.example/p?token=qsecret1&sig=qsecret2#frag", Secret: "whsec-very-secret"}},
+		Receipts:     Receipts{BaseURL: "https://push.example.com", Secret: "rcpt-very-secret-01", CallbackUser: "agc", CallbackSecret: "agc-very-secret-01"}}
 	r := c.Redacted()
 	// Everything printed: the map `pushd config print` and GET /v1/config show.
 	s := fmt.Sprint(r.Map())
-	for _, secret := range []string{"c2VjcmV0", "hunter2", "tok-very-secret-0001", "hookuser", "hookpass", "qsecret1", "qsecret2", "whsec-very-secret", "metrics-very-secret-01"} {
+	for _, secret := range []string{"c2VjcmV0", "hunter2", "tok-very-secret-0001", "hookuser", "hookpass", "qsecret1", "qsecret2", "whsec-very-secret", "metrics-very-secret-01",
+		"rcpt-very-secret-01", "agc-very-secret-01"} {
 		if strings.Contains(s, secret) {
 			t.Fatalf("redacted config leaks %q: %s", secret, s)
 		}

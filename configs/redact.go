@@ -36,6 +36,7 @@ func (c *Config) Redacted() *Config {
 	if r.MetricsToken != "" {
 		r.MetricsToken = redactedValue
 	}
+	r.Receipts.redact()
 	return &r
 }
 

@@ -14,6 +14,11 @@ const (
 	EventTokenInvalid = "token_invalid"
 	EventDropped      = "dropped"
 	EventRetrying     = "retrying"
+	// EventDelivered and EventClicked come from vendor receipts (the
+	// receipt endpoints, api/receipts.go): the device showed the
+	// notification, the user tapped it.
+	EventDelivered = "delivered"
+	EventClicked   = "clicked"
 )
 
 // Event is the outcome of one message for one device or recipient.

@@ -2,6 +2,8 @@ package vendors
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"time"
 )
 
@@ -75,6 +77,11 @@ type Notification struct {
 	// then hold the hidden text, which is what an adapter without that
 	// mapping shows (docs/rules.md, "Preview privacy").
 	IDs map[string]string `json:"ids,omitempty"`
+	// Callback, when set, is where the vendor sends this notification's
+	// receipts (delivered, clicked) and the signed reference they carry
+	// back. Adapters of vendors that take a per-message callback map it to
+	// their fields; nil sends none.
+	Callback *Callback `json:"callback,omitempty"`
 }
 
 // HarmonyOptions are the per-message HarmonyOS NEXT (Push Kit v3) settings
@@ -205,4 +212,57 @@ func IntPtr(v int) *int { return &v }
 // (dispatcher.Replacer).
 type Revoker interface {
 	Revoke(ctx context.Context, n *Notification, tokens []string) []Result
+}
+
+// Callback is the receipt callback of one notification: the URL the vendor
+// POSTs its receipts to, and the param it echoes back verbatim in each
+// receipt (pushd's signed reference to the message).
+type Callback struct {
+	URL   string `json:"url"`
+	Param string `json:"param"`
+}
+
+// ReceiptKind is what a vendor receipt reports.
+type ReceiptKind string
+
+// Receipt kinds.
+const (
+	// ReceiptDelivered: the notification reached the device.
+	ReceiptDelivered ReceiptKind = "delivered"
+	// ReceiptClicked: the user tapped the notification.
+	ReceiptClicked ReceiptKind = "clicked"
+	// ReceiptUndelivered: the vendor reports it could not deliver (Code
+	// is its status).
+	ReceiptUndelivered ReceiptKind = "undelivered"
+)
+
+// Receipt is one vendor receipt for one device, as a receipt parser of a
+// vendor package reads it. Token is the device token (callers hash it
+// before it goes anywhere), Param the callback param the notification
+// carried.
+type Receipt struct {
+	Kind        ReceiptKind
+	Param       string
+	Token       string
+	VendorMsgID string
+	// Code is the vendor's status, verbatim, for an undelivered receipt.
+	Code string
+	At   time.Time
+}
+
+// ErrReceiptAuth is returned by receipt parsers for a request that is not
+// signed (or authenticated) the vendor's way.
+var ErrReceiptAuth = errors.New("receipt not authenticated")
+
+// ReceiptRequest is one POST a vendor made to a receipt endpoint, with
+// what it is verified with.
+type ReceiptRequest struct {
+	Header http.Header
+	Body   []byte
+	// User and Secret are the callback user name and key configured in
+	// the vendor's console (Huawei and Honor sign receipts with them);
+	// empty when none is configured.
+	User   string
+	Secret []byte
+	Now    time.Time
 }

@@ -66,9 +66,12 @@ type App struct {
 	// Sandbox holds the running fakes in sandbox mode, nil otherwise.
 	Sandbox *fake.Sandbox
 
-	opts     Options
-	apps     map[string]dispatcher.AppSettings
-	webhook  *dispatcher.WebhookSink
+	opts    Options
+	apps    map[string]dispatcher.AppSettings
+	webhook *dispatcher.WebhookSink
+	// receipts and funnel are set when receipts.base_url is.
+	receipts *dispatcher.Receipts
+	funnel   *dispatcher.Funnel
 	embedded *miniredis.Miniredis
 	// KeyFile is where the embedded default keeps its generated master key.
 	KeyFile string
@@ -176,9 +179,17 @@ func (a *App) assemble(ctx context.Context) error {
 	a.Devices = devices.New(a.Redis, devices.Options{ForegroundTTL: a.Config.Devices.ForegroundTTL, BindingTTL: a.Config.Devices.BindingTTL})
 	a.Registry = prometheus.NewRegistry()
 	a.Metrics = dispatcher.NewMetrics(a.Registry)
+	rc := a.Config.Receipts
+	if rc.Enabled() {
+		// Receipts on: callbacks on the outgoing requests, and the funnel
+		// counting every event (it costs one script per committed batch).
+		a.receipts = dispatcher.NewReceipts(rc.BaseURL, []byte(rc.Secret))
+		a.funnel = dispatcher.NewFunnel(a.Redis, "pushd:", rc.StatsTTL, a.Registry)
+		a.funnel.OnError = func(err error) { a.Log.Warn("could not count events in the funnel", "err", err) }
+	}
 	reg, err := NewRegistry(a.Config.Vendors, a.opts.Clients, func(v vendors.Vendor, warning string, n int) {
 		a.Metrics.Warnings.WithLabelValues(string(v), warning).Add(float64(n))
-	})
+	}, a.receipts)
 	if err != nil {
 		return err
 	}
@@ -205,12 +216,15 @@ func (a *App) assemble(ctx context.Context) error {
 // NewEngine returns the worker of the job stream.
 func (a *App) NewEngine() (*dispatcher.Engine, error) {
 	w := a.Config.Worker
-	var also dispatcher.EventSink
+	var also dispatcher.MultiSink
 	if a.webhook != nil {
-		also = a.webhook
+		also = append(also, a.webhook)
+	}
+	if a.funnel != nil {
+		also = append(also, a.funnel)
 	}
 	return dispatcher.NewEngine(dispatcher.EngineConfig{
-		Redis: a.Redis, Stream: a.Stream, Handler: a.Handler, Events: a.Events, Also: also,
+		Redis: a.Redis, Stream: a.Stream, Handler: a.Handler, Events: a.Events, Also: sinkOrNil(also),
 		MaxJobs: w.MaxJobs, MaxDeliveries: w.MaxDeliveries, AppShare: w.AppShare, ClaimIdle: w.ClaimIdle, ShutdownTimeout: w.ShutdownTimeout, Log: a.Log,
 	})
 }
@@ -249,17 +263,33 @@ func (a *App) newHandler() *dispatcher.Handler {
 	}
 }
 
-// eventSinks adds the webhook, when one is configured, to the stream sink.
+// eventSinks adds the webhook and the funnel, when configured, to the
+// stream sink: every event the handler emits outside the job stream's
+// committer (retries, receipts) reaches each once.
 func (a *App) eventSinks(streams *dispatcher.StreamSink) dispatcher.EventSink {
-	wh := a.Config.Events.Webhook
-	if wh.URL == "" {
+	sinks := dispatcher.MultiSink{streams}
+	if wh := a.Config.Events.Webhook; wh.URL != "" {
+		a.webhook = dispatcher.NewWebhookSink(dispatcher.WebhookConfig{
+			URL: wh.URL, Secret: wh.Secret, Batch: wh.Batch, Flush: wh.Flush,
+			OnError: func(err error) { a.Log.Warn("delivery events not delivered to the webhook", "err", err) },
+		}, a.Registry)
+		sinks = append(sinks, a.webhook)
+	}
+	if a.funnel != nil {
+		sinks = append(sinks, a.funnel)
+	}
+	if len(sinks) == 1 {
 		return streams
 	}
-	a.webhook = dispatcher.NewWebhookSink(dispatcher.WebhookConfig{
-		URL: wh.URL, Secret: wh.Secret, Batch: wh.Batch, Flush: wh.Flush,
-		OnError: func(err error) { a.Log.Warn("delivery events not delivered to the webhook", "err", err) },
-	}, a.Registry)
-	return dispatcher.MultiSink{streams, a.webhook}
+	return sinks
+}
+
+// sinkOrNil is nil for no sink (the engine then calls none).
+func sinkOrNil(m dispatcher.MultiSink) dispatcher.EventSink {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
 }
 
 func appOfCert(ctx context.Context, p *dispatcher.Pool, id int64) (string, error) {
@@ -288,6 +318,8 @@ func (a *App) newAPI() *api.Server {
 		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt,
 			PayloadFormatter: asynqmon.PayloadFormatterFunc(dispatcher.RedactedPayload)}),
 		Sandbox: a.Sandbox,
+		Receipts: api.ReceiptDeps{Refs: a.receipts, Events: a.Handler.Events, Funnel: a.funnel,
+			CallbackUser: a.Config.Receipts.CallbackUser, CallbackSecret: []byte(a.Config.Receipts.CallbackSecret), Prefix: "pushd:"},
 	})
 }
 

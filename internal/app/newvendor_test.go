@@ -166,7 +166,7 @@ func TestRegisteredVendorWorksEverywhere(t *testing.T) {
 	if len(miss) != 0 || sbCfg[string(nokia)].Endpoint == "" {
 		t.Fatalf("sandbox config: missing %v, nokia %+v", miss, sbCfg[string(nokia)])
 	}
-	reg, err := NewRegistry(sbCfg, clients, nil)
+	reg, err := NewRegistry(sbCfg, clients, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestSandboxRefusesVendorWithoutFake(t *testing.T) {
 	if len(missing) != 1 || missing[0] != nokia {
 		t.Fatalf("missing = %v, want [nokia]", missing)
 	}
-	if _, err := NewRegistry(cfg, clients, nil); err == nil || !strings.Contains(err.Error(), "no fake") {
+	if _, err := NewRegistry(cfg, clients, nil, nil); err == nil || !strings.Contains(err.Error(), "no fake") {
 		t.Fatalf("NewRegistry with a vendor without fake: %v", err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/pushd/pushd/dispatcher"
+
 	"github.com/pushd/pushd/configs"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/registry"
@@ -32,10 +34,10 @@ func builders() map[vendors.Vendor]vendors.Builder {
 // guarded, time-bounded transport.
 // warn, when not nil, is told of non-fatal problems senders report (an
 // OPPO send without a channel id).
-func NewRegistry(cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client, warn func(v vendors.Vendor, warning string, n int)) (*vendors.Registry, error) {
+func NewRegistry(cfg map[string]configs.VendorEndpoint, clients map[vendors.Vendor]*http.Client, warn func(v vendors.Vendor, warning string, n int), receipts *dispatcher.Receipts) (*vendors.Registry, error) {
 	r := vendors.NewRegistry()
 	for v, b := range builders() {
-		b := withWarnings(v, b, warn)
+		b := receipts.Wrap(withWarnings(v, b, warn))
 		ep, err := endpointOf(v, cfg[string(v)], clients[v])
 		if err != nil {
 			return nil, err

@@ -85,7 +85,7 @@ func TestEveryAdapterTimesOut(t *testing.T) {
 		if got := cfg.Vendors["huawei"].Timeout; got != deadline {
 			t.Fatalf("vendors.huawei.timeout decoded as %s", got)
 		}
-		reg, err := NewRegistry(cfg.Vendors, clients, nil)
+		reg, err := NewRegistry(cfg.Vendors, clients, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func TestVendorEndpointValidation(t *testing.T) {
 		}
 	}
 	cfg := loadYAML(t, "vendors:\n  fcm: {timeout: 30s, connect_timeout: 2s, allow_addresses: [\"127.0.0.1/8\", \"::1\"]}\n")
-	reg, err := NewRegistry(cfg.Vendors, nil, nil)
+	reg, err := NewRegistry(cfg.Vendors, nil, nil, nil)
 	if err != nil || !reg.Has(vendors.FCM) {
 		t.Fatalf("registry: %v", err)
 	}
@@ -166,7 +166,7 @@ func TestSandboxFailsClosed(t *testing.T) {
 	if got := cfg["meizu"].Endpoint; got == "" || !strings.HasSuffix(got, ".invalid") {
 		t.Fatalf("meizu endpoint %q, want the .invalid marker", got)
 	}
-	if _, err := NewRegistry(cfg, clients, nil); err == nil || !strings.Contains(err.Error(), "meizu has no fake") {
+	if _, err := NewRegistry(cfg, clients, nil, nil); err == nil || !strings.Contains(err.Error(), "meizu has no fake") {
 		t.Fatalf("NewRegistry = %v, want a refusal naming meizu", err)
 	}
 
@@ -184,7 +184,7 @@ func TestSandboxFailsClosed(t *testing.T) {
 	if cfg["apns"].Timeout != 3*time.Second {
 		t.Errorf("apns timeout %s, want the operator's 3s", cfg["apns"].Timeout)
 	}
-	if _, err := NewRegistry(cfg, clients, nil); err != nil {
+	if _, err := NewRegistry(cfg, clients, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 }

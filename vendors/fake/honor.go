@@ -50,6 +50,10 @@ type Honor struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the receipts sent to the receipt address set with
+	// SetReceipts (honor_receipts.go).
+	*ReceiptLog
+	receipts hwReceiptConfig
 
 	now    func() time.Time
 	tokens *hwTokens
@@ -62,7 +66,7 @@ type hnClient struct{ appID, secret string }
 
 // NewHonor starts a Honor fake. Close it when done.
 func NewHonor(opts HonorOptions) *Honor {
-	h := &Honor{now: opts.Now, apps: map[string]hnClient{}}
+	h := &Honor{now: opts.Now, apps: map[string]hnClient{}, ReceiptLog: newReceiptLog()}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -152,6 +156,7 @@ func (h *Honor) send(w http.ResponseWriter, r *http.Request) {
 	h.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
 		Tokens: tokens, Status: status, At: h.now()})
 	writeJSONAnswer(w, status, retry, ans)
+	h.deliveredReceipts(body, tokens, ans)
 }
 
 // answer decides the reply: injected failures, then the access token and

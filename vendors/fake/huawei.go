@@ -65,6 +65,10 @@ type Huawei struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the receipts sent to the receipt address set with
+	// SetReceipts (huawei_receipts.go).
+	*ReceiptLog
+	receipts hwReceiptConfig
 
 	now     func() time.Time
 	mapForm bool
@@ -76,7 +80,7 @@ type Huawei struct {
 
 // NewHuawei starts a Huawei fake. Close it when done.
 func NewHuawei(opts HuaweiOptions) *Huawei {
-	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, apps: map[string]string{}}
+	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -157,6 +161,7 @@ type hwText struct {
 
 type hwAndroid struct {
 	CollapseKey  *int   `json:"collapse_key"`
+	BiTag        string `json:"bi_tag"`
 	Urgency      string `json:"urgency"`
 	Category     string `json:"category"`
 	TTL          string `json:"ttl"`
@@ -192,6 +197,7 @@ func (h *Huawei) send(w http.ResponseWriter, r *http.Request) {
 	h.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
 		Tokens: tokens, Status: status, At: h.now()})
 	writeJSONAnswer(w, status, retry, ans)
+	h.deliveredReceipts(&m, tokens, ans)
 }
 
 // answer decides the reply: injected failures, then the access token, then

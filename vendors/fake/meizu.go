@@ -50,6 +50,10 @@ type Meizu struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the receipts sent to the extra.callback of accepted
+	// messages (meizu_receipts.go).
+	*ReceiptLog
+	callbacks callbackOf
 
 	now func() time.Time
 
@@ -70,7 +74,7 @@ type meizuResult struct {
 
 // NewMeizu starts a Meizu fake; Close it when done.
 func NewMeizu(opts MeizuOptions) *Meizu {
-	f := &Meizu{now: opts.Now, apps: map[string]string{}}
+	f := &Meizu{now: opts.Now, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
 	if f.now == nil {
 		f.now = time.Now
 	}
@@ -294,4 +298,7 @@ func (f *Meizu) finish(w http.ResponseWriter, r *http.Request, raw []byte, ids [
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	if status == http.StatusOK && res.code == meizuCodeOK {
+		f.deliveredReceipts(raw, ids, res)
+	}
 }

@@ -77,6 +77,9 @@ type OPPO struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the delivery receipts sent to the call_back_url of
+	// accepted messages (oppo_receipts.go).
+	*ReceiptLog
 
 	now   func() time.Time
 	ttl   time.Duration
@@ -112,7 +115,7 @@ type oppoResult struct {
 
 // NewOPPO starts an OPPO fake; Close it when done.
 func NewOPPO(opts OPPOOptions) *OPPO {
-	f := &OPPO{
+	f := &OPPO{ReceiptLog: newReceiptLog(),
 		now: opts.Now, ttl: opts.TokenTTL,
 		// The official SDK's registration_id pattern (Validate).
 		regID:  regexp.MustCompile(`^((([0-9A-Za-z]{2,10})_)?([A-Z]{2}|EUEX)_)?[0-9a-fA-F]{32}$`),
@@ -500,4 +503,7 @@ func (f *OPPO) finish(w http.ResponseWriter, r *http.Request, raw []byte, tokens
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	if status == http.StatusOK && res.code == 0 {
+		f.deliveredReceipts(raw, res.data)
+	}
 }

@@ -33,6 +33,8 @@ const (
 	vivoCodeCustomPairs   = 10066 // clientCustomMap over 10 pairs
 	vivoCodeCustomSize    = 10067 // clientCustomMap over 1024 characters
 	vivoCodeAppMismatch   = 10094
+	vivoCodeCallbackLong  = 10305 // extra.callback over 128
+	vivoCodeParamLong     = 10306 // extra.callback.param over 64
 	vivoCodeTaskID        = 10151
 	vivoCodeRegIDCount    = 10153 // pushToList regIds not within 2..1000
 	vivoCodeAuthParams    = 10200
@@ -63,6 +65,9 @@ type Vivo struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the delivery receipts sent to the extra.callback of
+	// accepted single pushes (vivo_receipts.go).
+	*ReceiptLog
 
 	now func() time.Time
 	ttl time.Duration
@@ -93,7 +98,7 @@ type vivoResult struct {
 
 // NewVivo starts a vivo fake; Close it when done.
 func NewVivo(opts VivoOptions) *Vivo {
-	f := &Vivo{now: opts.Now, ttl: opts.TokenTTL, apps: map[string]*vivoApp{},
+	f := &Vivo{ReceiptLog: newReceiptLog(), now: opts.Now, ttl: opts.TokenTTL, apps: map[string]*vivoApp{},
 		tokens: map[string]vivoIssued{}, tasks: map[string]string{}}
 	if f.now == nil {
 		f.now = time.Now
@@ -352,6 +357,14 @@ func vivoCheckMessage(b map[string]any, minTTL int) vivoResult {
 	if res := vivoCheckSkip(b); res.result != 0 {
 		return res
 	}
+	if extra, ok := b["extra"].(map[string]any); ok {
+		switch cb, _ := extra["callback"].(string); {
+		case len(cb) > 128:
+			return vivoFail(vivoCodeCallbackLong, "extra.callback长度不能超过128")
+		case len(vivoStr(extra, "callback.param")) > 64:
+			return vivoFail(vivoCodeParamLong, "extra.callback.param长度不能超过64")
+		}
+	}
 	return vivoCheckCustomMap(b["clientCustomMap"])
 }
 
@@ -464,4 +477,7 @@ func (f *Vivo) finish(w http.ResponseWriter, r *http.Request, raw []byte, tokens
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+	if status == http.StatusOK && res.result == 0 && r.URL.Path == vivoSendPath {
+		f.deliveredReceipts(raw, tokens, res.extra)
+	}
 }

@@ -55,6 +55,10 @@ type Xiaomi struct {
 	*Server
 	Log
 	Faults
+	// ReceiptLog holds the receipts sent to the callbacks of accepted
+	// messages (xiaomi_receipts.go).
+	*ReceiptLog
+	callbacks callbackOf
 
 	now  func() time.Time
 	mu   sync.Mutex
@@ -66,7 +70,7 @@ type Xiaomi struct {
 
 // NewXiaomi starts a Xiaomi fake. Close it when done.
 func NewXiaomi(opts XiaomiOptions) *Xiaomi {
-	x := &Xiaomi{now: opts.Now, apps: map[string]string{}}
+	x := &Xiaomi{now: opts.Now, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
 	if x.now == nil {
 		x.now = time.Now
 	}
@@ -100,6 +104,7 @@ func (x *Xiaomi) send(w http.ResponseWriter, r *http.Request) {
 	x.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
 		Tokens: tokens, Status: rep.status, At: x.now()})
 	writeJSONAnswer(w, rep.status, rep.retryAfter, rep.body)
+	x.deliveredReceipts(form, tokens, rep)
 }
 
 // answer decides the reply in the real server's order: credentials first,
@@ -221,6 +226,9 @@ func xmCheckExtra(f url.Values) (string, string) {
 		}
 	default:
 		return XiaomiBadParam, "extra.notify_effect must be 1, 2 or 3"
+	}
+	if len(f.Get("extra.callback.param")) > 64 {
+		return XiaomiBadParam, "extra.callback.param is longer than 64 bytes"
 	}
 	if _, err := url.QueryUnescape(f.Get("payload")); err != nil {
 		return XiaomiBadParam, "payload must be URL-encoded"

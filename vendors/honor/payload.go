@@ -59,6 +59,8 @@ type sendRequest struct {
 type android struct {
 	TTL          string       `json:"ttl,omitempty"`
 	Notification notification `json:"notification"`
+	// BiTag is echoed in the receipts (receipt.go): the signed reference.
+	BiTag string `json:"biTag,omitempty"`
 }
 
 type notification struct {
@@ -110,8 +112,11 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
 	applyStyle(&nt, n)
-	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens,
-		Android: android{TTL: ttl(n, now), Notification: nt}}
+	a := android{TTL: ttl(n, now), Notification: nt}
+	if n.Callback != nil {
+		a.BiTag = n.Callback.Param
+	}
+	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens, Android: a}
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at

@@ -76,6 +76,8 @@ type android struct {
 	Category     string       `json:"category,omitempty"`
 	TTL          string       `json:"ttl,omitempty"`
 	Notification notification `json:"notification"`
+	// BiTag is echoed in the receipts (receipt.go): the signed reference.
+	BiTag string `json:"bi_tag,omitempty"`
 }
 
 type notification struct {
@@ -142,6 +144,9 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		nt.Sound, nt.DefaultSound = "/raw/"+snd, false
 	}
 	a := android{Category: hms.Pick(n.Android.Category, s.Category), TTL: ttl(n, now), Notification: nt}
+	if n.Callback != nil {
+		a.BiTag = n.Callback.Param
+	}
 	return sendRequest{Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
 }
 

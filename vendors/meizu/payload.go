@@ -42,6 +42,8 @@ type message struct {
 	ClickTypeInfo clickTypeInfo `json:"clickTypeInfo"`
 	PushTimeInfo  pushTimeInfo  `json:"pushTimeInfo"`
 	AdvanceInfo   advanceInfo   `json:"advanceInfo"`
+	// Extra asks for delivery and click receipts (receipt.go).
+	Extra *extra `json:"extra,omitempty"`
 }
 
 type noticeBarInfo struct {
@@ -87,6 +89,7 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) message {
 		PushTimeInfo:  pushTimeInfo{OffLine: 1, ValidTime: validHours(n.TTL(now, defaultValid))},
 		AdvanceInfo: advanceInfo{Suspend: 1, ClearNoticeBar: 1,
 			NotificationType: notificationType{Vibrate: 1, Lights: 1, Sound: 1}},
+		Extra: extraOf(n.Callback),
 	}
 	m.ClickTypeInfo.Parameters = vendors.ExtMap(n, st.Click)
 	if t := n.Android.NoticeMsgType; t != nil {

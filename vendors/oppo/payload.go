@@ -76,6 +76,10 @@ type notification struct {
 	PrivateTemplateID string            `json:"private_msg_template_id,omitempty"`
 	PrivateTitle      map[string]string `json:"private_title_parameters,omitempty"`
 	PrivateContent    map[string]string `json:"private_content_parameters,omitempty"`
+	// CallBackURL and CallBackParameter ask for delivery receipts
+	// (receipt.go).
+	CallBackURL       string `json:"call_back_url,omitempty"`
+	CallBackParameter string `json:"call_back_parameter,omitempty"`
 }
 
 // Styles (vendor-protocols.md §5 notification table).
@@ -147,6 +151,9 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 		nt.ChannelID = st.ChannelID
 	}
 	nt.OffLineTTL = int(min(n.TTL(now, defaultTTL)/time.Second, maxOfflineTTL))
+	if n.Callback != nil {
+		nt.CallBackURL, nt.CallBackParameter = n.Callback.URL, n.Callback.Param
+	}
 	return nt, nil
 }
 

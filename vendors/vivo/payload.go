@@ -72,6 +72,8 @@ type message struct {
 	Category        string            `json:"category,omitempty"`
 	PushMode        int               `json:"pushMode"`
 	RequestID       string            `json:"requestId"`
+	// Extra asks for delivery receipts (receipt.go).
+	Extra *extra `json:"extra,omitempty"`
 }
 
 // listPush is the body of /message/pushToList.
@@ -91,7 +93,7 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 	m := message{AppID: st.AppID, NotifyType: notifyAll, Title: fitted.Title, Content: fitted.Body,
 		TimeToLive: int(n.TTL(now, defaultTTL) / time.Second), NetworkType: networkAny,
 		ClientCustomMap: vendors.ExtMap(n, st.Click), Classification: st.Classification,
-		Category: st.Category, PushMode: pushFormal}
+		Category: st.Category, PushMode: pushFormal, Extra: extraOf(n.Callback)}
 	switch {
 	case n.Silent:
 		m.NotifyType = notifySilent

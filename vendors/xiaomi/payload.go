@@ -103,6 +103,7 @@ func buildForm(n vendors.Notification, s settings, tokens []string, now time.Tim
 	}
 	setClick(f, s.Click)
 	setExt(f, &n, s.Click)
+	setCallback(f, n.Callback)
 	return f
 }
 

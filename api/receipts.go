@@ -1,0 +1,189 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pushd/pushd/certs"
+	"github.com/pushd/pushd/dispatcher"
+	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/honor"
+	"github.com/pushd/pushd/vendors/huawei"
+	"github.com/pushd/pushd/vendors/meizu"
+	"github.com/pushd/pushd/vendors/oppo"
+	"github.com/pushd/pushd/vendors/vivo"
+	"github.com/pushd/pushd/vendors/xiaomi"
+)
+
+// ReceiptDeps are what the receipt endpoints and the funnel need. With
+// Refs nil (receipts.base_url empty) the receipt routes are not served;
+// with Funnel nil, GET /v1/apps/{app}/stats is not.
+type ReceiptDeps struct {
+	// Refs signs and verifies the callback params.
+	Refs *dispatcher.Receipts
+	// Events receives the receipt events: the app's event sink (stream,
+	// webhook and Funnel).
+	Events dispatcher.EventSink
+	// Funnel answers the stats.
+	Funnel *dispatcher.Funnel
+	// CallbackUser and CallbackSecret are the callback user name and key
+	// configured in AppGallery Connect (Huawei) and the Honor console;
+	// when both are set, Huawei and Honor receipts must be signed with
+	// them.
+	CallbackUser   string
+	CallbackSecret []byte
+	// Prefix is the Redis key prefix of the replay guard; "" means
+	// "pushd:".
+	Prefix string
+}
+
+const (
+	// maxReceiptBody bounds one receipt POST (Huawei sends ≤100 statuses).
+	maxReceiptBody = 1 << 20
+	// receiptSeenTTL is how long a receipt is remembered, so that a
+	// vendor's retry (or a replay) is not counted twice.
+	receiptSeenTTL = 72 * time.Hour
+)
+
+// receiptVendor is one vendor's receipt parser and answer.
+type receiptVendor struct {
+	parse func(vendors.ReceiptRequest) ([]vendors.Receipt, error)
+	reply func(error) (int, any)
+	// signed vendors take the console's callback user and key.
+	signed bool
+}
+
+// receiptVendorOf returns v's receipt handling; APNs and FCM send none.
+func receiptVendorOf(v vendors.Vendor) (receiptVendor, bool) {
+	switch v {
+	case vendors.Huawei:
+		return receiptVendor{huawei.ParseReceipts, huawei.ReceiptReply, true}, true
+	case vendors.Honor:
+		return receiptVendor{honor.ParseReceipts, honor.ReceiptReply, true}, true
+	case vendors.Xiaomi:
+		return receiptVendor{parse: xiaomi.ParseReceipts, reply: xiaomi.ReceiptReply}, true
+	case vendors.OPPO:
+		return receiptVendor{parse: oppo.ParseReceipts, reply: oppo.ReceiptReply}, true
+	case vendors.Vivo:
+		return receiptVendor{parse: vivo.ParseReceipts, reply: vivo.ReceiptReply}, true
+	case vendors.Meizu:
+		return receiptVendor{parse: meizu.ParseReceipts, reply: meizu.ReceiptReply}, true
+	}
+	return receiptVendor{}, false
+}
+
+func (s *Server) receiptRoutes() []route {
+	var rs []route
+	if s.Receipts.Refs != nil {
+		// Public: vendors cannot send pushd's bearer tokens; each receipt
+		// is verified the vendor's way and by its signed reference.
+		rs = append(rs, route{pattern: "POST /v1/receipts/{vendor}/{cert}", h: s.postReceipts})
+	}
+	if s.Receipts.Funnel != nil {
+		rs = append(rs, route{pattern: "GET /v1/apps/{app}/stats", role: RoleAdmin, h: s.pathApp(s.getStats)})
+	}
+	return rs
+}
+
+// postReceipts takes one vendor POST of receipts for one certificate.
+func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) {
+	v := vendors.Vendor(r.PathValue("vendor"))
+	rv, ok := receiptVendorOf(v)
+	cert, err := strconv.ParseInt(r.PathValue("cert"), 10, 64)
+	if !ok || err != nil || cert <= 0 {
+		writeError(w, notFound("no receipt endpoint here"))
+		return
+	}
+	evs, err := s.readReceipts(r, v, cert, rv)
+	status, body := rv.reply(err)
+	if err != nil && !errors.Is(err, vendors.ErrReceiptAuth) {
+		// The detail is logged, never answered: it could help a forger.
+		s.Log.Warn("receipt refused", "vendor", v, "cert_id", cert, "err", err)
+	}
+	if err == nil {
+		s.emitReceipts(r.Context(), evs)
+	}
+	writeJSON(w, status, body)
+}
+
+// readReceipts parses and verifies a receipt POST and returns its events.
+// Receipts whose param this pushd did not sign for the certificate are
+// skipped (Huawei sends the receipts of every message of an AppGallery
+// app, pushd's or not); a POST with receipts of which none verifies is
+// refused.
+func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv receiptVendor) ([]dispatcher.Event, error) {
+	if s.Certs == nil {
+		return nil, vendors.ErrReceiptAuth
+	}
+	info, err := s.Certs.Get(r.Context(), cert)
+	switch {
+	case errors.Is(err, certs.ErrNotFound):
+		return nil, vendors.ErrReceiptAuth
+	case err != nil:
+		return nil, err // Redis: logged, refused, and the vendor retries
+	case info.Vendor != v:
+		return nil, vendors.ErrReceiptAuth
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxReceiptBody))
+	if err != nil {
+		return nil, err
+	}
+	req := vendors.ReceiptRequest{Header: r.Header, Body: body, Now: s.Now()}
+	if rv.signed {
+		req.User, req.Secret = s.Receipts.CallbackUser, s.Receipts.CallbackSecret
+	}
+	rcs, err := rv.parse(req)
+	if err != nil {
+		return nil, err
+	}
+	evs := make([]dispatcher.Event, 0, len(rcs))
+	for _, rc := range rcs {
+		msgID, ok := s.Receipts.Refs.Verify(v, cert, rc.Param)
+		if ok && rc.Token != "" {
+			evs = append(evs, dispatcher.ReceiptEvent(info.AppID, cert, v, msgID, rc, s.Now()))
+		}
+	}
+	if len(rcs) > 0 && len(evs) == 0 {
+		return nil, vendors.ErrReceiptAuth
+	}
+	return evs, nil
+}
+
+// emitReceipts sends the receipts not seen before to the event sink. A
+// vendor retries a receipt whose answer it did not get, so each (message,
+// device, event type) is taken once, remembered with SET NX.
+func (s *Server) emitReceipts(ctx context.Context, evs []dispatcher.Event) {
+	if len(evs) == 0 || s.Receipts.Events == nil {
+		return
+	}
+	prefix := s.Receipts.Prefix
+	if prefix == "" {
+		prefix = "pushd:"
+	}
+	pipe := s.Redis.Pipeline()
+	cmds := make([]*redis.BoolCmd, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		key := prefix + "receipt:" + e.AppID + ":" + e.MsgID + ":" + e.Token + ":" + e.Type
+		cmds[i] = pipe.SetNX(ctx, key, 1, receiptSeenTTL)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		// Without the guard, counting twice beats losing the receipts.
+		s.Log.Warn("receipt replay guard unavailable", "err", err)
+		s.Receipts.Events.Emit(ctx, evs)
+		return
+	}
+	fresh := evs[:0]
+	for i, c := range cmds {
+		if c.Val() {
+			fresh = append(fresh, evs[i])
+		}
+	}
+	s.Receipts.Events.Emit(ctx, fresh)
+}

@@ -1,0 +1,121 @@
+package fake
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// Huawei receipts [HWDOC push-msg-receipt, https-send-receipt-api]: the
+// receipt address (and the optional callback user name and key) are set
+// in AppGallery Connect, here with SetReceipts. After a send is accepted,
+// the fake POSTs, asynchronously, one V2 receipt per accepted token:
+// {"statuses":[{"biTag", "token", "requestId", "pushType", "appPackageName",
+// "deliveryStatus":{"result":0,"timestamp":<ms>}}]}, signed with
+// X-HUAWEI-CALLBACK-ID: timestamp=<ms>;nonce=<uuid>;value=<base64
+// HMAC-SHA256(key, timestamp+nonce+user)> when a user and key are set.
+// Huawei sends no click receipts.
+
+// hwCallbackHeader is the signature header of Huawei receipts.
+const hwCallbackHeader = "X-HUAWEI-CALLBACK-ID"
+
+type hwReceiptConfig struct {
+	mu     sync.Mutex
+	url    string
+	user   string
+	secret []byte
+}
+
+// SetReceipts configures the receipt address of every app, and the
+// callback user name and key that sign receipts ("" and nil: unsigned).
+func (h *Huawei) SetReceipts(url, user string, secret []byte) {
+	h.receipts.mu.Lock()
+	defer h.receipts.mu.Unlock()
+	h.receipts.url, h.receipts.user, h.receipts.secret = url, user, append([]byte(nil), secret...)
+}
+
+type hwReceiptStatus struct {
+	BiTag          string           `json:"biTag,omitempty"`
+	Token          string           `json:"token"`
+	RequestID      string           `json:"requestId"`
+	PushType       int              `json:"pushType"`
+	AppPackageName string           `json:"appPackageName"`
+	DeliveryStatus hwDeliveryStatus `json:"deliveryStatus"`
+}
+
+type hwDeliveryStatus struct {
+	Result    int   `json:"result"`
+	Timestamp int64 `json:"timestamp"`
+}
+
+// deliveredReceipts sends the receipts of an accepted send.
+func (h *Huawei) deliveredReceipts(m *hwMessage, tokens []string, ans any) {
+	h.receipts.mu.Lock()
+	url, user, secret := h.receipts.url, h.receipts.user, h.receipts.secret
+	h.receipts.mu.Unlock()
+	body, ok := ans.(map[string]any)
+	if url == "" || !ok || (body["code"] != HuaweiSuccess && body["code"] != HuaweiPartial) {
+		return
+	}
+	rid, _ := body["requestId"].(string)
+	bad := hwIllegal(body)
+	var tag string
+	if m.Message != nil && m.Message.Android != nil {
+		tag = m.Message.Android.BiTag
+	}
+	var st []hwReceiptStatus
+	for _, t := range tokens {
+		if !bad[t] {
+			st = append(st, hwReceiptStatus{BiTag: tag, Token: t, RequestID: rid,
+				DeliveryStatus: hwDeliveryStatus{Timestamp: h.now().UnixMilli()}})
+		}
+	}
+	if len(st) == 0 {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"statuses": st})
+	hd := http.Header{"Content-Type": {"application/json"}}
+	if user != "" && len(secret) > 0 {
+		hd.Set(hwCallbackHeader, hwSign(strconv.FormatInt(h.now().UnixMilli(), 10), user, secret))
+	}
+	h.postLater(url, hd, b)
+}
+
+// hwIllegal returns the tokens a partial answer lists as failed.
+func hwIllegal(body map[string]any) map[string]bool {
+	out := map[string]bool{}
+	msg, _ := body["msg"].(string)
+	var d struct {
+		List []string            `json:"illegal_tokens"`
+		Map  map[string][]string `json:"illegalTokens"`
+	}
+	if json.Unmarshal([]byte(msg), &d) != nil {
+		return out
+	}
+	for _, t := range d.List {
+		out[t] = true
+	}
+	for _, ts := range d.Map {
+		for _, t := range ts {
+			out[t] = true
+		}
+	}
+	return out
+}
+
+// hwSign is the X-HUAWEI-CALLBACK-ID value for timestamp, a fresh nonce,
+// user and key.
+func hwSign(timestamp, user string, secret []byte) string {
+	var n [16]byte
+	rand.Read(n[:])
+	nonce := hex.EncodeToString(n[:])
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp + nonce + user))
+	return "timestamp=" + timestamp + ";nonce=" + nonce + ";value=" + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}

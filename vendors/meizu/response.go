@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -56,22 +57,7 @@ const flowControlBackoff = 10 * time.Second
 
 // code is a Meizu code: a JSON string, read leniently so a number or null
 // never fails decoding.
-type code string
-
-// UnmarshalJSON accepts a string, a number or null.
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
+type code = vendorhttp.FlexString
 
 // classifyTop turns the top-level code into nil or a classified error.
 func classifyTop(status int, c code, msg string, retryAfter time.Duration, now time.Time) error {

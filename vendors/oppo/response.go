@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -56,22 +57,7 @@ const flowControlBackoff = 10 * time.Second
 
 // code is OPPO's "code": a JSON number, read leniently as a string so a
 // quoted code or null never fails decoding.
-type code string
-
-// UnmarshalJSON accepts a number, a string or null.
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
+type code = vendorhttp.FlexString
 
 // isAuth reports whether c asks for a new auth_token.
 func isAuth(c code) bool {

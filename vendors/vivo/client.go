@@ -138,7 +138,7 @@ func (s *Sender) sendList(ctx context.Context, m message, msgID string, tokens [
 		return vendors.Fail(tokens, err)
 	}
 	rep, err := s.call(ctx, pushListPath, pushList(s.st, msgID, tokens, taskID))
-	if err == nil && rep.result.is(codeTaskIDEmpty) {
+	if err == nil && rep.result.Is(codeTaskIDEmpty) {
 		s.tasks.forget(key)
 		if taskID, err = s.tasks.get(ctx, key, save); err != nil {
 			return vendors.Fail(tokens, err)
@@ -222,7 +222,7 @@ func (s *Sender) call(ctx context.Context, path string, v any) (*reply, error) {
 		return nil, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Rejected, Message: err.Error()}
 	}
 	rep, tok, err := s.attempt(ctx, path, body)
-	if err != nil || !rep.result.is(codeAuthFailed) {
+	if err != nil || !rep.result.Is(codeAuthFailed) {
 		return rep, err
 	}
 	s.tokens.Invalidate(tok)

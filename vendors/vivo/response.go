@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -54,25 +55,7 @@ const windowOpens = 7
 
 // code is vivo's "result" (or invalidUser.status): a JSON number, read
 // leniently as a string so a quoted value or null never fails decoding.
-type code string
-
-// UnmarshalJSON accepts a number, a string or null.
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
-
-// is reports whether c is the code n.
-func (c code) is(n int) bool { return string(c) == strconv.Itoa(n) }
+type code = vendorhttp.FlexString
 
 // classify turns a result code into nil (accepted) or a classified
 // *vendors.Error; c is "" when the body had none and the status decides.
@@ -178,7 +161,7 @@ func decode(body []byte) response {
 func parseSend(status int, body []byte, retryAfter time.Duration, token string, now time.Time) vendors.Result {
 	r := decode(body)
 	err := classify(status, r.Result, r.Desc, retryAfter, now)
-	if err != nil && r.Result.is(codeRegIDInvalid) && r.InvalidUser != nil {
+	if err != nil && r.Result.Is(codeRegIDInvalid) && r.InvalidUser != nil {
 		err.(*vendors.Error).Message = invalidMessage(r.Desc, r.InvalidUser.Status)
 	}
 	if err != nil {

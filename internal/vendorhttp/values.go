@@ -49,7 +49,7 @@ const SnippetBytes = 200
 // separator, and the value that Snippet replaces.
 var secretValue = regexp.MustCompile(`(?i)("?(?:access_token|auth_token|authtoken|refresh_token|id_token|` +
 	`client_secret|app_secret|appsecret|master_secret|mastersecret|secret|password|private_key|sign)"?\s*[:=]\s*"?)` +
-	`([^"&,\s}]+)`)
+	`([^"'&,;\s}<>]+)`)
 
 // bearer matches an Authorization value echoed back in a body.
 var bearer = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+`)

@@ -3,6 +3,7 @@ package vendorhttp
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -107,4 +108,13 @@ func (s FlexString) Int() (int, bool) {
 func (s FlexString) Is(n int) bool {
 	v, ok := s.Int()
 	return ok && v == n
+}
+
+// Require is the first check of every adapter's New: cred is present and
+// has the settings and secrets names.
+func Require(v vendors.Vendor, cred *vendors.Credential, names ...string) error {
+	if cred == nil {
+		return fmt.Errorf("%s: nil credential", v)
+	}
+	return cred.Require(names...)
 }

@@ -7,7 +7,6 @@
 package honor
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -49,10 +48,7 @@ type Sender struct {
 // ep.AuthURL the OAuth token URL (a full URL or a base, see
 // vendors.Endpoints.AuthURL), ep.Client the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("honor: nil credential")
-	}
-	if err := cred.Require(vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Honor, cred, vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret); err != nil {
 		return nil, err
 	}
 	set, err := settingsOf(cred)

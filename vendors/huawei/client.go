@@ -6,7 +6,6 @@
 package huawei
 
 import (
-	"fmt"
 	"net/url"
 	"time"
 
@@ -43,10 +42,7 @@ type Sender struct {
 // ep.AuthURL the OAuth token URL (a full URL or a base, see
 // vendors.Endpoints.AuthURL), ep.Client the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("huawei: nil credential")
-	}
-	if err := cred.Require(vendors.FieldAppID, vendors.SecretAppSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Huawei, cred, vendors.FieldAppID, vendors.SecretAppSecret); err != nil {
 		return nil, err
 	}
 	set, err := settingsOf(cred)

@@ -58,10 +58,7 @@ var (
 // channel_id). ep.URL replaces DefaultURL, ep.AuthURL the auth host (default:
 // the send host), ep.Client the HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("oppo: nil certificate")
-	}
-	if err := cred.Require(vendors.FieldAppKey, vendors.SecretMasterSecret); err != nil {
+	if err := vendorhttp.Require(vendors.OPPO, cred, vendors.FieldAppKey, vendors.SecretMasterSecret); err != nil {
 		return nil, err
 	}
 	click, err := cred.Click.Normalize()

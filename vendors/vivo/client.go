@@ -57,10 +57,7 @@ var (
 // ep.URL replaces DefaultURL, ep.AuthURL the auth host (default: the send
 // host), ep.Client the HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("vivo: nil certificate")
-	}
-	if err := cred.Require(vendors.FieldAppID, vendors.FieldAppKey, vendors.SecretAppSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Vivo, cred, vendors.FieldAppID, vendors.FieldAppKey, vendors.SecretAppSecret); err != nil {
 		return nil, err
 	}
 	st, err := settingsOf(cred)

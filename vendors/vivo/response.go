@@ -3,7 +3,6 @@ package vivo
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -62,7 +61,7 @@ type code = vendorhttp.FlexString
 func classify(status int, c code, desc string, retryAfter time.Duration, now time.Time) error {
 	n, err := strconv.Atoi(string(c))
 	if err != nil {
-		return byStatus(status, string(c), desc, retryAfter)
+		return vendorhttp.ByStatus(vendors.Vivo, status, string(c), desc, retryAfter, flowControlBackoff)
 	}
 	e := &vendors.Error{Vendor: vendors.Vivo, Status: status, Code: string(c), Message: desc, RetryAfter: retryAfter}
 	switch n {
@@ -95,33 +94,8 @@ func kindOf(n, status int) vendors.Kind {
 	if n >= codePayloadFirst && n <= codePayloadLast {
 		return vendors.Rejected
 	}
-	// An undocumented code: a server error stays retryable, anything else
-	// is refused rather than retried blindly.
-	if status >= 500 {
-		return vendors.Retryable
-	}
-	return vendors.Rejected
-}
-
-// byStatus classifies an answer without a readable code. vivo documents
-// HTTP 500 ("Internet server error!") as a server error.
-func byStatus(status int, c, desc string, retryAfter time.Duration) error {
-	e := &vendors.Error{Vendor: vendors.Vivo, Status: status, Code: c, Message: desc, RetryAfter: retryAfter}
-	switch {
-	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, max(retryAfter, flowControlBackoff)
-	case status == http.StatusUnauthorized:
-		e.Kind = vendors.Auth
-	case status >= 500 || (status >= 200 && status < 300):
-		// A 2xx without a result is garbled: requestId makes a resend safe.
-		e.Kind = vendors.Retryable
-	default:
-		e.Kind = vendors.Rejected
-	}
-	if e.Message == "" {
-		e.Message = "answer without a readable result"
-	}
-	return e
+	// An undocumented code (see vendorhttp.UndocumentedKind).
+	return vendorhttp.UndocumentedKind(status)
 }
 
 // nextChinaHour returns the next time it is hour:00 in China (UTC+8).
@@ -153,7 +127,7 @@ type response struct {
 
 func decode(body []byte) response {
 	var r response
-	_ = json.Unmarshal(body, &r) // an undecodable body leaves Result "": byStatus decides
+	_ = json.Unmarshal(body, &r) // an undecodable body leaves Result "": the status decides (vendorhttp.ByStatus)
 	return r
 }
 

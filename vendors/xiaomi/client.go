@@ -52,10 +52,7 @@ type Client struct {
 // New returns the Xiaomi Sender of cred. ep.URL replaces the region's
 // production host; ep.Client replaces the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("xiaomi: nil credential")
-	}
-	if err := cred.Require(vendors.FieldPackage, vendors.SecretAppSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Xiaomi, cred, vendors.FieldPackage, vendors.SecretAppSecret); err != nil {
 		return nil, err
 	}
 	set, err := settingsOf(cred)

@@ -37,11 +37,14 @@ const (
 	RegionGlobal = "global"
 )
 
-var _ vendors.Builder = New
+var (
+	_ vendors.Builder = New
+	_ vendors.Sender  = (*Sender)(nil)
+)
 
-// Client sends through Xiaomi with one certificate. It is safe for
+// Sender sends through Xiaomi with one certificate. It is safe for
 // concurrent use.
-type Client struct {
+type Sender struct {
 	sendURL string
 	secret  []byte
 	set     settings
@@ -63,7 +66,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
+	c := &Sender{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
 		set: set, http: vendorhttp.NewClient(vendors.Xiaomi, ep), now: time.Now}
 	return c, nil
 }
@@ -84,13 +87,13 @@ func hostOf(cred *vendors.Credential, override string) (string, error) {
 }
 
 // Vendor returns vendors.Xiaomi.
-func (c *Client) Vendor() vendors.Vendor { return vendors.Xiaomi }
+func (c *Sender) Vendor() vendors.Vendor { return vendors.Xiaomi }
 
 // MaxBatch returns 1000, Xiaomi's registration_id limit.
-func (c *Client) MaxBatch() int { return maxBatch }
+func (c *Sender) MaxBatch() int { return maxBatch }
 
 // Send delivers n to tokens in one request and returns one Result per token.
-func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+func (c *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
 	if len(tokens) == 0 {
 		return nil
 	}
@@ -107,7 +110,7 @@ func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []str
 }
 
 // DryRun returns the request Send would make, with the AppSecret redacted.
-func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+func (c *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("xiaomi: no tokens")
 	}
@@ -124,7 +127,7 @@ func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 }
 
 // newRequest builds the authorized POST of n to tokens.
-func (c *Client) newRequest(ctx context.Context, n *vendors.Notification, tokens []string) (*http.Request, error) {
+func (c *Sender) newRequest(ctx context.Context, n *vendors.Notification, tokens []string) (*http.Request, error) {
 	if len(tokens) > maxBatch {
 		return nil, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Rejected,
 			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), maxBatch)}

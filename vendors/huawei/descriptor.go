@@ -22,7 +22,7 @@ func Descriptor() vendors.Descriptor {
 		Options:       vendors.AndroidKeys{ChannelID: "huawei_channel_id", Category: "huawei_category", Importance: "huawei_importance"},
 		CollapseField: "notification.tag, notify_id",
 		Batch:         maxBatch,
-		Silent:        "default_sound false, importance LOW",
+		Silent:        "importance LOW (default_sound stays true: Huawei requires a sound)",
 		Endpoints:     endpoints(),
 		Build:         New,
 	}

@@ -60,6 +60,13 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 	}, nil
 }
 
+// importanceSilent is the importance of a silent push (push.no_sound):
+// LOW is Huawei's "information and marketing" class, shown as a silent
+// notification, no ringtone and no vibration [vendor-protocols.md §4
+// Classification; Huawei's 2023 notification rules as summarised at
+// help.aliyun.com/en/document_detail/2539603.html].
+const importanceSilent = "LOW"
+
 // sendRequest is the body of POST /v1/{appId}/messages:send [§4 Send].
 type sendRequest struct {
 	ValidateOnly bool    `json:"validate_only"`
@@ -86,8 +93,11 @@ type notification struct {
 	NotifyID    int         `json:"notify_id,omitempty"`
 	Tag         string      `json:"tag,omitempty"`
 	Importance  string      `json:"importance,omitempty"`
-	// DefaultSound is always set: Huawei needs either a sound or the
-	// default one, and custom sounds are not supported (SPEC §4.5).
+	// DefaultSound is always set, a silent push's too: Huawei needs either
+	// a sound or the default one (HMS's own validator refuses "sound must
+	// not be empty when default_sound is false", HMSGO
+	// validateAndroidNotification), and custom sounds are not supported
+	// (SPEC §4.5). A silent push is silent by importance LOW instead.
 	DefaultSound bool   `json:"default_sound"`
 	Badge        *badge `json:"badge,omitempty"`
 }
@@ -121,6 +131,9 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 			hms.ClickTypes{Intent: clickTypeIntent, URL: clickTypeURL, App: clickTypeApp})),
 		ChannelID:  hms.Pick(n.Android.ChannelID, s.ChannelID),
 		Importance: hms.Pick(n.Android.Importance, s.Importance),
+	}
+	if n.Silent {
+		nt.Importance = importanceSilent
 	}
 	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
 	if num, ok := hms.Badge(n, s.BadgeClass, maxBadge); ok {

@@ -50,6 +50,11 @@ type Sender struct {
 	set     settings
 	http    *http.Client
 	now     func() time.Time
+	// ChannelCounter counts sends without a channel_id (MissingChannel,
+	// OnMissingChannel): Xiaomi's default channel allows about one
+	// message per device a day [vendor-protocols.md §3 extra.channel_id],
+	// so the app reports a warning metric, as for OPPO.
+	vendorhttp.ChannelCounter
 }
 
 // New returns the Xiaomi Sender of cred. ep.URL replaces the region's
@@ -100,6 +105,9 @@ func (c *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	req, err := c.newRequest(ctx, n, tokens)
 	if err != nil {
 		return vendors.Fail(tokens, err)
+	}
+	if channelID(n, c.set) == "" {
+		c.Count(len(tokens))
 	}
 	a, err := vendorhttp.Exchange(c.http, req, vendors.Xiaomi, maxResponse, "")
 	vendors.CaptureAnswer(req.Context(), a.Status, a.Header, a.Body)

@@ -49,3 +49,14 @@ func Exchange(hc *http.Client, req *http.Request, v vendors.Vendor, limit int64,
 	}
 	return a, nil
 }
+
+// AuthURL is the auth URL of an adapter whose auth_endpoint is configured
+// (a full URL or a base, see vendors.Endpoints.AuthURL), or, when it is
+// not, sendBase with e.AuthPath: the vendors whose send host also answers
+// auth (OPPO, vivo) keep asking the host the sends go to.
+func AuthURL(e vendors.Endpoints, configured, sendBase string) string {
+	if configured == "" {
+		return sendBase + e.AuthPath
+	}
+	return e.AuthURL(configured)
+}

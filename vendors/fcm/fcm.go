@@ -74,7 +74,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		return nil, fmt.Errorf("fcm certificate %d: service-account JSON refused by the OAuth library", cred.ID)
 	}
 	if ep.AuthURL != "" {
-		conf.TokenURL = ep.AuthURL
+		conf.TokenURL = endpoints().AuthURL(ep.AuthURL)
 	} else if err := vendorhttp.CheckCredentialURL(conf.TokenURL, ep); err != nil {
 		return nil, fmt.Errorf("fcm certificate %d: token_uri: %w", cred.ID, err)
 	}

@@ -74,7 +74,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		client:       vendorhttp.NewClient(vendors.OPPO, ep),
 		now:          time.Now,
 	}
-	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
+	s.authURL = vendorhttp.AuthURL(endpoints(), ep.AuthURL, s.sendURL)
 	s.tokens = tokencache.New(s.fetchToken, tokenMargin, func() time.Time { return s.now() })
 	return s, nil
 }

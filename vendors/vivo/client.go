@@ -68,7 +68,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		appKey: cred.Field(vendors.FieldAppKey), appSecret: cred.Secret(vendors.SecretAppSecret), st: st,
 		sendURL: vendorhttp.Base(ep.URL, DefaultURL), client: vendorhttp.NewClient(vendors.Vivo, ep), now: time.Now,
 	}
-	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
+	s.authURL = vendorhttp.AuthURL(endpoints(), ep.AuthURL, s.sendURL)
 	clock := func() time.Time { return s.now() }
 	s.tokens = tokencache.New(s.fetchToken, tokenTTL-tokenRefresh, clock)
 	s.tasks = newTaskCache(taskTTL, clock)

@@ -35,6 +35,12 @@ type Notification struct {
 	// Android holds the per-vendor Android options; empty fields fall back to
 	// the certificate's defaults.
 	Android AndroidOptions `json:"android,omitempty"`
+	// ValidateOnly asks the vendor to check the request (credential, token,
+	// payload) without alerting a phone (pushd push --validate-only): FCM
+	// validate_only, Huawei validate_only, vivo pushMode 1 (test devices
+	// only); the adapters of vendors without such a mode authenticate
+	// where they have an auth call (Honor, OPPO) and send nothing.
+	ValidateOnly bool `json:"validate_only,omitempty"`
 }
 
 // AndroidOptions are the per-message Android vendor settings of the job's

@@ -131,7 +131,7 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	for i, t := range tokens {
 		m := *msg
 		m.Token = t
-		rs[i] = s.sendOne(ctx, &m)
+		rs[i] = s.sendOne(ctx, &m, n.ValidateOnly)
 	}
 	return rs
 }
@@ -142,7 +142,11 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 // the credential) is always reported as such, never as a send deadline:
 // the two would tell a filtered port from a closed one. The send then has
 // its own deadline.
-func (s *Sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Result {
+//
+// validateOnly sends the request with validate_only: true (the SDK's
+// SendDryRun): FCM checks the credential, token and payload and delivers
+// nothing [vendor-protocols.md §2 Request body].
+func (s *Sender) sendOne(ctx context.Context, m *messaging.Message, validateOnly bool) vendors.Result {
 	gen := s.tokens.generation()
 	if _, err := s.tokens.Token(); err != nil {
 		return vendors.Result{Token: m.Token, Err: transportFailure(err)}
@@ -151,7 +155,11 @@ func (s *Sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Resu
 	defer cancel()
 	sctx, stop := context.WithCancelCause(dctx)
 	defer stop(nil)
-	name, err := s.client.Send(context.WithValue(sctx, stopKey{}, stop), m)
+	send := s.client.Send
+	if validateOnly {
+		send = s.client.SendDryRun
+	}
+	name, err := send(context.WithValue(sctx, stopKey{}, stop), m)
 	if err == nil {
 		return vendors.Result{Token: m.Token, MessageID: name}
 	}

@@ -178,7 +178,7 @@ func FuzzClassifySDKAnswer(f *testing.F) {
 		const firstFailure = http.StatusNotModified
 		before := tr.sends.Load()
 		ctx := context.WithValue(context.Background(), cannedKey{}, canned{status: status, retryAfter: retryAfter, body: body})
-		r := s.sendOne(ctx, msg)
+		r := s.sendOne(ctx, msg, false)
 		if got := tr.sends.Load() - before; got != 1 {
 			t.Fatalf("%d attempts, want 1", got)
 		}

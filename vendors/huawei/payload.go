@@ -140,7 +140,7 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		nt.Badge = &badge{SetNum: num, Class: s.BadgeClass}
 	}
 	a := android{Category: hms.Pick(n.Android.Category, s.Category), TTL: ttl(n, now), Notification: nt}
-	return sendRequest{Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
+	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at maxTTL,

@@ -134,13 +134,13 @@ func (s *Sender) sendList(ctx context.Context, m message, msgID string, tokens [
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
-	rep, err := s.call(ctx, pushListPath, pushList(s.st, msgID, tokens, taskID))
+	rep, err := s.call(ctx, pushListPath, listBody(m, s.st, msgID, tokens, taskID))
 	if err == nil && rep.result.Is(codeTaskIDEmpty) {
 		s.tasks.forget(key)
 		if taskID, err = s.tasks.get(ctx, key, save); err != nil {
 			return vendors.Fail(tokens, err)
 		}
-		rep, err = s.call(ctx, pushListPath, pushList(s.st, msgID, tokens, taskID))
+		rep, err = s.call(ctx, pushListPath, listBody(m, s.st, msgID, tokens, taskID))
 	}
 	if err != nil {
 		return vendors.Fail(tokens, err)
@@ -148,6 +148,29 @@ func (s *Sender) sendList(ctx context.Context, m message, msgID string, tokens [
 	return parseList(rep.status, rep.body, rep.retryAfter, tokens, taskID, s.now())
 }
 
+// pushTest is pushMode 1, a test push that only the test devices
+// registered in vivo's console receive [vendor-protocols.md §6 pushMode]:
+// pushd's validate-only mode (vendors.Notification.ValidateOnly).
+const pushTest = 1
+
+// pushModeOf is pushTest for a validate-only notification, else a formal
+// push.
+func pushModeOf(n *vendors.Notification) int {
+	if n.ValidateOnly {
+		return pushTest
+	}
+	return pushFormal
+}
+
+// listBody is the pushToList body, in the push mode of the saved payload
+// m.
+func listBody(m message, st settings, msgID string, tokens []string, taskID string) listPush {
+	lp := pushList(st, msgID, tokens, taskID)
+	lp.PushMode = m.PushMode
+	return lp
+}
+
+// saveList saves payload as a list message and returns its taskId.
 func (s *Sender) saveList(ctx context.Context, payload message) (string, error) {
 	rep, err := s.call(ctx, saveListPath, payload)
 	if err != nil {

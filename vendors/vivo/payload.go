@@ -91,7 +91,7 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 	m := message{AppID: st.AppID, NotifyType: notifyAll, Title: fitted.Title, Content: fitted.Body,
 		TimeToLive: int(n.TTL(now, defaultTTL) / time.Second), NetworkType: networkAny,
 		ClientCustomMap: vendors.ExtMap(n, st.Click), Classification: st.Classification,
-		Category: st.Category, PushMode: pushFormal}
+		Category: st.Category, PushMode: pushModeOf(n)}
 	if n.Silent {
 		m.NotifyType = notifySilent
 	}

@@ -56,6 +56,11 @@ type Params struct {
 	// Header, when set, adds the vendor's own headers to a send (Honor's
 	// millisecond timestamp).
 	Header func(h http.Header, now time.Time)
+	// ValidateField means Build carries Notification.ValidateOnly in the
+	// body (Huawei's validate_only); without it (Honor has none
+	// [vendor-protocols.md §8 Body]) a validate-only notification only
+	// fetches the access token and sends nothing.
+	ValidateField bool
 }
 
 // Client sends through one HMS-style vendor with one certificate. It is
@@ -96,6 +101,10 @@ func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	body, err := c.body(n, tokens)
 	if err != nil {
 		return vendors.Fail(tokens, err)
+	}
+	if n.ValidateOnly && !c.p.ValidateField {
+		_, err := c.tokens.Token(ctx)
+		return vendorhttp.Authenticated(tokens, err)
 	}
 	rs, tok := c.once(ctx, body, tokens)
 	if tok == "" || !AuthFailed(rs) {

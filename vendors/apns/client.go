@@ -142,6 +142,9 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
+	if n.ValidateOnly {
+		return vendorhttp.ValidateUnsupported(vendors.APNs, tokens)
+	}
 	rs := make([]vendors.Result, len(tokens))
 	for i, t := range tokens {
 		rs[i] = s.sendOne(ctx, body, n, t)

@@ -55,7 +55,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		SendURL:   vendorhttp.Base(ep.URL, SendHost) + "/v1/" + url.PathEscape(set.AppID) + "/messages:send",
 		TokenURLs: []string{endpoints().AuthURL(ep.AuthURL)},
 		ClientID:  set.AppID, Secret: cred.Secret(vendors.SecretAppSecret),
-		Build: s.build, Parse: parse,
+		Build: s.build, Parse: parse, ValidateField: true,
 	}, ep)
 	return s, nil
 }

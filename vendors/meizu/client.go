@@ -81,6 +81,9 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
+	if n.ValidateOnly {
+		return vendorhttp.ValidateUnsupported(vendors.Meizu, tokens)
+	}
 	rep, err := s.post(ctx, form)
 	if err != nil {
 		return vendors.Fail(tokens, err)

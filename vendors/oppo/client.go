@@ -98,6 +98,11 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
+	if n.ValidateOnly {
+		// OPPO has no validation mode: authenticate only [vendor-protocols.md §5].
+		_, err := s.tokens.Token(ctx)
+		return vendorhttp.Authenticated(tokens, err)
+	}
 	if req.MissingChannel {
 		s.Count(len(tokens))
 	}

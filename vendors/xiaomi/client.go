@@ -106,6 +106,9 @@ func (c *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
+	if n.ValidateOnly {
+		return vendorhttp.ValidateUnsupported(vendors.Xiaomi, tokens)
+	}
 	if channelID(n, c.set) == "" {
 		c.Count(len(tokens))
 	}

@@ -82,8 +82,11 @@ func NewClient(p Params, ep vendors.Endpoint) *Client {
 	return c
 }
 
-// Params returns what the client was made with (its URLs for a test).
-func (c *Client) Params() Params { return c.p }
+// URLs returns the send URL and the token URLs the client posts to (never
+// its secret), for a test or an operator's check of auth_endpoint.
+func (c *Client) URLs() (send string, token []string) {
+	return c.p.SendURL, append([]string(nil), c.p.TokenURLs...)
+}
 
 // Vendor returns the vendor of the client's Params.
 func (c *Client) Vendor() vendors.Vendor { return c.p.Vendor }

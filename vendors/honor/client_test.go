@@ -229,9 +229,9 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := s.(*Sender).Params(); p.SendURL != SendHost+"/api/v1/"+testAppID+"/sendMessage" ||
-		strings.Join(p.TokenURLs, " ") != AuthHost+tokenPath+" "+AuthHost+shortTokenPath {
-		t.Errorf("default URLs %s %v", p.SendURL, p.TokenURLs)
+	if send, token := s.(*Sender).URLs(); send != SendHost+"/api/v1/"+testAppID+"/sendMessage" ||
+		strings.Join(token, " ") != AuthHost+tokenPath+" "+AuthHost+shortTokenPath {
+		t.Errorf("default URLs %s %v", send, token)
 	}
 	for _, name := range []string{vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret} {
 		cred := testCred()
@@ -258,7 +258,8 @@ func TestAuthEndpointIsAFullURLOrABase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(s.(*Sender).Params().TokenURLs, " "); got != c.want {
+		_, token := s.(*Sender).URLs()
+		if got := strings.Join(token, " "); got != c.want {
 			t.Errorf("auth_endpoint %q: token URLs %s, want %s", c.configured, got, c.want)
 		}
 	}

@@ -262,9 +262,9 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := s.(*Sender).Params(); p.SendURL != SendHost+"/v1/"+testAppID+"/messages:send" ||
-		len(p.TokenURLs) != 1 || p.TokenURLs[0] != AuthHost+"/oauth2/v3/token" {
-		t.Errorf("default URLs %s %v", p.SendURL, p.TokenURLs)
+	if send, token := s.(*Sender).URLs(); send != SendHost+"/v1/"+testAppID+"/messages:send" ||
+		len(token) != 1 || token[0] != AuthHost+"/oauth2/v3/token" {
+		t.Errorf("default URLs %s %v", send, token)
 	}
 	bad := []func(*vendors.Credential){
 		func(c *vendors.Credential) { delete(c.Fields, vendors.FieldAppID) },
@@ -314,7 +314,7 @@ func TestAuthEndpointIsAFullURLOrABase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.(*Sender).Params().TokenURLs; len(got) != 1 || got[0] != c.want {
+		if _, got := s.(*Sender).URLs(); len(got) != 1 || got[0] != c.want {
 			t.Errorf("auth_endpoint %q: token URLs %v, want %s", c.configured, got, c.want)
 		}
 	}

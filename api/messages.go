@@ -80,6 +80,11 @@ type PushRequest struct {
 	// MsgID feeds the collapse id; a random one is used when empty.
 	MsgID  string `json:"msg_id,omitempty"`
 	DryRun bool   `json:"dry_run,omitempty"`
+	// ValidateOnly asks the vendor to check the credential, token and
+	// payload without alerting the phone, where it can (FCM and Huawei
+	// validate_only, vivo pushMode 1); Honor and OPPO only authenticate;
+	// APNs, Xiaomi and Meizu answer validate_only_unsupported.
+	ValidateOnly bool `json:"validate_only,omitempty"`
 }
 
 func (s *Server) postPush(w http.ResponseWriter, r *http.Request) {
@@ -126,7 +131,8 @@ func (req *PushRequest) notification() (*vendors.Notification, error) {
 	if id == "" {
 		id = "test-" + randomID()
 	}
-	n := &vendors.Notification{ID: id, Title: req.Title, Body: req.Desc, Ext: req.Ext, Sound: req.Sound, Badge: req.Badge}
+	n := &vendors.Notification{ID: id, Title: req.Title, Body: req.Desc, Ext: req.Ext, Sound: req.Sound, Badge: req.Badge,
+		ValidateOnly: req.ValidateOnly}
 	if req.Sound == vendors.SoundSilent {
 		n.Sound, n.Silent = "", true
 	}

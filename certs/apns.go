@@ -104,7 +104,8 @@ func checkP256(key any) error {
 
 // validateP12 checks certificate-based auth: the .p12 opens with its
 // (mandatory) password, its private key matches the leaf certificate, the
-// leaf is valid now and was issued for the bundle id.
+// leaf is valid now, was issued for the env's Apple environment (see
+// checkAppleEnv) and for the bundle id.
 func validateP12(up *Upload, p *Parsed, now time.Time) error {
 	for _, f := range []string{vendors.FieldKeyID, vendors.FieldTeamID} {
 		if _, ok := up.Fields[f]; ok {
@@ -120,6 +121,9 @@ func validateP12(up *Upload, p *Parsed, now time.Time) error {
 		return err
 	}
 	if err := checkLeaf(leaf, key, now); err != nil {
+		return err
+	}
+	if err := checkAppleEnv(leaf, up.Fields[vendors.FieldEnv]); err != nil {
 		return err
 	}
 	na := leaf.NotAfter.UTC()

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -326,7 +328,7 @@ func (s *WebhookSink) send(body []byte, head *WebhookBody) (retry bool, err erro
 	if resp.StatusCode/100 == 2 {
 		return false, nil
 	}
-	we := &webhookError{status: resp.StatusCode, retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
+	we := &webhookError{status: resp.StatusCode, retryAfter: vendorhttp.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now(), 0)}
 	retry = resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout
 	return retry, we
 }
@@ -369,16 +371,6 @@ func SignWebhook(secret string, body []byte) string {
 // signature under secret. Receivers in Go can use it as is.
 func VerifyWebhook(secret string, body []byte, signature string) bool {
 	return hmac.Equal([]byte(SignWebhook(secret, body)), []byte(signature))
-}
-
-// parseRetryAfter reads a Retry-After given in seconds; 0 when absent or
-// not a number.
-func parseRetryAfter(v string) time.Duration {
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		return 0
-	}
-	return time.Duration(n) * time.Second
 }
 
 func newBatchID() string {

@@ -177,4 +177,9 @@ const (
 	// not an OAuth server answered" look alike, so a certificate upload
 	// cannot be used to scan ports. Retryable.
 	CodeUnreachable = "endpoint_unreachable"
+	// CodeValidateUnsupported: a validate-only notification
+	// (Notification.ValidateOnly) for a vendor that has no validation mode
+	// and authenticates only with a send (APNs, Xiaomi, Meizu): nothing
+	// was sent. Rejected.
+	CodeValidateUnsupported = "validate_only_unsupported"
 )

@@ -82,6 +82,12 @@ type Notification struct {
 	// back. Adapters of vendors that take a per-message callback map it to
 	// their fields; nil sends none.
 	Callback *Callback `json:"callback,omitempty"`
+	// ValidateOnly asks the vendor to check the request (credential, token,
+	// payload) without alerting a phone (pushd push --validate-only): FCM
+	// validate_only, Huawei validate_only, vivo pushMode 1 (test devices
+	// only); the adapters of vendors without such a mode authenticate
+	// where they have an auth call (Honor, OPPO) and send nothing.
+	ValidateOnly bool `json:"validate_only,omitempty"`
 }
 
 // HarmonyOptions are the per-message HarmonyOS NEXT (Push Kit v3) settings

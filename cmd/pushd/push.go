@@ -25,10 +25,15 @@ func pushCmd(g *globals) *cobra.Command {
 		Long: `Send one notification synchronously through a certificate, bypassing the
 queue and the notification rules, and print what the vendor answered. With
 --dry-run nothing is sent: pushd prints the exact vendor request instead.
+With --validate-only the vendor checks the credential, token and payload
+without alerting the phone (FCM and Huawei validate_only, vivo pushMode 1);
+Honor and OPPO only authenticate; APNs, Xiaomi and Meizu have no such mode
+and answer validate_only_unsupported.
 
 Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 		Example: `  pushd push --cert 1 --token 8a3f… --title Hiking --desc "Denny: See you at 8" --badge 3
-  pushd push --cert 1 --token 8a3f… --desc hello --ext '{"conv":"c2c_denny"}' --dry-run`,
+  pushd push --cert 1 --token 8a3f… --desc hello --ext '{"conv":"c2c_denny"}' --dry-run
+  pushd push --cert 2 --token dXNlcj… --desc check --validate-only`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("badge") {
@@ -39,7 +44,7 @@ Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 				return err
 			}
 			if err := g.print(res, func(w io.Writer) {
-				printPush(w, &res)
+				printPush(w, &res, req.ValidateOnly)
 				if verbose {
 					printAnswers(w, res.Answers)
 				}
@@ -62,11 +67,12 @@ Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 	fs.IntVar(&badge, "badge", 0, "badge number to set")
 	fs.StringVar(&req.MsgID, "msg-id", "", "message id (feeds the collapse id); random when empty")
 	fs.BoolVar(&req.DryRun, "dry-run", false, "print the exact vendor request instead of sending it")
+	fs.BoolVar(&req.ValidateOnly, "validate-only", false, "ask the vendor to check the credential and token without alerting the phone (FCM/Huawei validate_only, vivo pushMode 1; Honor/OPPO authenticate only; APNs/Xiaomi/Meizu: unsupported)")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "also print the vendor's raw answer: status, headers and body")
 	return c
 }
 
-func printPush(w io.Writer, r *dispatcher.PushResult) {
+func printPush(w io.Writer, r *dispatcher.PushResult, validateOnly bool) {
 	if len(r.Requests) > 0 {
 		for _, q := range r.Requests {
 			fmt.Fprintf(w, "%s %s\n", q.Method, q.URL)
@@ -75,6 +81,10 @@ func printPush(w io.Writer, r *dispatcher.PushResult) {
 			}
 			fmt.Fprintf(w, "\n%s\n", q.Body)
 		}
+		return
+	}
+	if r.OK && validateOnly {
+		fmt.Fprintf(w, "validated: %s accepted the credential and token, no phone was alerted (certificate %d)\n", r.Vendor, r.CertID)
 		return
 	}
 	if r.OK {

@@ -26,8 +26,7 @@ const (
 
 // CodeError is the error of a failed result code of class cl. An
 // undocumented code falls back to the HTTP status, keeping the code.
-func CodeError(v vendors.Vendor, cl Class, status int, h http.Header, code, msg string, now time.Time,
-	rateLimitWait time.Duration) *vendors.Error {
+func CodeError(v vendors.Vendor, cl Class, status int, h http.Header, code, msg string, now time.Time) *vendors.Error {
 	e := &vendors.Error{Vendor: v, Status: status, Code: code, Message: msg}
 	switch cl {
 	case ClassInvalidToken:
@@ -39,7 +38,7 @@ func CodeError(v vendors.Vendor, cl Class, status int, h http.Header, code, msg 
 	case ClassFatal:
 		e.Kind = vendors.Rejected
 	default:
-		s := StatusError(v, status, h, msg, now, rateLimitWait)
+		s := StatusError(v, status, h, msg, now)
 		s.Code = code
 		return s
 	}
@@ -48,16 +47,15 @@ func CodeError(v vendors.Vendor, cl Class, status int, h http.Header, code, msg 
 
 // StatusError classifies an answer by its HTTP status alone: 401 is auth
 // (refresh once), 429 a rate limit paused for Retry-After or
-// rateLimitWait, 5xx retryable [§4: 500, 502, 503, 504; §8 table], and a
+// RateLimitWait, 5xx retryable [§4: 500, 502, 503, 504; §8 table], and a
 // 2xx that is not a vendor answer is retried likewise.
-func StatusError(v vendors.Vendor, status int, h http.Header, msg string, now time.Time,
-	rateLimitWait time.Duration) *vendors.Error {
+func StatusError(v vendors.Vendor, status int, h http.Header, msg string, now time.Time) *vendors.Error {
 	e := &vendors.Error{Vendor: v, Status: status, Message: msg, Kind: vendors.Rejected}
 	switch {
 	case status == http.StatusUnauthorized:
 		e.Kind = vendors.Auth
 	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, vendorhttp.RetryAfter(h, now, rateLimitWait)
+		e.Kind, e.RetryAfter = vendors.RateLimited, vendorhttp.RetryAfter(h, now, RateLimitWait)
 	case status >= 500 || status < 300:
 		e.Kind = vendors.Retryable
 		e.RetryAfter = vendorhttp.RetryAfter(h, now, 0)

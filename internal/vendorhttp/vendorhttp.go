@@ -5,13 +5,9 @@
 package vendorhttp
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pushd/pushd/vendors"
 )
@@ -54,46 +50,13 @@ func Exchange(hc *http.Client, req *http.Request, v vendors.Vendor, limit int64,
 	return a, nil
 }
 
-// RetryAfter reads a Retry-After header (seconds or an HTTP date), else def.
-func RetryAfter(h http.Header, now time.Time, def time.Duration) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
+// AuthURL is the auth URL of an adapter whose auth_endpoint is configured
+// (a full URL or a base, see vendors.Endpoints.AuthURL), or, when it is
+// not, sendBase with e.AuthPath: the vendors whose send host also answers
+// auth (OPPO, vivo) keep asking the host the sends go to.
+func AuthURL(e vendors.Endpoints, configured, sendBase string) string {
+	if configured == "" {
+		return sendBase + e.AuthPath
 	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return def
-}
-
-// Snippet is the start of an unexpected body, for the operator.
-func Snippet(body []byte) string {
-	s := string(bytes.TrimSpace(body))
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return strings.ToValidUTF8(s, "")
-}
-
-// FlexString accepts a JSON string, number or null: vendors send codes and
-// ids in either form depending on the endpoint.
-type FlexString string
-
-// UnmarshalJSON keeps a string as is, a number as its literal text and
-// leaves the value empty for null.
-func (s *FlexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		err := json.Unmarshal(b, &v)
-		*s = FlexString(v)
-		return err
-	}
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	var n json.Number
-	err := json.Unmarshal(b, &n)
-	*s = FlexString(n)
-	return err
+	return e.AuthURL(configured)
 }

@@ -3,6 +3,7 @@ package vendorhttp
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,6 +33,10 @@ func TestRetryAfter(t *testing.T) {
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 7 * time.Second},
 		{"soon", 7 * time.Second},
+		{"0", 7 * time.Second},
+		{"99999999", MaxRetryAfter},
+		{"99999999999999999999", 7 * time.Second},
+		{now.Add(30 * 24 * time.Hour).Format(http.TimeFormat), MaxRetryAfter},
 	}
 	for _, c := range cases {
 		h := http.Header{}
@@ -45,14 +50,53 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestSnippet(t *testing.T) {
-	long := make([]byte, 300)
-	for i := range long {
-		long[i] = 'a'
+	long := strings.Repeat("a", 199) + "é" + strings.Repeat("b", 100)
+	cases := []struct{ name, in, want string }{
+		{"trimmed", "  <html>bad gateway</html>\n", "<html>bad gateway</html>"},
+		{"invalid UTF-8 dropped", "ok\xff", "ok"},
+		{"cut on a character", long, strings.Repeat("a", 199) + "…"},
+		{"JSON access token", `{"access_token":"tok-123","expires_in":3600}`,
+			`{"access_token":"<redacted>","expires_in":3600}`},
+		{"JSON secret with spaces", `{"error":"x", "client_secret" : "s3cr3t"}`,
+			`{"error":"x", "client_secret" : "<redacted>"}`},
+		{"form secret", "grant_type=client_credentials&client_secret=s3cr3t&client_id=1",
+			"grant_type=client_credentials&client_secret=<redacted>&client_id=1"},
+		{"OPPO auth_token and sign", `{"auth_token":"abc","sign":"def0"}`,
+			`{"auth_token":"<redacted>","sign":"<redacted>"}`},
+		{"bearer echoed", "bad header Authorization: Bearer eyJ.abc-_/=", "bad header Authorization: Bearer <redacted>"},
+		{"no secret", `{"code":80300007,"msg":"all tokens invalid"}`, `{"code":80300007,"msg":"all tokens invalid"}`},
 	}
-	if got := Snippet(append([]byte("  "), long...)); len(got) != 200 {
-		t.Errorf("snippet of %d bytes, want 200", len(got))
+	for _, c := range cases {
+		got := Snippet([]byte(c.in))
+		if got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+		if len(got) > SnippetBytes+len("…") {
+			t.Errorf("%s: %d bytes", c.name, len(got))
+		}
 	}
-	if got := Snippet([]byte("ok\xff")); got != "ok" {
-		t.Errorf("invalid UTF-8 kept: %q", got)
+	if got := Snippet([]byte(`{"secret":"` + strings.Repeat("x", 500) + `"}`)); strings.Contains(got, "xxx") {
+		t.Errorf("a long secret leaked: %q", got)
+	}
+}
+
+func TestFlexStringInt(t *testing.T) {
+	cases := []struct {
+		in   FlexString
+		n    int
+		ok   bool
+		isOK bool
+	}{
+		{"0", 0, true, true}, {" 10000 ", 10000, true, false}, {"", 0, false, false}, {"80000000", 80000000, true, false},
+		{"abc", 0, false, false},
+	}
+	for _, c := range cases {
+		n, ok := c.in.Int()
+		if n != c.n || ok != c.ok || c.in.Is(0) != c.isOK {
+			t.Errorf("%q: Int() = %d, %v; Is(0) = %v", c.in, n, ok, c.in.Is(0))
+		}
+	}
+	if !FlexString(" 10000 ").Is(10000) {
+		t.Error("10000 is not 10000")
 	}
 }

@@ -70,10 +70,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 // present) or a p12 certificate with its password. Errors never quote
 // secrets.
 func NewSender(cred *vendors.Credential, ep vendors.Endpoint, opts Options) (*Sender, error) {
-	if cred == nil {
-		return nil, errors.New("apns: no credential")
-	}
-	if err := cred.Require(vendors.FieldBundleID, vendors.FieldEnv); err != nil {
+	if err := vendorhttp.Require(vendors.APNs, cred, vendors.FieldBundleID, vendors.FieldEnv); err != nil {
 		return nil, err
 	}
 	s := &Sender{topic: cred.Field(vendors.FieldBundleID), env: cred.Field(vendors.FieldEnv), now: opts.Now}
@@ -144,6 +141,9 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	body, err := fitPayload(n)
 	if err != nil {
 		return vendors.Fail(tokens, err)
+	}
+	if n.ValidateOnly {
+		return vendorhttp.ValidateUnsupported(vendors.APNs, tokens)
 	}
 	rs := make([]vendors.Result, len(tokens))
 	for i, t := range tokens {

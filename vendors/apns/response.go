@@ -3,13 +3,11 @@ package apns
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sideshow/apns2"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -35,14 +33,7 @@ const (
 	// current JWT (it renews every 50 minutes, see jwtRenewAfter) and backs
 	// off before trying again.
 	tokenUpdatesWait = time.Minute
-	// maxWait caps a Retry-After so a bogus header cannot park a job for
-	// days.
-	maxWait = 24 * time.Hour
 )
-
-// maxMessage bounds how much of a body that is not APNs JSON (a proxy's
-// error page) is kept in Error.Message.
-const maxMessage = 200
 
 // kindOf returns the class of an APNs reason, and false for a reason it does
 // not know. One line per reason: HTTP status, meaning, then the class from
@@ -130,7 +121,7 @@ func classify(status int, header http.Header, body []byte, now time.Time) error 
 	if !known {
 		kind = kindOfStatus(status)
 		if eb.Reason == "" {
-			e.Message = snippet(body)
+			e.Message = vendorhttp.Snippet(body)
 		}
 	}
 	e.Kind = kind
@@ -138,7 +129,7 @@ func classify(status int, header http.Header, body []byte, now time.Time) error 
 		e.Timestamp = time.UnixMilli(eb.Timestamp).UTC()
 	}
 	if kind == vendors.RateLimited {
-		e.RetryAfter = retryAfter(header.Get("Retry-After"), now, defaultWait(eb.Reason))
+		e.RetryAfter = vendorhttp.RetryAfter(header, now, defaultWait(eb.Reason))
 	}
 	return e
 }
@@ -149,37 +140,4 @@ func defaultWait(reason string) time.Duration {
 		return tokenUpdatesWait
 	}
 	return tooManyRequestsWait
-}
-
-// retryAfter parses a Retry-After header (delay-seconds or an HTTP date),
-// falling back to def when it is absent, malformed or already past.
-func retryAfter(v string, now time.Time, def time.Duration) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return def
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return def
-		}
-		return time.Duration(min(secs, int64(maxWait/time.Second))) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil && at.After(now) {
-		return min(at.Sub(now), maxWait)
-	}
-	return def
-}
-
-// snippet returns the start of a non-JSON body as valid UTF-8, for
-// Error.Message.
-func snippet(body []byte) string {
-	s := strings.ToValidUTF8(strings.TrimSpace(string(body)), "\uFFFD")
-	if len(s) <= maxMessage {
-		return s
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + vendors.Ellipsis
 }

@@ -3,11 +3,11 @@ package apns
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -102,7 +102,7 @@ func TestClassifyDetails(t *testing.T) {
 		{"429 retry-after date", 429, h("Retry-After", now.Add(90*time.Second).Format(http.TimeFormat)), `{"reason":"TooManyRequests"}`, vendors.RateLimited, "TooManyRequests", 90 * time.Second, time.Time{}, ""},
 		{"429 no header", 429, h(), `{"reason":"TooManyRequests"}`, vendors.RateLimited, "TooManyRequests", tooManyRequestsWait, time.Time{}, ""},
 		{"429 garbage header", 429, h("Retry-After", "soon"), `{"reason":"TooManyRequests"}`, vendors.RateLimited, "TooManyRequests", tooManyRequestsWait, time.Time{}, ""},
-		{"429 huge header", 429, h("Retry-After", "99999999"), `{"reason":"TooManyRequests"}`, vendors.RateLimited, "TooManyRequests", maxWait, time.Time{}, ""},
+		{"429 huge header", 429, h("Retry-After", "99999999"), `{"reason":"TooManyRequests"}`, vendors.RateLimited, "TooManyRequests", vendorhttp.MaxRetryAfter, time.Time{}, ""},
 		{"429 token updates", 429, h(), `{"reason":"TooManyProviderTokenUpdates"}`, vendors.RateLimited, "TooManyProviderTokenUpdates", tokenUpdatesWait, time.Time{}, ""},
 		{"unknown 5xx", 502, h(), `<html>Bad Gateway</html>`, vendors.Retryable, "", 0, time.Time{}, "<html>Bad Gateway</html>"},
 		{"unknown reason 503", 503, h(), `{"reason":"SomethingNew"}`, vendors.Retryable, "SomethingNew", 0, time.Time{}, ""},
@@ -158,10 +158,10 @@ func FuzzClassify(f *testing.F) {
 		if e.Status != status || e.Vendor != vendors.APNs || e.Kind == vendors.OK || e.Kind > vendors.Rejected {
 			t.Fatalf("inconsistent error %+v", e)
 		}
-		if (e.RetryAfter > 0) != (e.Kind == vendors.RateLimited) || e.RetryAfter > maxWait {
+		if (e.RetryAfter > 0) != (e.Kind == vendors.RateLimited) || e.RetryAfter > vendorhttp.MaxRetryAfter {
 			t.Fatalf("RetryAfter %s with kind %s", e.RetryAfter, e.Kind)
 		}
-		if len(e.Message) > maxMessage+len(vendors.Ellipsis) || !utf8.ValidString(e.Message) {
+		if len(e.Message) > vendorhttp.SnippetBytes+len(vendors.Ellipsis) || !utf8.ValidString(e.Message) {
 			t.Fatalf("message of %d bytes, valid UTF-8 %v", len(e.Message), utf8.ValidString(e.Message))
 		}
 		if _, known := kindOf(e.Code); known && e.Message != "" {
@@ -169,22 +169,4 @@ func FuzzClassify(f *testing.F) {
 		}
 		_ = e.Error()
 	})
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	def := 3 * time.Second
-	for in, want := range map[string]time.Duration{
-		"":   def,
-		"0":  def,
-		"-5": def,
-		"12": 12 * time.Second,
-		now.Add(-time.Minute).Format(http.TimeFormat): def,
-		now.Add(time.Minute).Format(http.TimeFormat):  time.Minute,
-		strconv.Itoa(3 * 24 * 3600):                   maxWait,
-	} {
-		if got := retryAfter(in, now, def); got != want {
-			t.Errorf("retryAfter(%q) = %s, want %s", in, got, want)
-		}
-	}
 }

@@ -28,6 +28,10 @@ type Recorded struct {
 	// Status is the HTTP status the fake answered.
 	Status int
 	At     time.Time
+	// Validated means the request asked for validation only (FCM and
+	// Huawei validate_only, vivo pushMode 1) and was checked but not
+	// delivered: no phone shows it.
+	Validated bool
 }
 
 // Failure is a canned vendor error: the fake answers with the vendor's real

@@ -230,7 +230,8 @@ func (f *FCM) serveSend(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	rep := f.send(r, body)
 	var target struct {
-		Message struct {
+		ValidateOnly bool `json:"validate_only"`
+		Message      struct {
 			Token string `json:"token"`
 		} `json:"message"`
 	}
@@ -239,7 +240,7 @@ func (f *FCM) serveSend(w http.ResponseWriter, r *http.Request) {
 		tokens = []string{target.Message.Token}
 	}
 	f.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
-		Tokens: tokens, Status: rep.status, At: f.now()})
+		Tokens: tokens, Status: rep.status, At: f.now(), Validated: target.ValidateOnly && rep.status == http.StatusOK})
 	h := http.Header{}
 	if rep.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(int((rep.retryAfter+time.Second-1)/time.Second)))

@@ -142,9 +142,13 @@ func hwReadForm(r *http.Request) (url.Values, bool) {
 	return v, err == nil
 }
 
-// hwMessage is the part of a send body the fake checks.
+// hwMessage is the part of a send body the fake checks. validate_only
+// is answered like a send (auth, body and token checks) and recorded as
+// Validated: Huawei checks the message and delivers nothing
+// [vendor-protocols.md §4 Body].
 type hwMessage struct {
-	Message *struct {
+	ValidateOnly bool `json:"validate_only"`
+	Message      *struct {
 		Data         *string         `json:"data"`
 		Notification *hwText         `json:"notification"`
 		Android      *hwAndroid      `json:"android"`
@@ -195,7 +199,7 @@ func (h *Huawei) send(w http.ResponseWriter, r *http.Request) {
 	}
 	status, retry, ans := h.answer(r, body, &m, decodeErr, tokens)
 	h.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body,
-		Tokens: tokens, Status: status, At: h.now()})
+		Tokens: tokens, Status: status, At: h.now(), Validated: m.ValidateOnly && status == http.StatusOK})
 	writeJSONAnswer(w, status, retry, ans)
 	h.deliveredReceipts(&m, tokens, ans)
 }

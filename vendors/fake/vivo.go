@@ -469,8 +469,13 @@ func (f *Vivo) finish(w http.ResponseWriter, r *http.Request, raw []byte, tokens
 		}
 		b, _ = json.Marshal(body)
 	}
+	// pushMode 1 is a test push: only the test devices registered in
+	// vivo's console get it, and the fake has none [vendor-protocols.md §6
+	// pushMode], so an accepted one is recorded as Validated.
+	body, _ := vivoBody(raw)
+	validated := status == http.StatusOK && res.result == 0 && len(tokens) > 0 && vivoStr(body, "pushMode") == "1"
 	f.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: raw,
-		Tokens: tokens, Status: status, At: f.now()})
+		Tokens: tokens, Status: status, At: f.now(), Validated: validated})
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	if res.retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(res.retryAfter/time.Second)))

@@ -19,10 +19,17 @@ func Descriptor() vendors.Descriptor {
 		CollapseField: "android.collapse_key",
 		Batch:         1,
 		Silent:        "data-only message (no notification)",
-		Endpoints:     vendors.Endpoints{Send: DefaultEndpoint, Auth: "https://oauth2.googleapis.com/token"},
+		Endpoints:     endpoints(),
 		Build:         New,
 	}
 }
 
 // limits are FCM's text and payload limits (message ≤ 4096 bytes, vendor-protocols.md §2).
 func limits() vendors.Limits { return vendors.Limits{Payload: PayloadLimit} }
+
+// endpoints are FCM's and Google OAuth's production hosts; an
+// auth_endpoint is a full token URL or a base below which /token is
+// appended (the service account's token_uri is the default).
+func endpoints() vendors.Endpoints {
+	return vendors.Endpoints{Send: DefaultEndpoint, Auth: "https://oauth2.googleapis.com", AuthPath: "/token"}
+}

@@ -32,9 +32,9 @@ const (
 	Scope = "https://www.googleapis.com/auth/firebase.messaging"
 )
 
-// sender is the FCM Sender of one certificate. The firebase app, its HTTP/2
+// Sender is the FCM sender of one certificate. The firebase app, its HTTP/2
 // connections and the cached access token live as long as it does.
-type sender struct {
+type Sender struct {
 	client   *messaging.Client
 	tokens   *tokenSource
 	project  string
@@ -47,7 +47,7 @@ type sender struct {
 }
 
 var (
-	_ vendors.Sender  = (*sender)(nil)
+	_ vendors.Sender  = (*Sender)(nil)
 	_ vendors.Builder = New
 )
 
@@ -57,7 +57,7 @@ var (
 // the JSON's token_uri, and ep.Client, when set, carries the TLS trust for
 // both the token endpoint and FCM.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if err := cred.Require(vendors.SecretServiceAccount); err != nil {
+	if err := vendorhttp.Require(vendors.FCM, cred, vendors.SecretServiceAccount); err != nil {
 		return nil, err
 	}
 	raw := cred.Secret(vendors.SecretServiceAccount)
@@ -74,11 +74,11 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		return nil, fmt.Errorf("fcm certificate %d: service-account JSON refused by the OAuth library", cred.ID)
 	}
 	if ep.AuthURL != "" {
-		conf.TokenURL = ep.AuthURL
+		conf.TokenURL = endpoints().AuthURL(ep.AuthURL)
 	} else if err := vendorhttp.CheckCredentialURL(conf.TokenURL, ep); err != nil {
 		return nil, fmt.Errorf("fcm certificate %d: token_uri: %w", cred.ID, err)
 	}
-	s := &sender{project: sa.ProjectID, endpoint: DefaultEndpoint, click: click, now: time.Now,
+	s := &Sender{project: sa.ProjectID, endpoint: DefaultEndpoint, click: click, now: time.Now,
 		timeout: ep.TimeoutsOf(vendors.FCM).Request}
 	if ep.URL != "" {
 		s.endpoint = strings.TrimRight(ep.URL, "/") + "/v1"
@@ -114,15 +114,15 @@ func newClient(project, endpoint string, ts *tokenSource, base *http.Client) (*m
 }
 
 // Vendor implements vendors.Sender.
-func (s *sender) Vendor() vendors.Vendor { return vendors.FCM }
+func (s *Sender) Vendor() vendors.Vendor { return vendors.FCM }
 
 // MaxBatch implements vendors.Sender: FCM HTTP v1 takes one token per
 // request; throughput comes from concurrent HTTP/2 streams.
-func (s *sender) MaxBatch() int { return 1 }
+func (s *Sender) MaxBatch() int { return 1 }
 
 // Send implements vendors.Sender. Tokens beyond the first are sent one
 // after another.
-func (s *sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
 	msg, err := fitMessage(n, s.click, s.now())
 	if err != nil {
 		return vendors.Fail(tokens, err)
@@ -131,7 +131,7 @@ func (s *sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	for i, t := range tokens {
 		m := *msg
 		m.Token = t
-		rs[i] = s.sendOne(ctx, &m)
+		rs[i] = s.sendOne(ctx, &m, n.ValidateOnly)
 	}
 	return rs
 }
@@ -142,7 +142,11 @@ func (s *sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 // the credential) is always reported as such, never as a send deadline:
 // the two would tell a filtered port from a closed one. The send then has
 // its own deadline.
-func (s *sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Result {
+//
+// validateOnly sends the request with validate_only: true (the SDK's
+// SendDryRun): FCM checks the credential, token and payload and delivers
+// nothing [vendor-protocols.md §2 Request body].
+func (s *Sender) sendOne(ctx context.Context, m *messaging.Message, validateOnly bool) vendors.Result {
 	gen := s.tokens.generation()
 	if _, err := s.tokens.Token(); err != nil {
 		return vendors.Result{Token: m.Token, Err: transportFailure(err)}
@@ -151,7 +155,11 @@ func (s *sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Resu
 	defer cancel()
 	sctx, stop := context.WithCancelCause(dctx)
 	defer stop(nil)
-	name, err := s.client.Send(context.WithValue(sctx, stopKey{}, stop), m)
+	send := s.client.Send
+	if validateOnly {
+		send = s.client.SendDryRun
+	}
+	name, err := send(context.WithValue(sctx, stopKey{}, stop), m)
 	if err == nil {
 		return vendors.Result{Token: m.Token, MessageID: name}
 	}
@@ -178,7 +186,7 @@ func (s *sender) sendOne(ctx context.Context, m *messaging.Message) vendors.Resu
 
 // DryRun implements vendors.Sender: the exact request FCM would receive for
 // each token, with the access token redacted.
-func (s *sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
 	msg, err := fitMessage(n, s.click, s.now())
 	if err != nil {
 		return nil, err
@@ -198,7 +206,7 @@ func (s *sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 }
 
 // sendURL is FCM's send endpoint for the certificate's project.
-func (s *sender) sendURL() string {
+func (s *Sender) sendURL() string {
 	return fmt.Sprintf("%s/projects/%s/messages:send", s.endpoint, s.project)
 }
 

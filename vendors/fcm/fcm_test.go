@@ -34,13 +34,13 @@ func (c *testClock) Add(d time.Duration) {
 
 // setup starts an FCM fake with a registered service account and builds a
 // Sender for it.
-func setup(t testing.TB) (*fake.FCM, *sender, *testClock) {
+func setup(t testing.TB) (*fake.FCM, *Sender, *testClock) {
 	t.Helper()
 	return setupTTL(t, 0)
 }
 
 // setupTTL is setup with the fake issuing access tokens that live ttl.
-func setupTTL(t testing.TB, ttl time.Duration) (*fake.FCM, *sender, *testClock) {
+func setupTTL(t testing.TB, ttl time.Duration) (*fake.FCM, *Sender, *testClock) {
 	t.Helper()
 	clk := &testClock{t: time.Now()}
 	f := fake.NewFCM(fake.FCMOptions{Now: clk.Now, TokenTTL: ttl})
@@ -52,7 +52,7 @@ func setupTTL(t testing.TB, ttl time.Duration) (*fake.FCM, *sender, *testClock) 
 	return f, newSender(t, sa.JSON, f.Endpoint()), clk
 }
 
-func newSender(t testing.TB, saJSON []byte, ep vendors.Endpoint) *sender {
+func newSender(t testing.TB, saJSON []byte, ep vendors.Endpoint) *Sender {
 	t.Helper()
 	cred := &vendors.Credential{ID: 7, Vendor: vendors.FCM,
 		Secrets: map[string][]byte{vendors.SecretServiceAccount: saJSON}}
@@ -60,7 +60,7 @@ func newSender(t testing.TB, saJSON []byte, ep vendors.Endpoint) *sender {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.(*sender)
+	return s.(*Sender)
 }
 
 func testNotification() *vendors.Notification {
@@ -68,7 +68,7 @@ func testNotification() *vendors.Notification {
 		Android: vendors.AndroidOptions{ChannelID: "chat"}}
 }
 
-func sendOneToken(t *testing.T, s *sender, token string) vendors.Result {
+func sendOneToken(t *testing.T, s *Sender, token string) vendors.Result {
 	t.Helper()
 	rs := s.Send(context.Background(), testNotification(), []string{token})
 	if len(rs) != 1 || rs[0].Token != token {

@@ -33,7 +33,7 @@ func TestGoldenRequestBodies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &sender{project: "demo-project", endpoint: DefaultEndpoint, click: click, now: goldenNow}
+		s := &Sender{project: "demo-project", endpoint: DefaultEndpoint, click: click, now: goldenNow}
 		reqs, err := s.DryRun(context.Background(), &gi.Notification, []string{gi.Token})
 		if err != nil {
 			t.Fatal(err)

@@ -80,7 +80,7 @@ func classify(f failure, now time.Time) *vendors.Error {
 	}
 	e.Kind = kindOf(f)
 	if e.Kind == vendors.RateLimited || e.Kind == vendors.Retryable {
-		e.RetryAfter = parseRetryAfter(f.RetryAfter, now)
+		e.RetryAfter = vendorhttp.ParseRetryAfter(f.RetryAfter, now, 0).Truncate(time.Second)
 	}
 	return e
 }
@@ -124,25 +124,6 @@ func invalidArgumentKind(msg string) vendors.Kind {
 		return vendors.InvalidToken
 	}
 	return vendors.Rejected
-}
-
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
-// date. It returns zero for an absent, past or malformed value.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 32); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Truncate(time.Second)
-	}
-	return 0
 }
 
 // sdkFailure extracts the failure from an error of messaging.Client.Send,

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/pushd/pushd/internal/testcreds"
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -65,7 +66,7 @@ func TestParseRetryAfter(t *testing.T) {
 		now.Add(-time.Minute).Format(http.TimeFormat): 0,
 		now.Add(time.Hour).Format(http.TimeFormat):    time.Hour,
 	} {
-		if got := parseRetryAfter(in, now); got != want {
+		if got := vendorhttp.ParseRetryAfter(in, now, 0).Truncate(time.Second); got != want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
 		}
 	}
@@ -177,7 +178,7 @@ func FuzzClassifySDKAnswer(f *testing.F) {
 		const firstFailure = http.StatusNotModified
 		before := tr.sends.Load()
 		ctx := context.WithValue(context.Background(), cannedKey{}, canned{status: status, retryAfter: retryAfter, body: body})
-		r := s.sendOne(ctx, msg)
+		r := s.sendOne(ctx, msg, false)
 		if got := tr.sends.Load() - before; got != 1 {
 			t.Fatalf("%d attempts, want 1", got)
 		}

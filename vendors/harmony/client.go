@@ -5,15 +5,12 @@
 package harmony
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/pushd/pushd/internal/hms"
-	"github.com/pushd/pushd/internal/tokencache"
 	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
@@ -36,19 +33,16 @@ const (
 
 var (
 	_ vendors.Builder = New
-	_ vendors.Sender  = (*Client)(nil)
+	_ vendors.Sender  = (*Sender)(nil)
 )
 
-// Client sends through Push Kit with one certificate. It is safe for
-// concurrent use; its JWT is shared by all senders.
-type Client struct {
-	sendURL string
-	set     settings
-	http    *http.Client
-	now     func() time.Time
-	signer  *signer
-	tokens  *tokencache.Cache
-	sender  hms.Sender
+// Sender sends through Push Kit with one certificate: the HMS-style
+// client of internal/hms with a JWT signed here instead of an OAuth
+// exchange. It is safe for concurrent use; its JWT is shared by all sends.
+type Sender struct {
+	*hms.Client
+	set    settings
+	signer *signer
 }
 
 // New returns the HarmonyOS Sender of cred. ep.URL replaces the send host
@@ -69,61 +63,30 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{
-		sendURL: vendorhttp.Base(ep.URL, SendHost) + "/v3/" + url.PathEscape(set.ProjectID) + "/messages:send",
-		set:     set, http: vendorhttp.NewClient(Harmony, ep), now: time.Now,
+	s := &Sender{set: set}
+	s.signer = &signer{key: key, kid: cred.Field(vendors.FieldKeyID), iss: cred.Field(FieldSubAccount),
+		now: func() time.Time { return s.Now() }}
+	batch := maxBatch
+	if set.Test {
+		batch = maxTestBatch
 	}
-	c.signer = &signer{key: key, kid: cred.Field(vendors.FieldKeyID), iss: cred.Field(FieldSubAccount),
-		now: func() time.Time { return c.now() }}
-	c.tokens = tokencache.New(c.signer.mint, refreshMargin, func() time.Time { return c.now() })
-	c.sender = hms.Sender{ID: Harmony, Name: "harmony", Batch: c.MaxBatch(), Limit: maxResponse,
-		HTTP: c.http, Tokens: c.tokens, Build: c.build, NewRequest: c.newRequest, Parse: c.parse}
-	return c, nil
+	s.Client = hms.NewClient(hms.Params{
+		Vendor: Harmony, Batch: batch, ContentType: contentType,
+		SendURL: vendorhttp.Base(ep.URL, SendHost) + "/v3/" + url.PathEscape(set.ProjectID) + "/messages:send",
+		Build: func(n vendors.Notification, tokens []string, now time.Time) ([]byte, error) {
+			return buildBody(n, set, tokens, now)
+		},
+		Parse: func(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result {
+			return parseResponse(a.Status, a.Header, a.Body, tokens, now)
+		},
+		Header: func(h http.Header, _ time.Time) { h.Set(headerPushType, pushTypeAlert) },
+		Mint:   s.signer.mint,
+	}, ep)
+	return s, nil
 }
 
-// Vendor returns Harmony.
-func (c *Client) Vendor() vendors.Vendor { return Harmony }
-
-// MaxBatch returns 1000, or 10 for a development certificate, whose
-// messages are test messages.
-func (c *Client) MaxBatch() int {
-	if c.set.Test {
-		return maxTestBatch
-	}
-	return maxBatch
-}
-
-// Send delivers n to tokens in one request and returns one Result per
-// token. When Push Kit refuses the JWT, Send mints a new one and resends
-// exactly once.
-func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	return c.sender.Send(ctx, n, tokens)
-}
-
-// DryRun returns the request Send would make, without signing a JWT: the
-// Authorization header is shown redacted.
-func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	return c.sender.DryRun(ctx, n, tokens, headerAuth)
-}
-
-// build encodes n for tokens at the client's current time.
-func (c *Client) build(n *vendors.Notification, tokens []string) ([]byte, error) {
-	return buildBody(*n, c.set, tokens, c.now())
-}
-
-// parse reads one answer to a send to tokens.
-func (c *Client) parse(a vendorhttp.Answer, tokens []string) []vendors.Result {
-	return parseResponse(a.Status, a.Header, a.Body, tokens, c.now())
-}
-
-// newRequest sets the content type, the JWT and the push-type.
-func (c *Client) newRequest(ctx context.Context, body []byte, jwt string) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sendURL, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set(headerAuth, bearer(jwt))
-	req.Header.Set(headerPushType, pushTypeAlert)
-	return req, nil
+// sendURL is the URL the sender posts to.
+func (s *Sender) sendURL() string {
+	u, _ := s.URLs()
+	return u
 }

@@ -51,15 +51,15 @@ func (x *fixture) cred() *vendors.Credential {
 		Secrets: map[string][]byte{SecretPrivateKey: x.acc.PEM}}
 }
 
-func (x *fixture) sender(t *testing.T, cred *vendors.Credential, now func() time.Time) *Client {
+func (x *fixture) sender(t *testing.T, cred *vendors.Credential, now func() time.Time) *Sender {
 	t.Helper()
 	s, err := New(cred, x.f.Endpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := s.(*Client)
+	c := s.(*Sender)
 	if now != nil {
-		c.now = now
+		c.Now = now
 	}
 	return c
 }
@@ -271,7 +271,7 @@ func TestDryRunNeedsNoJWTAndRedacts(t *testing.T) {
 	if r.Header["Authorization"] != vendors.Redacted || r.Header["Push-Type"] != "0" {
 		t.Errorf("headers %v", r.Header)
 	}
-	want, _ := buildBody(*testNotification(), s.set, []string{"a", "b"}, s.now())
+	want, _ := buildBody(*testNotification(), s.set, []string{"a", "b"}, s.Now())
 	if r.Body != string(want) {
 		t.Errorf("body %s\nwant %s", r.Body, want)
 	}
@@ -283,8 +283,8 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := s.(*Client); c.sendURL != SendHost+"/v3/"+testProject+"/messages:send" || c.MaxBatch() != maxBatch {
-		t.Errorf("default URL %s, batch %d", c.sendURL, c.MaxBatch())
+	if c := s.(*Sender); c.sendURL() != SendHost+"/v3/"+testProject+"/messages:send" || c.MaxBatch() != maxBatch {
+		t.Errorf("default URL %s, batch %d", c.sendURL(), c.MaxBatch())
 	}
 	bad := map[string]func(*vendors.Credential){
 		"no project":  func(c *vendors.Credential) { delete(c.Fields, vendors.FieldProjectID) },

@@ -113,7 +113,7 @@ func codeError(status int, h http.Header, code, msg string, now time.Time) *vend
 		e.Code = code
 		return e
 	default:
-		return hms.CodeError(Harmony, cl, status, h, code, msg, now, rateLimitWait)
+		return hms.CodeError(Harmony, cl, status, h, code, msg, now)
 	}
 }
 
@@ -166,7 +166,7 @@ func perToken(id, code string, tokens []string, bad map[string]string) []vendors
 // 503 is flow control (the app's QPS or the system's) [§0; HWFREQ], so it
 // pauses like a 429 rather than retrying at once.
 func statusError(status int, h http.Header, msg string, now time.Time) *vendors.Error {
-	e := hms.StatusError(Harmony, status, h, msg, now, rateLimitWait)
+	e := hms.StatusError(Harmony, status, h, msg, now)
 	if status == http.StatusServiceUnavailable {
 		e.Kind, e.RetryAfter = vendors.RateLimited, vendorhttp.RetryAfter(h, now, rateLimitWait)
 	}

@@ -1,19 +1,19 @@
 // Package honor delivers notifications through Honor Push's sendMessage
 // API: one JSON request per batch of up to 1000 tokens, authorized by an
 // OAuth 2.0 access token cached per certificate and a millisecond
-// timestamp header (vendor-protocols.md §8).
+// timestamp header (vendor-protocols.md §8). The client itself is
+// internal/hms's, shared with Huawei; this package gives its hosts, token
+// paths, header, wire fields and result codes.
 package honor
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pushd/pushd/internal/hms"
-	"github.com/pushd/pushd/internal/tokencache"
 	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
@@ -26,95 +26,68 @@ const (
 
 const (
 	contentType     = "application/json; charset=UTF-8"
-	headerAuth      = "Authorization"
 	headerTimestamp = "timestamp"
 	// maxBatch is the token limit of one request [§8, assumed ≤1000 like
 	// Huawei's, UNCERTAIN].
 	maxBatch = 1000
-	// maxResponse bounds how much of an answer is read.
-	maxResponse = 1 << 20
 )
 
-var _ vendors.Builder = New
+var (
+	_ vendors.Builder = New
+	_ vendors.Sender  = (*Sender)(nil)
+)
 
-// Client sends through Honor with one certificate. It is safe for
+// Sender sends through Honor with one certificate. It is safe for
 // concurrent use; its access token is shared by all senders.
-type Client struct {
-	sendURL  string
-	authBase string
-	clientID string
-	secret   []byte
-	set      settings
-	http     *http.Client
-	now      func() time.Time
-	tokens   *tokencache.Cache
-	sender   hms.Sender
+type Sender struct {
+	*hms.Client
+	set settings
 }
 
 // New returns the Honor Sender of cred. ep.URL replaces the send host,
-// ep.AuthURL the OAuth host, ep.Client the default HTTP client.
+// ep.AuthURL the OAuth token URL (a full URL or a base, see
+// vendors.Endpoints.AuthURL), ep.Client the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("honor: nil credential")
-	}
-	if err := cred.Require(vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Honor, cred, vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret); err != nil {
 		return nil, err
 	}
 	set, err := settingsOf(cred)
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{
-		sendURL:  vendorhttp.Base(ep.URL, SendHost) + "/api/v1/" + url.PathEscape(set.AppID) + "/sendMessage",
-		authBase: vendorhttp.Base(ep.AuthURL, AuthHost),
-		clientID: cred.Field(vendors.FieldClientID),
-		secret:   cred.Secret(vendors.SecretClientSecret),
-		set:      set, http: vendorhttp.NewClient(vendors.Honor, ep), now: time.Now,
+	s := &Sender{set: set}
+	s.Client = hms.NewClient(hms.Params{
+		Vendor: vendors.Honor, Batch: maxBatch, ContentType: contentType,
+		SendURL:   vendorhttp.Base(ep.URL, SendHost) + "/api/v1/" + url.PathEscape(set.AppID) + "/sendMessage",
+		TokenURLs: tokenURLs(endpoints().AuthURL(ep.AuthURL)),
+		ClientID:  cred.Field(vendors.FieldClientID), Secret: cred.Secret(vendors.SecretClientSecret),
+		Build: s.build, Parse: parse, Header: timestamp,
+	}, ep)
+	return s, nil
+}
+
+// tokenURLs is the realm token URL and, when it ends in the realm path,
+// the short path on the same host, asked when the realm path answers 404.
+func tokenURLs(realm string) []string {
+	if base, ok := strings.CutSuffix(realm, tokenPath); ok {
+		return []string{realm, base + shortTokenPath}
 	}
-	c.tokens = tokencache.New(c.fetchToken, refreshMargin, func() time.Time { return c.now() })
-	c.sender = hms.Sender{ID: vendors.Honor, Name: "honor", Batch: maxBatch, Limit: maxResponse,
-		HTTP: c.http, Tokens: c.tokens, Build: c.build, NewRequest: c.newRequest, Parse: c.parse}
-	return c, nil
+	return []string{realm}
 }
 
-// Vendor returns vendors.Honor.
-func (c *Client) Vendor() vendors.Vendor { return vendors.Honor }
-
-// MaxBatch returns 1000 tokens per request.
-func (c *Client) MaxBatch() int { return maxBatch }
-
-// Send delivers n to tokens in one request and returns one Result per
-// token. When Honor refuses the access token, Send drops it, fetches a
-// new one and resends exactly once.
-func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	return c.sender.Send(ctx, n, tokens)
-}
-
-// DryRun returns the request Send would make, without fetching an access
-// token: the Authorization header is shown redacted.
-func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	return c.sender.DryRun(ctx, n, tokens, headerAuth)
-}
-
-// build encodes n for tokens at the client's current time.
-func (c *Client) build(n *vendors.Notification, tokens []string) ([]byte, error) {
-	return buildBody(*n, c.set, tokens, c.now())
+// build encodes n for tokens at now.
+func (s *Sender) build(n vendors.Notification, tokens []string, now time.Time) ([]byte, error) {
+	return buildBody(n, s.set, tokens, now)
 }
 
 // parse reads one answer to a send to tokens.
-func (c *Client) parse(a vendorhttp.Answer, tokens []string) []vendors.Result {
-	return parseResponse(a.Status, a.Header, a.Body, tokens, c.now())
+func parse(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result {
+	return parseResponse(a.Status, a.Header, a.Body, tokens, now)
 }
 
-// newRequest sets the headers Honor requires: the Bearer token and the
-// current time in milliseconds.
-func (c *Client) newRequest(ctx context.Context, body []byte, accessToken string) (*http.Request, error) {
-	req, err := hms.BearerPost(ctx, c.sendURL, contentType, body, accessToken)
-	if err != nil {
-		return nil, err
-	}
-	// Honor's header is lower-case "timestamp"; Go canonicalizes it, and
-	// HTTP header names are case-insensitive.
-	req.Header.Set(headerTimestamp, strconv.FormatInt(c.now().UnixMilli(), 10))
-	return req, nil
+// timestamp sets the current time in milliseconds, which Honor requires.
+// Honor's header is lower-case "timestamp"; Go canonicalizes it, and HTTP
+// header names are case-insensitive.
+func timestamp(h http.Header, now time.Time) {
+	h.Set(headerTimestamp, strconv.FormatInt(now.UnixMilli(), 10))
 }

@@ -37,13 +37,13 @@ func newFake(t *testing.T, opts fake.HonorOptions) *fake.Honor {
 	return f
 }
 
-func newSender(t *testing.T, f *fake.Honor, cred *vendors.Credential) *Client {
+func newSender(t *testing.T, f *fake.Honor, cred *vendors.Credential) *Sender {
 	t.Helper()
 	s, err := New(cred, vendors.Endpoint{URL: f.URL(), AuthURL: f.URL(), Client: f.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.(*Client)
+	return s.(*Sender)
 }
 
 func testNotification() *vendors.Notification {
@@ -63,7 +63,7 @@ func TestSendCarriesBearerAndTimestamp(t *testing.T) {
 	f := newFake(t, fake.HonorOptions{})
 	s := newSender(t, f, testCred())
 	at := time.UnixMilli(1_764_000_000_123)
-	s.now = func() time.Time { return at }
+	s.Now = func() time.Time { return at }
 	sendOK(t, s, "a", "b")
 	req := f.Requests()[0]
 	if req.Path != "/api/v1/"+testAppID+"/sendMessage" || !strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ") {
@@ -135,25 +135,28 @@ func TestTokenFallsBackToTheShortPathOn404(t *testing.T) {
 		mu.Lock()
 		paths = append(paths, r.URL.Path)
 		mu.Unlock()
-		if r.URL.Path != shortTokenPath {
+		switch {
+		case r.URL.Path == shortTokenPath:
+			w.Write([]byte(`{"access_token":"AT","expires_in":3600,"token_type":"Bearer"}`))
+		case strings.HasSuffix(r.URL.Path, "/sendMessage") && r.Header.Get("Authorization") == "Bearer AT":
+			w.Write([]byte(`{"code":200,"message":"success","data":{"sendResult":true,"requestId":"r1"}}`))
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		w.Write([]byte(`{"access_token":"AT","expires_in":3600,"token_type":"Bearer"}`))
 	})
 	srv := fake.StartTLS(mux)
 	defer srv.Close()
-	s, err := New(testCred(), vendors.Endpoint{AuthURL: srv.URL(), Client: srv.Client()})
+	s, err := New(testCred(), vendors.Endpoint{URL: srv.URL(), AuthURL: srv.URL(), Client: srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, ttl, err := s.(*Client).fetchToken(context.Background())
-	if err != nil || tok != "AT" || ttl != time.Hour {
-		t.Fatalf("got %q %s %v", tok, ttl, err)
+	rs := s.Send(context.Background(), testNotification(), []string{"a"})
+	if len(rs) != 1 || rs[0].Err != nil || rs[0].MessageID != "r1" {
+		t.Fatalf("results %+v", rs)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(paths) != 2 || paths[0] != tokenPath || paths[1] != shortTokenPath {
+	if len(paths) != 3 || paths[0] != tokenPath || paths[1] != shortTokenPath {
 		t.Fatalf("paths %v", paths)
 	}
 }
@@ -199,7 +202,7 @@ func TestDryRunNeedsNoTokenAndRedacts(t *testing.T) {
 	f := newFake(t, fake.HonorOptions{})
 	s := newSender(t, f, testCred())
 	at := time.UnixMilli(1_764_000_000_123)
-	s.now = func() time.Time { return at }
+	s.Now = func() time.Time { return at }
 	reqs, err := s.DryRun(context.Background(), testNotification(), []string{"a"})
 	if err != nil {
 		t.Fatal(err)
@@ -226,8 +229,9 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := s.(*Client); c.sendURL != SendHost+"/api/v1/"+testAppID+"/sendMessage" || c.authBase != AuthHost {
-		t.Errorf("default URLs %s %s", c.sendURL, c.authBase)
+	if send, token := s.(*Sender).URLs(); send != SendHost+"/api/v1/"+testAppID+"/sendMessage" ||
+		strings.Join(token, " ") != AuthHost+tokenPath+" "+AuthHost+shortTokenPath {
+		t.Errorf("default URLs %s %v", send, token)
 	}
 	for _, name := range []string{vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret} {
 		cred := testCred()
@@ -235,6 +239,28 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 		delete(cred.Secrets, name)
 		if _, err := New(cred, vendors.Endpoint{}); err == nil {
 			t.Errorf("missing %s: no error", name)
+		}
+	}
+}
+
+// vendors.honor.auth_endpoint is a full token URL or a base; the short
+// path is tried on the realm URL's host only.
+func TestAuthEndpointIsAFullURLOrABase(t *testing.T) {
+	const realm = "/auth/realms/developer/protocol/openid-connect/token"
+	cases := []struct{ configured, want string }{
+		{"", "https://iam.developer.hihonor.com" + realm + " https://iam.developer.hihonor.com/auth/token"},
+		{"https://iam.example", "https://iam.example" + realm + " https://iam.example/auth/token"},
+		{"https://iam.example/", "https://iam.example" + realm + " https://iam.example/auth/token"},
+		{"https://iam.example" + realm, "https://iam.example" + realm + " https://iam.example/auth/token"},
+	}
+	for _, c := range cases {
+		s, err := New(testCred(), vendors.Endpoint{AuthURL: c.configured})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, token := s.(*Sender).URLs()
+		if got := strings.Join(token, " "); got != c.want {
+			t.Errorf("auth_endpoint %q: token URLs %s, want %s", c.configured, got, c.want)
 		}
 	}
 }

@@ -22,10 +22,16 @@ func Descriptor() vendors.Descriptor {
 		CollapseField: "notification.tag, notifyId",
 		Batch:         maxBatch,
 		Silent:        "importance LOW",
-		Endpoints:     vendors.Endpoints{Send: SendHost, Auth: AuthHost, AuthPath: tokenPath},
+		Endpoints:     endpoints(),
 		Build:         New,
 	}
 }
 
 // limits are Honor's text and payload limits (taken as Huawei’s 4096 bytes [vendor-protocols.md §8, UNCERTAIN]).
 func limits() vendors.Limits { return vendors.Limits{Payload: maxBodyBytes} }
+
+// endpoints are Honor's production hosts; auth_endpoint is a full token
+// URL or a base below which tokenPath is appended.
+func endpoints() vendors.Endpoints {
+	return vendors.Endpoints{Send: SendHost, Auth: AuthHost, AuthPath: tokenPath}
+}

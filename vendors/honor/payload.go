@@ -95,6 +95,11 @@ type badge struct {
 	BadgeClass string `json:"badgeClass"`
 }
 
+// importanceSilent is the importance of a silent push (push.no_sound):
+// Honor has no sound field, and LOW is Android's "not audibly intrusive"
+// level [vendor-protocols.md §8, importance as Huawei's].
+const importanceSilent = "LOW"
+
 // buildBody returns the JSON body of one message to tokens, shrunk to
 // maxBodyBytes (tokens excluded); an ext too large to fit is Rejected.
 func buildBody(n vendors.Notification, s settings, tokens []string, now time.Time) ([]byte, error) {
@@ -109,6 +114,9 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		ClickAction: clickAction(hms.Click(n, s.Click,
 			hms.ClickTypes{Intent: clickTypeIntent, URL: clickTypeURL, App: clickTypeApp})),
 		Importance: hms.Pick(n.Android.Importance, s.Importance)}
+	if n.Silent {
+		nt.Importance = importanceSilent
+	}
 	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
 	applyStyle(&nt, n)

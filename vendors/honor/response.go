@@ -17,9 +17,6 @@ const (
 	codeFailToken   = "failTokens"
 )
 
-// rateLimitWait is how long to pause after an HTTP 429 without Retry-After.
-const rateLimitWait = 5 * time.Second
-
 // classOf returns the class of a Honor code. No official Honor error table
 // was found: every line below is the proposed classification of
 // vendor-protocols.md §8, [UNCERTAIN], the 80xxxxxx codes by analogy with
@@ -50,13 +47,13 @@ func classOf(code string) hms.Class {
 // response is Honor's answer [§8 Response]: code is a number (200), or a
 // Huawei-style string.
 type response struct {
-	Code    *flexString `json:"code"`
-	Message string      `json:"message"`
+	Code    *vendorhttp.FlexString `json:"code"`
+	Message string                 `json:"message"`
 	Data    *struct {
-		SendResult   *bool      `json:"sendResult"`
-		RequestID    flexString `json:"requestId"`
-		FailTokens   []string   `json:"failTokens"`
-		ExpireTokens []string   `json:"expireTokens"`
+		SendResult   *bool                 `json:"sendResult"`
+		RequestID    vendorhttp.FlexString `json:"requestId"`
+		FailTokens   []string              `json:"failTokens"`
+		ExpireTokens []string              `json:"expireTokens"`
 	} `json:"data"`
 }
 
@@ -65,13 +62,13 @@ type response struct {
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
 	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
-		return vendors.Fail(tokens, statusError(status, h, vendorhttp.Snippet(body), now))
+		return vendors.Fail(tokens, hms.StatusError(vendors.Honor, status, h, vendorhttp.Snippet(body), now))
 	}
 	code := strings.TrimSpace(string(*r.Code))
 	if classOf(code) == hms.ClassOK {
 		return accepted(status, code, &r, tokens)
 	}
-	return vendors.Fail(tokens, codeError(status, h, code, r.Message, now))
+	return vendors.Fail(tokens, hms.CodeError(vendors.Honor, classOf(code), status, h, code, r.Message, now))
 }
 
 // accepted reports data.expireTokens as InvalidToken, data.failTokens as
@@ -104,18 +101,3 @@ func accepted(status int, code string, r *response, tokens []string) []vendors.R
 	}
 	return rs
 }
-
-// codeError classifies a failed Honor code; an undocumented code falls
-// back to the HTTP status.
-func codeError(status int, h http.Header, code, msg string, now time.Time) *vendors.Error {
-	return hms.CodeError(vendors.Honor, classOf(code), status, h, code, msg, now, rateLimitWait)
-}
-
-// statusError classifies an answer by its HTTP status alone: 401 is auth
-// (refresh once), 429 a rate limit, 5xx retryable [§8 table].
-func statusError(status int, h http.Header, msg string, now time.Time) *vendors.Error {
-	return hms.StatusError(vendors.Honor, status, h, msg, now, rateLimitWait)
-}
-
-// flexString accepts a JSON string, number or null.
-type flexString = vendorhttp.FlexString

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushd/pushd/internal/hms"
+
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -72,18 +74,18 @@ func TestExpireAndFailTokensInASuccessAnswer(t *testing.T) {
 }
 
 func TestParseToken(t *testing.T) {
-	tok, ttl, err := parseToken(200, http.Header{}, []byte(`{"access_token":"AT","expires_in":1800,"token_type":"Bearer"}`), testNow)
+	tok, ttl, err := hms.ParseToken(vendors.Honor, 200, http.Header{}, []byte(`{"access_token":"AT","expires_in":1800,"token_type":"Bearer"}`), testNow)
 	if err != nil || tok != "AT" || ttl != 30*time.Minute {
 		t.Fatalf("got %q %s %v", tok, ttl, err)
 	}
-	if _, ttl, _ := parseToken(200, http.Header{}, []byte(`{"access_token":"AT"}`), testNow); ttl != time.Hour {
+	if _, ttl, _ := hms.ParseToken(vendors.Honor, 200, http.Header{}, []byte(`{"access_token":"AT"}`), testNow); ttl != time.Hour {
 		t.Errorf("default ttl %s", ttl)
 	}
-	_, _, err = parseToken(401, http.Header{}, []byte(`{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}`), testNow)
+	_, _, err = hms.ParseToken(vendors.Honor, 401, http.Header{}, []byte(`{"error":"unauthorized_client","error_description":"Invalid client or Invalid client credentials"}`), testNow)
 	if vendors.KindOf(err) != vendors.Auth || vendors.CodeOf(err) != "unauthorized_client" {
 		t.Errorf("refusal: %v", err)
 	}
-	if _, _, err = parseToken(503, http.Header{}, nil, testNow); vendors.KindOf(err) != vendors.Retryable {
+	if _, _, err = hms.ParseToken(vendors.Honor, 503, http.Header{}, nil, testNow); vendors.KindOf(err) != vendors.Retryable {
 		t.Errorf("503: %v", err)
 	}
 }
@@ -128,7 +130,7 @@ func FuzzParseToken(f *testing.F) {
 	f.Add(401, []byte(`{"error":"unauthorized_client"}`))
 	f.Add(200, []byte(`{"access_token":"AT","expires_in":"abc"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		tok, ttl, err := parseToken(status, http.Header{}, body, testNow)
+		tok, ttl, err := hms.ParseToken(vendors.Honor, status, http.Header{}, body, testNow)
 		if err == nil && (tok == "" || ttl <= 0) {
 			t.Fatalf("no error but token %q ttl %s", tok, ttl)
 		}

@@ -44,13 +44,13 @@ func newFake(t *testing.T, opts fake.HuaweiOptions) *fake.Huawei {
 	return f
 }
 
-func newSender(t *testing.T, f *fake.Huawei, cred *vendors.Credential) *Client {
+func newSender(t *testing.T, f *fake.Huawei, cred *vendors.Credential) *Sender {
 	t.Helper()
 	s, err := New(cred, vendors.Endpoint{URL: f.URL(), AuthURL: f.URL(), Client: f.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.(*Client)
+	return s.(*Sender)
 }
 
 func testNotification() *vendors.Notification {
@@ -143,7 +143,7 @@ func TestTokenIsRefreshedAheadOfExpiry(t *testing.T) {
 	clk := &testClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	f := newFake(t, fake.HuaweiOptions{Now: clk.Now})
 	s := newSender(t, f, testCred())
-	s.now = clk.Now
+	s.Now = clk.Now
 	sendOK(t, s, "a")
 	clk.Add(50 * time.Minute)
 	sendOK(t, s, "a")
@@ -251,7 +251,7 @@ func TestDryRunNeedsNoTokenAndRedacts(t *testing.T) {
 	if r.Header["Authorization"] != vendors.Redacted || r.Header["Content-Type"] != contentType {
 		t.Errorf("headers %v", r.Header)
 	}
-	want, _ := buildBody(*testNotification(), s.set, []string{"a", "b"}, s.now())
+	want, _ := buildBody(*testNotification(), s.set, []string{"a", "b"}, s.Now())
 	if r.Body != string(want) {
 		t.Errorf("body %s\nwant %s", r.Body, want)
 	}
@@ -262,9 +262,9 @@ func TestNewValidatesTheCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := s.(*Client)
-	if c.sendURL != SendHost+"/v1/"+testAppID+"/messages:send" || c.authURL != AuthHost+"/oauth2/v3/token" {
-		t.Errorf("default URLs %s %s", c.sendURL, c.authURL)
+	if send, token := s.(*Sender).URLs(); send != SendHost+"/v1/"+testAppID+"/messages:send" ||
+		len(token) != 1 || token[0] != AuthHost+"/oauth2/v3/token" {
+		t.Errorf("default URLs %s %v", send, token)
 	}
 	bad := []func(*vendors.Credential){
 		func(c *vendors.Credential) { delete(c.Fields, vendors.FieldAppID) },
@@ -298,5 +298,24 @@ func TestRawAnswerOfPushOnly(t *testing.T) {
 	}
 	if strings.Contains(got[0].Body, "access_token") {
 		t.Fatal("the OAuth answer was captured")
+	}
+}
+
+// vendors.huawei.auth_endpoint is a full token URL or a base.
+func TestAuthEndpointIsAFullURLOrABase(t *testing.T) {
+	cases := []struct{ configured, want string }{
+		{"", "https://oauth-login.cloud.huawei.com/oauth2/v3/token"},
+		{"https://oauth.example", "https://oauth.example/oauth2/v3/token"},
+		{"https://oauth.example/", "https://oauth.example/oauth2/v3/token"},
+		{"https://oauth.example/oauth2/v3/token", "https://oauth.example/oauth2/v3/token"},
+	}
+	for _, c := range cases {
+		s, err := New(testCred(), vendors.Endpoint{AuthURL: c.configured})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, got := s.(*Sender).URLs(); len(got) != 1 || got[0] != c.want {
+			t.Errorf("auth_endpoint %q: token URLs %v, want %s", c.configured, got, c.want)
+		}
 	}
 }

@@ -23,11 +23,17 @@ func Descriptor() vendors.Descriptor {
 			Sound: "sound", Image: "huawei_image", PushStyle: "push_style", BadgeAdd: true},
 		CollapseField: "notification.tag, notify_id",
 		Batch:         maxBatch,
-		Silent:        "default_sound false, importance LOW",
-		Endpoints:     vendors.Endpoints{Send: SendHost, Auth: AuthHost, AuthPath: tokenPath},
+		Silent:        "importance LOW (default_sound stays true: Huawei requires a sound)",
+		Endpoints:     endpoints(),
 		Build:         New,
 	}
 }
 
 // limits are Huawei's text and payload limits (HWDOC: message body ≤ 4096 bytes without tokens; ext is JSON inside JSON, so it counts about twice).
 func limits() vendors.Limits { return vendors.Limits{Payload: maxBodyBytes} }
+
+// endpoints are Huawei's production hosts; auth_endpoint is a full token
+// URL or a base below which tokenPath is appended.
+func endpoints() vendors.Endpoints {
+	return vendors.Endpoints{Send: SendHost, Auth: AuthHost, AuthPath: tokenPath}
+}

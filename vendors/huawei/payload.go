@@ -60,6 +60,13 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 	}, nil
 }
 
+// importanceSilent is the importance of a silent push (push.no_sound):
+// LOW is Huawei's "information and marketing" class, shown as a silent
+// notification, no ringtone and no vibration [vendor-protocols.md §4
+// Classification; Huawei's 2023 notification rules as summarised at
+// help.aliyun.com/en/document_detail/2539603.html].
+const importanceSilent = "LOW"
+
 // sendRequest is the body of POST /v1/{appId}/messages:send [§4 Send].
 type sendRequest struct {
 	ValidateOnly bool    `json:"validate_only"`
@@ -88,8 +95,11 @@ type notification struct {
 	NotifyID    int         `json:"notify_id,omitempty"`
 	Tag         string      `json:"tag,omitempty"`
 	Importance  string      `json:"importance,omitempty"`
-	// DefaultSound is always set: Huawei needs either a sound or the
-	// default one; it is false only with the job's Android sound.
+	// DefaultSound is always set, a silent push's too: Huawei needs either
+	// a sound or the default one (HMS's own validator refuses "sound must
+	// not be empty when default_sound is false", HMSGO
+	// validateAndroidNotification); it is false only with the job's
+	// Android sound. A silent push is silent by importance LOW instead.
 	DefaultSound bool   `json:"default_sound"`
 	Badge        *badge `json:"badge,omitempty"`
 	// Sound is a custom sound, "/raw/<name>" in the app's resources
@@ -137,6 +147,9 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		ChannelID:  hms.Pick(n.Android.ChannelID, s.ChannelID),
 		Importance: hms.Pick(n.Android.Importance, s.Importance),
 	}
+	if n.Silent {
+		nt.Importance = importanceSilent
+	}
 	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
 	applyStyle(&nt, n)
@@ -147,7 +160,7 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	if n.Callback != nil {
 		a.BiTag = n.Callback.Param
 	}
-	return sendRequest{Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
+	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at maxTTL,

@@ -21,9 +21,6 @@ const (
 	codeIllegalToken = "illegal_tokens"
 )
 
-// rateLimitWait is how long to pause after an HTTP 429 without Retry-After.
-const rateLimitWait = 5 * time.Second
-
 // classOf returns the class of a Huawei result code. Every row of the error
 // table in vendor-protocols.md §4 (codes from MZS HwResultCodeMap, HMSGO and
 // HWDOC) is one line.
@@ -61,10 +58,10 @@ func classOf(code string) hms.Class {
 
 // response is Huawei's answer [§4 Response]: code is a string.
 type response struct {
-	Code      *flexString     `json:"code"`
-	Msg       string          `json:"msg"`
-	RequestID flexString      `json:"requestId"`
-	Illegal   json.RawMessage `json:"illegalTokens"`
+	Code      *vendorhttp.FlexString `json:"code"`
+	Msg       string                 `json:"msg"`
+	RequestID vendorhttp.FlexString  `json:"requestId"`
+	Illegal   json.RawMessage        `json:"illegalTokens"`
 }
 
 // partialMsg is the JSON inside msg of an 80100000 answer, in the v1 list
@@ -81,7 +78,7 @@ type partialMsg struct {
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
 	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
-		return vendors.Fail(tokens, statusError(status, h, vendorhttp.Snippet(body), now))
+		return vendors.Fail(tokens, hms.StatusError(vendors.Huawei, status, h, vendorhttp.Snippet(body), now))
 	}
 	code := strings.TrimSpace(string(*r.Code))
 	switch classOf(code) {
@@ -90,7 +87,7 @@ func parseResponse(status int, h http.Header, body []byte, tokens []string, now 
 	case hms.ClassPartial:
 		return partial(status, &r, tokens, now)
 	}
-	return vendors.Fail(tokens, codeError(status, h, code, r.Msg, now))
+	return vendors.Fail(tokens, hms.CodeError(vendors.Huawei, classOf(code), status, h, code, r.Msg, now))
 }
 
 // partial reports the tokens an 80100000 answer lists as InvalidToken and
@@ -132,18 +129,3 @@ func accepted(id string, tokens []string, bad map[string]string) []vendors.Resul
 	}
 	return rs
 }
-
-// codeError classifies a failed Huawei code; an undocumented code falls
-// back to the HTTP status.
-func codeError(status int, h http.Header, code, msg string, now time.Time) *vendors.Error {
-	return hms.CodeError(vendors.Huawei, classOf(code), status, h, code, msg, now, rateLimitWait)
-}
-
-// statusError classifies an answer by its HTTP status alone [§4: 5xx is
-// flow control or an internal error].
-func statusError(status int, h http.Header, msg string, now time.Time) *vendors.Error {
-	return hms.StatusError(vendors.Huawei, status, h, msg, now, rateLimitWait)
-}
-
-// flexString accepts a JSON string, number or null.
-type flexString = vendorhttp.FlexString

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pushd/pushd/internal/hms"
+
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -107,7 +109,7 @@ func TestClassifyByStatusWhenThereIsNoHuaweiBody(t *testing.T) {
 }
 
 func TestParseToken(t *testing.T) {
-	tok, ttl, err := parseToken(200, http.Header{}, []byte(`{"access_token":"AT","expires_in":3600,"token_type":"Bearer"}`), testNow)
+	tok, ttl, err := hms.ParseToken(vendors.Huawei, 200, http.Header{}, []byte(`{"access_token":"AT","expires_in":3600,"token_type":"Bearer"}`), testNow)
 	if err != nil || tok != "AT" || ttl != time.Hour {
 		t.Fatalf("got %q %s %v", tok, ttl, err)
 	}
@@ -124,7 +126,7 @@ func TestParseToken(t *testing.T) {
 		{200, `{"token_type":"Bearer"}`, vendors.Retryable, ""},
 	}
 	for _, c := range cases {
-		_, _, err := parseToken(c.status, http.Header{}, []byte(c.body), testNow)
+		_, _, err := hms.ParseToken(vendors.Huawei, c.status, http.Header{}, []byte(c.body), testNow)
 		if vendors.KindOf(err) != c.kind || vendors.CodeOf(err) != c.code {
 			t.Errorf("%d %s: %v, want %s %q", c.status, c.body, err, c.kind, c.code)
 		}
@@ -172,7 +174,7 @@ func FuzzParseToken(f *testing.F) {
 	f.Add(400, []byte(`{"error":1101,"sub_error":20002}`))
 	f.Add(200, []byte(`{"access_token":"AT","expires_in":"-5"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		tok, ttl, err := parseToken(status, http.Header{}, body, testNow)
+		tok, ttl, err := hms.ParseToken(vendors.Huawei, status, http.Header{}, body, testNow)
 		if err == nil && (tok == "" || ttl <= 0) {
 			t.Fatalf("no error but token %q ttl %s", tok, ttl)
 		}

@@ -49,10 +49,7 @@ var (
 // ep.URL replaces DefaultURL and ep.Client the HTTP client; Meizu has no
 // auth endpoint, so ep.AuthURL is unused.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("meizu: nil certificate")
-	}
-	if err := cred.Require(vendors.FieldAppID, vendors.SecretAppSecret, vendors.FieldPackage); err != nil {
+	if err := vendorhttp.Require(vendors.Meizu, cred, vendors.FieldAppID, vendors.SecretAppSecret, vendors.FieldPackage); err != nil {
 		return nil, err
 	}
 	click, err := cred.Click.Normalize()
@@ -83,6 +80,9 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	form, err := s.form(n, tokens)
 	if err != nil {
 		return vendors.Fail(tokens, err)
+	}
+	if n.ValidateOnly {
+		return vendorhttp.ValidateUnsupported(vendors.Meizu, tokens)
 	}
 	rep, err := s.post(ctx, form)
 	if err != nil {

@@ -2,12 +2,12 @@ package meizu
 
 import (
 	"encoding/json"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -56,28 +56,13 @@ const flowControlBackoff = 10 * time.Second
 
 // code is a Meizu code: a JSON string, read leniently so a number or null
 // never fails decoding.
-type code string
-
-// UnmarshalJSON accepts a string, a number or null.
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
+type code = vendorhttp.FlexString
 
 // classifyTop turns the top-level code into nil or a classified error.
 func classifyTop(status int, c code, msg string, retryAfter time.Duration, now time.Time) error {
 	n, err := strconv.Atoi(string(c))
 	if err != nil {
-		return byStatus(status, string(c), msg, retryAfter)
+		return vendorhttp.ByStatus(vendors.Meizu, status, string(c), msg, retryAfter, flowControlBackoff)
 	}
 	e := &vendors.Error{Vendor: vendors.Meizu, Status: status, Code: string(c), Message: msg, RetryAfter: retryAfter}
 	switch n {
@@ -92,7 +77,7 @@ func classifyTop(status int, c code, msg string, retryAfter time.Duration, now t
 	case codeParam, codeSign, codeAppID, codeAppKey, codeEmpty, codeBlacklisted, codePackage, codeTaskID, codeAppSecret:
 		e.Kind = vendors.Rejected
 	default:
-		e.Kind = undocumented(status)
+		e.Kind = vendorhttp.UndocumentedKind(status)
 	}
 	return e
 }
@@ -124,34 +109,6 @@ func targetMessage(n int) string {
 	}[n]
 }
 
-// undocumented classifies an unknown code: a server error stays
-// retryable, anything else is refused rather than retried blindly.
-func undocumented(status int) vendors.Kind {
-	if status >= 500 {
-		return vendors.Retryable
-	}
-	return vendors.Rejected
-}
-
-// byStatus classifies an answer without a readable code.
-func byStatus(status int, c, msg string, retryAfter time.Duration) error {
-	e := &vendors.Error{Vendor: vendors.Meizu, Status: status, Code: c, Message: msg, RetryAfter: retryAfter}
-	switch {
-	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, max(retryAfter, flowControlBackoff)
-	case status >= 500 || (status >= 200 && status < 300):
-		// A 2xx without a code is garbled: notifyKey makes a resend replace
-		// rather than duplicate the notification.
-		e.Kind = vendors.Retryable
-	default:
-		e.Kind = vendors.Rejected
-	}
-	if e.Message == "" {
-		e.Message = "answer without a readable code"
-	}
-	return e
-}
-
 // response is the body of every Meizu answer.
 type response struct {
 	Code    code            `json:"code"`
@@ -165,7 +122,7 @@ type response struct {
 // were accepted under msgId.
 func parse(status int, body []byte, retryAfter time.Duration, tokens []string, now time.Time) []vendors.Result {
 	var r response
-	_ = json.Unmarshal(body, &r) // an undecodable body leaves Code "": byStatus decides
+	_ = json.Unmarshal(body, &r) // an undecodable body leaves Code "": the status decides (vendorhttp.ByStatus)
 	if err := classifyTop(status, r.Code, r.Message, retryAfter, now); err != nil {
 		return vendors.Fail(tokens, err)
 	}

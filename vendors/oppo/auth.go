@@ -52,7 +52,7 @@ func (s *Sender) fetchToken(ctx context.Context) (string, time.Duration, error) 
 		"timestamp": {ts},
 		"sign":      {sign(s.appKey, ts, s.masterSecret)},
 	}
-	rep, err := s.post(ctx, s.authURL+authPath, form.Encode())
+	rep, err := s.post(ctx, s.authURL, form.Encode())
 	if err != nil {
 		return "", 0, err
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/pushd/pushd/internal/tokencache"
@@ -45,8 +44,10 @@ type Sender struct {
 	now    func() time.Time
 	tokens *tokencache.Cache
 
-	missing   atomic.Uint64
-	onMissing atomic.Pointer[func(tokens int)]
+	// ChannelCounter counts sends without a channel_id (MissingChannel,
+	// OnMissingChannel): OPPO accepts them, but Android 8+ devices may not
+	// show the notification, so the app reports a warning metric.
+	vendorhttp.ChannelCounter
 }
 
 var (
@@ -58,10 +59,7 @@ var (
 // channel_id). ep.URL replaces DefaultURL, ep.AuthURL the auth host (default:
 // the send host), ep.Client the HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("oppo: nil certificate")
-	}
-	if err := cred.Require(vendors.FieldAppKey, vendors.SecretMasterSecret); err != nil {
+	if err := vendorhttp.Require(vendors.OPPO, cred, vendors.FieldAppKey, vendors.SecretMasterSecret); err != nil {
 		return nil, err
 	}
 	click, err := cred.Click.Normalize()
@@ -76,7 +74,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		client:       vendorhttp.NewClient(vendors.OPPO, ep),
 		now:          time.Now,
 	}
-	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
+	s.authURL = vendorhttp.AuthURL(endpoints(), ep.AuthURL, s.sendURL)
 	s.tokens = tokencache.New(s.fetchToken, tokenMargin, func() time.Time { return s.now() })
 	return s, nil
 }
@@ -86,22 +84,6 @@ func (s *Sender) Vendor() vendors.Vendor { return vendors.OPPO }
 
 // MaxBatch returns 1000: unicast_batch's limit.
 func (s *Sender) MaxBatch() int { return MaxBatch }
-
-// MissingChannel returns how many tokens this sender has sent to without a
-// channel_id (neither the job nor the certificate named one). OPPO accepts
-// them, but Android 8+ devices may not show the notification, so the
-// dispatcher reports it as a warning metric.
-func (s *Sender) MissingChannel() uint64 { return s.missing.Load() }
-
-// OnMissingChannel installs f, called after each Send that went out without
-// a channel_id with the number of tokens it carried. nil removes it.
-func (s *Sender) OnMissingChannel(f func(tokens int)) {
-	if f == nil {
-		s.onMissing.Store(nil)
-		return
-	}
-	s.onMissing.Store(&f)
-}
 
 // Send delivers n to tokens: unicast for one token, unicast_batch for more.
 func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
@@ -116,8 +98,13 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
+	if n.ValidateOnly {
+		// OPPO has no validation mode: authenticate only [vendor-protocols.md §5].
+		_, err := s.tokens.Token(ctx)
+		return vendorhttp.Authenticated(tokens, err)
+	}
 	if req.MissingChannel {
-		s.countMissing(len(tokens))
+		s.Count(len(tokens))
 	}
 	rep, err := s.call(ctx, req)
 	if err != nil {
@@ -145,13 +132,6 @@ func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 		Header: map[string]string{"Content-Type": formContentType},
 		Body:   "auth_token=" + vendors.Redacted + "&" + req.Form.Encode(),
 	}}, nil
-}
-
-func (s *Sender) countMissing(tokens int) {
-	s.missing.Add(uint64(tokens))
-	if f := s.onMissing.Load(); f != nil {
-		(*f)(tokens)
-	}
 }
 
 // reply is a raw vendor answer.

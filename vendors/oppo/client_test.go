@@ -301,7 +301,7 @@ func TestNewValidatesCredential(t *testing.T) {
 		t.Error("bad click accepted")
 	}
 	s, err := New(newTestCred(nil), vendors.Endpoint{})
-	if err != nil || s.(*Sender).sendURL != DefaultURL || s.(*Sender).authURL != DefaultURL || s.MaxBatch() != 1000 || s.Vendor() != vendors.OPPO {
+	if err != nil || s.(*Sender).sendURL != DefaultURL || s.(*Sender).authURL != DefaultURL+authPath || s.MaxBatch() != 1000 || s.Vendor() != vendors.OPPO {
 		t.Errorf("defaults: %+v %v", s, err)
 	}
 }

@@ -21,10 +21,17 @@ func Descriptor() vendors.Descriptor {
 		CollapseField: "",
 		Batch:         MaxBatch,
 		Silent:        "",
-		Endpoints:     vendors.Endpoints{Send: DefaultURL, Auth: DefaultURL, AuthPath: authPath},
+		Endpoints:     endpoints(),
 		Build:         New,
 	}
 }
 
 // limits are OPPO's text and payload limits (OPPO SDK: TITLE_LENGTH_LIMIT=50, CONTENT_LENGTH_LIMIT=200; action_parameters ≤ 4 KB).
 func limits() vendors.Limits { return vendors.Limits{Title: 50, Body: 200} }
+
+// endpoints are the production host, which also answers auth; an
+// auth_endpoint is a full auth URL or a base below which authPath is
+// appended.
+func endpoints() vendors.Endpoints {
+	return vendors.Endpoints{Send: DefaultURL, Auth: DefaultURL, AuthPath: authPath}
+}

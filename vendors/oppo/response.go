@@ -2,10 +2,10 @@ package oppo
 
 import (
 	"encoding/json"
-	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -56,22 +56,7 @@ const flowControlBackoff = 10 * time.Second
 
 // code is OPPO's "code": a JSON number, read leniently as a string so a
 // quoted code or null never fails decoding.
-type code string
-
-// UnmarshalJSON accepts a number, a string or null.
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
+type code = vendorhttp.FlexString
 
 // isAuth reports whether c asks for a new auth_token.
 func isAuth(c code) bool {
@@ -84,7 +69,7 @@ func isAuth(c code) bool {
 func classify(status int, c code, msg string, retryAfter time.Duration, now time.Time) error {
 	n, err := strconv.Atoi(string(c))
 	if err != nil {
-		return byStatus(status, string(c), msg, retryAfter)
+		return vendorhttp.ByStatus(vendors.OPPO, status, string(c), msg, retryAfter, flowControlBackoff)
 	}
 	switch n {
 	case codeOK, codeDataDuplicate:
@@ -115,34 +100,8 @@ func kindOf(n, status int) vendors.Kind {
 		codeMissingArguments, codeInvalidArguments, codeInvalidPicture, codeNoBackupLink, codeCategoryError:
 		return vendors.Rejected
 	}
-	// An undocumented code: a server error stays retryable, anything else
-	// is refused rather than retried blindly.
-	if status >= 500 {
-		return vendors.Retryable
-	}
-	return vendors.Rejected
-}
-
-// byStatus classifies an answer without a readable code.
-func byStatus(status int, c, msg string, retryAfter time.Duration) error {
-	e := &vendors.Error{Vendor: vendors.OPPO, Status: status, Code: c, Message: msg, RetryAfter: retryAfter}
-	switch {
-	case status == http.StatusTooManyRequests:
-		e.Kind = vendors.RateLimited
-		e.RetryAfter = max(retryAfter, flowControlBackoff)
-	case status == http.StatusUnauthorized:
-		e.Kind = vendors.Auth
-	case status >= 500 || (status >= 200 && status < 300):
-		// A 2xx without a code is a garbled answer: the message may or may
-		// not have gone, and app_message_id makes a resend harmless.
-		e.Kind = vendors.Retryable
-	default:
-		e.Kind = vendors.Rejected
-	}
-	if e.Message == "" {
-		e.Message = "answer without a readable code"
-	}
-	return e
+	// An undocumented code (see vendorhttp.UndocumentedKind).
+	return vendorhttp.UndocumentedKind(status)
 }
 
 // unicastResponse is the body of a unicast answer.
@@ -172,7 +131,7 @@ type batchResponse struct {
 // parseUnicast turns a unicast answer into token's Result.
 func parseUnicast(status int, body []byte, retryAfter time.Duration, token string, now time.Time) vendors.Result {
 	var r unicastResponse
-	_ = json.Unmarshal(body, &r) // an undecodable body leaves Code "": byStatus decides
+	_ = json.Unmarshal(body, &r) // an undecodable body leaves Code "": the status decides (vendorhttp.ByStatus)
 	if err := classify(status, r.Code, r.Message, retryAfter, now); err != nil {
 		return vendors.Result{Token: token, Err: err}
 	}

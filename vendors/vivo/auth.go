@@ -60,7 +60,7 @@ func (s *Sender) fetchToken(ctx context.Context) (string, time.Duration, error) 
 	if err != nil {
 		return "", 0, err
 	}
-	rep, err := s.post(ctx, s.authURL+authPath, body, "")
+	rep, err := s.post(ctx, s.authURL, body, "")
 	if err != nil {
 		return "", 0, err
 	}

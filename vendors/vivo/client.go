@@ -57,10 +57,7 @@ var (
 // ep.URL replaces DefaultURL, ep.AuthURL the auth host (default: the send
 // host), ep.Client the HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("vivo: nil certificate")
-	}
-	if err := cred.Require(vendors.FieldAppID, vendors.FieldAppKey, vendors.SecretAppSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Vivo, cred, vendors.FieldAppID, vendors.FieldAppKey, vendors.SecretAppSecret); err != nil {
 		return nil, err
 	}
 	st, err := settingsOf(cred)
@@ -71,7 +68,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		appKey: cred.Field(vendors.FieldAppKey), appSecret: cred.Secret(vendors.SecretAppSecret), st: st,
 		sendURL: vendorhttp.Base(ep.URL, DefaultURL), client: vendorhttp.NewClient(vendors.Vivo, ep), now: time.Now,
 	}
-	s.authURL = vendorhttp.Base(ep.AuthURL, s.sendURL)
+	s.authURL = vendorhttp.AuthURL(endpoints(), ep.AuthURL, s.sendURL)
 	clock := func() time.Time { return s.now() }
 	s.tokens = tokencache.New(s.fetchToken, tokenTTL-tokenRefresh, clock)
 	s.tasks = newTaskCache(taskTTL, clock)
@@ -137,13 +134,13 @@ func (s *Sender) sendList(ctx context.Context, m message, msgID string, tokens [
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
-	rep, err := s.call(ctx, pushListPath, pushList(s.st, msgID, tokens, taskID))
-	if err == nil && rep.result.is(codeTaskIDEmpty) {
+	rep, err := s.call(ctx, pushListPath, listBody(m, s.st, msgID, tokens, taskID))
+	if err == nil && rep.result.Is(codeTaskIDEmpty) {
 		s.tasks.forget(key)
 		if taskID, err = s.tasks.get(ctx, key, save); err != nil {
 			return vendors.Fail(tokens, err)
 		}
-		rep, err = s.call(ctx, pushListPath, pushList(s.st, msgID, tokens, taskID))
+		rep, err = s.call(ctx, pushListPath, listBody(m, s.st, msgID, tokens, taskID))
 	}
 	if err != nil {
 		return vendors.Fail(tokens, err)
@@ -151,6 +148,29 @@ func (s *Sender) sendList(ctx context.Context, m message, msgID string, tokens [
 	return parseList(rep.status, rep.body, rep.retryAfter, tokens, taskID, s.now())
 }
 
+// pushTest is pushMode 1, a test push that only the test devices
+// registered in vivo's console receive [vendor-protocols.md §6 pushMode]:
+// pushd's validate-only mode (vendors.Notification.ValidateOnly).
+const pushTest = 1
+
+// pushModeOf is pushTest for a validate-only notification, else a formal
+// push.
+func pushModeOf(n *vendors.Notification) int {
+	if n.ValidateOnly {
+		return pushTest
+	}
+	return pushFormal
+}
+
+// listBody is the pushToList body, in the push mode of the saved payload
+// m.
+func listBody(m message, st settings, msgID string, tokens []string, taskID string) listPush {
+	lp := pushList(st, msgID, tokens, taskID)
+	lp.PushMode = m.PushMode
+	return lp
+}
+
+// saveList saves payload as a list message and returns its taskId.
 func (s *Sender) saveList(ctx context.Context, payload message) (string, error) {
 	rep, err := s.call(ctx, saveListPath, payload)
 	if err != nil {
@@ -222,7 +242,7 @@ func (s *Sender) call(ctx context.Context, path string, v any) (*reply, error) {
 		return nil, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Rejected, Message: err.Error()}
 	}
 	rep, tok, err := s.attempt(ctx, path, body)
-	if err != nil || !rep.result.is(codeAuthFailed) {
+	if err != nil || !rep.result.Is(codeAuthFailed) {
 		return rep, err
 	}
 	s.tokens.Invalidate(tok)

@@ -22,10 +22,17 @@ func Descriptor() vendors.Descriptor {
 		CollapseField: "notifyId",
 		Batch:         MaxBatch,
 		Silent:        "notifyType=1 (no sound, no vibration)",
-		Endpoints:     vendors.Endpoints{Send: DefaultURL, Auth: DefaultURL, AuthPath: authPath},
+		Endpoints:     endpoints(),
 		Build:         New,
 	}
 }
 
 // limits are vivo's text and payload limits (vivo SDK errors 10056/10058: title ≤ 40, content ≤ 100, a Chinese character counting two; clientCustomMap ≤ 1024 characters, keys included).
 func limits() vendors.Limits { return vendors.Limits{Title: 40, Body: 100, Wide: true} }
+
+// endpoints are the production host, which also answers auth; an
+// auth_endpoint is a full auth URL or a base below which authPath is
+// appended.
+func endpoints() vendors.Endpoints {
+	return vendors.Endpoints{Send: DefaultURL, Auth: DefaultURL, AuthPath: authPath}
+}

@@ -93,7 +93,7 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 	m := message{AppID: st.AppID, NotifyType: notifyAll, Title: fitted.Title, Content: fitted.Body,
 		TimeToLive: int(n.TTL(now, defaultTTL) / time.Second), NetworkType: networkAny,
 		ClientCustomMap: vendors.ExtMap(n, st.Click), Classification: st.Classification,
-		Category: st.Category, PushMode: pushFormal, Extra: extraOf(n.Callback)}
+		Category: st.Category, PushMode: pushModeOf(n), Extra: extraOf(n.Callback)}
 	switch {
 	case n.Silent:
 		m.NotifyType = notifySilent

@@ -3,10 +3,10 @@ package vivo
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -54,32 +54,14 @@ const windowOpens = 7
 
 // code is vivo's "result" (or invalidUser.status): a JSON number, read
 // leniently as a string so a quoted value or null never fails decoding.
-type code string
-
-// UnmarshalJSON accepts a number, a string or null.
-func (c *code) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*c = code(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return err
-	}
-	*c = code(n.String())
-	return nil
-}
-
-// is reports whether c is the code n.
-func (c code) is(n int) bool { return string(c) == strconv.Itoa(n) }
+type code = vendorhttp.FlexString
 
 // classify turns a result code into nil (accepted) or a classified
 // *vendors.Error; c is "" when the body had none and the status decides.
 func classify(status int, c code, desc string, retryAfter time.Duration, now time.Time) error {
 	n, err := strconv.Atoi(string(c))
 	if err != nil {
-		return byStatus(status, string(c), desc, retryAfter)
+		return vendorhttp.ByStatus(vendors.Vivo, status, string(c), desc, retryAfter, flowControlBackoff)
 	}
 	e := &vendors.Error{Vendor: vendors.Vivo, Status: status, Code: string(c), Message: desc, RetryAfter: retryAfter}
 	switch n {
@@ -112,33 +94,8 @@ func kindOf(n, status int) vendors.Kind {
 	if n >= codePayloadFirst && n <= codePayloadLast {
 		return vendors.Rejected
 	}
-	// An undocumented code: a server error stays retryable, anything else
-	// is refused rather than retried blindly.
-	if status >= 500 {
-		return vendors.Retryable
-	}
-	return vendors.Rejected
-}
-
-// byStatus classifies an answer without a readable code. vivo documents
-// HTTP 500 ("Internet server error!") as a server error.
-func byStatus(status int, c, desc string, retryAfter time.Duration) error {
-	e := &vendors.Error{Vendor: vendors.Vivo, Status: status, Code: c, Message: desc, RetryAfter: retryAfter}
-	switch {
-	case status == http.StatusTooManyRequests:
-		e.Kind, e.RetryAfter = vendors.RateLimited, max(retryAfter, flowControlBackoff)
-	case status == http.StatusUnauthorized:
-		e.Kind = vendors.Auth
-	case status >= 500 || (status >= 200 && status < 300):
-		// A 2xx without a result is garbled: requestId makes a resend safe.
-		e.Kind = vendors.Retryable
-	default:
-		e.Kind = vendors.Rejected
-	}
-	if e.Message == "" {
-		e.Message = "answer without a readable result"
-	}
-	return e
+	// An undocumented code (see vendorhttp.UndocumentedKind).
+	return vendorhttp.UndocumentedKind(status)
 }
 
 // nextChinaHour returns the next time it is hour:00 in China (UTC+8).
@@ -170,7 +127,7 @@ type response struct {
 
 func decode(body []byte) response {
 	var r response
-	_ = json.Unmarshal(body, &r) // an undecodable body leaves Result "": byStatus decides
+	_ = json.Unmarshal(body, &r) // an undecodable body leaves Result "": the status decides (vendorhttp.ByStatus)
 	return r
 }
 
@@ -178,7 +135,7 @@ func decode(body []byte) response {
 func parseSend(status int, body []byte, retryAfter time.Duration, token string, now time.Time) vendors.Result {
 	r := decode(body)
 	err := classify(status, r.Result, r.Desc, retryAfter, now)
-	if err != nil && r.Result.is(codeRegIDInvalid) && r.InvalidUser != nil {
+	if err != nil && r.Result.Is(codeRegIDInvalid) && r.InvalidUser != nil {
 		err.(*vendors.Error).Message = invalidMessage(r.Desc, r.InvalidUser.Status)
 	}
 	if err != nil {

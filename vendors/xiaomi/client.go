@@ -37,25 +37,30 @@ const (
 	RegionGlobal = "global"
 )
 
-var _ vendors.Builder = New
+var (
+	_ vendors.Builder = New
+	_ vendors.Sender  = (*Sender)(nil)
+)
 
-// Client sends through Xiaomi with one certificate. It is safe for
+// Sender sends through Xiaomi with one certificate. It is safe for
 // concurrent use.
-type Client struct {
+type Sender struct {
 	sendURL string
 	secret  []byte
 	set     settings
 	http    *http.Client
 	now     func() time.Time
+	// ChannelCounter counts sends without a channel_id (MissingChannel,
+	// OnMissingChannel): Xiaomi's default channel allows about one
+	// message per device a day [vendor-protocols.md §3 extra.channel_id],
+	// so the app reports a warning metric, as for OPPO.
+	vendorhttp.ChannelCounter
 }
 
 // New returns the Xiaomi Sender of cred. ep.URL replaces the region's
 // production host; ep.Client replaces the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if cred == nil {
-		return nil, fmt.Errorf("xiaomi: nil credential")
-	}
-	if err := cred.Require(vendors.FieldPackage, vendors.SecretAppSecret); err != nil {
+	if err := vendorhttp.Require(vendors.Xiaomi, cred, vendors.FieldPackage, vendors.SecretAppSecret); err != nil {
 		return nil, err
 	}
 	set, err := settingsOf(cred)
@@ -66,7 +71,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
+	c := &Sender{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
 		set: set, http: vendorhttp.NewClient(vendors.Xiaomi, ep), now: time.Now}
 	return c, nil
 }
@@ -87,19 +92,25 @@ func hostOf(cred *vendors.Credential, override string) (string, error) {
 }
 
 // Vendor returns vendors.Xiaomi.
-func (c *Client) Vendor() vendors.Vendor { return vendors.Xiaomi }
+func (c *Sender) Vendor() vendors.Vendor { return vendors.Xiaomi }
 
 // MaxBatch returns 1000, Xiaomi's registration_id limit.
-func (c *Client) MaxBatch() int { return maxBatch }
+func (c *Sender) MaxBatch() int { return maxBatch }
 
 // Send delivers n to tokens in one request and returns one Result per token.
-func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
+func (c *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
 	if len(tokens) == 0 {
 		return nil
 	}
 	req, err := c.newRequest(ctx, n, tokens)
 	if err != nil {
 		return vendors.Fail(tokens, err)
+	}
+	if n.ValidateOnly {
+		return vendorhttp.ValidateUnsupported(vendors.Xiaomi, tokens)
+	}
+	if channelID(n, c.set) == "" {
+		c.Count(len(tokens))
 	}
 	a, err := vendorhttp.Exchange(c.http, req, vendors.Xiaomi, maxResponse, "")
 	vendors.CaptureAnswer(req.Context(), a.Status, a.Header, a.Body)
@@ -110,7 +121,7 @@ func (c *Client) Send(ctx context.Context, n *vendors.Notification, tokens []str
 }
 
 // DryRun returns the request Send would make, with the AppSecret redacted.
-func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
+func (c *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("xiaomi: no tokens")
 	}
@@ -127,7 +138,7 @@ func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 }
 
 // newRequest builds the authorized POST of n to tokens.
-func (c *Client) newRequest(ctx context.Context, n *vendors.Notification, tokens []string) (*http.Request, error) {
+func (c *Sender) newRequest(ctx context.Context, n *vendors.Notification, tokens []string) (*http.Request, error) {
 	if len(tokens) > maxBatch {
 		return nil, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Rejected,
 			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), maxBatch)}

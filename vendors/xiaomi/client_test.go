@@ -188,7 +188,7 @@ func TestDryRunShowsTheExactRequestRedacted(t *testing.T) {
 	if r.Header["Authorization"] != vendors.Redacted || r.Header["Content-Type"] != contentType {
 		t.Errorf("headers %v", r.Header)
 	}
-	want := buildForm(*testNotification(), settings{Package: testPackage, Click: vendors.Click{Action: vendors.ClickOpenApp}}, []string{"r1"}, s.(*Client).now())
+	want := buildForm(*testNotification(), settings{Package: testPackage, Click: vendors.Click{Action: vendors.ClickOpenApp}}, []string{"r1"}, s.(*Sender).now())
 	if r.Body != want.Encode() {
 		t.Errorf("body %s\nwant %s", r.Body, want.Encode())
 	}
@@ -204,12 +204,12 @@ func TestNewPicksTheRegionHostAndValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s.(*Client).sendURL; got != HostGlobal+sendPath {
+	if got := s.(*Sender).sendURL; got != HostGlobal+sendPath {
 		t.Errorf("global send URL %s", got)
 	}
 	cred.Fields[vendors.FieldRegion] = ""
-	if s, _ = New(cred, vendors.Endpoint{}); s.(*Client).sendURL != HostChina+sendPath {
-		t.Errorf("cn send URL %s", s.(*Client).sendURL)
+	if s, _ = New(cred, vendors.Endpoint{}); s.(*Sender).sendURL != HostChina+sendPath {
+		t.Errorf("cn send URL %s", s.(*Sender).sendURL)
 	}
 	bad := []func(*vendors.Credential){
 		func(c *vendors.Credential) { c.Fields[vendors.FieldRegion] = "mars" },

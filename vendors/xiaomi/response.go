@@ -95,7 +95,7 @@ func classOf(code int) class {
 // response is Xiaomi's answer [§3 Response; MZS MiMessagePushResponse].
 type response struct {
 	Result      string        `json:"result"`
-	Code        *flexCode     `json:"code"`
+	Code        *flexString   `json:"code"`
 	Reason      string        `json:"reason"`
 	Description string        `json:"description"`
 	Data        *responseData `json:"data"`
@@ -114,7 +114,7 @@ func parseResponse(status int, h http.Header, body []byte, tokens []string, now 
 	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
 		return vendors.Fail(tokens, statusError(status, h, body, now))
 	}
-	code, ok := r.Code.int()
+	code, ok := r.Code.Int()
 	if !ok {
 		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Rejected,
 			Status: status, Code: string(*r.Code), Message: r.message()})
@@ -175,7 +175,7 @@ func codeError(status int, h http.Header, code int, reason, msg string, now time
 // statusError classifies an answer without a Xiaomi body by its HTTP status.
 func statusError(status int, h http.Header, body []byte, now time.Time) *vendors.Error {
 	e := &vendors.Error{Vendor: vendors.Xiaomi, Status: status, Kind: vendors.Retryable,
-		Message: snippet(body)}
+		Message: vendorhttp.Snippet(body)}
 	switch {
 	case status == http.StatusTooManyRequests:
 		e.Kind, e.RetryAfter = vendors.RateLimited, vendorhttp.RetryAfter(h, now, rateLimitWait)
@@ -192,32 +192,6 @@ func (r *response) message() string {
 		return r.Reason
 	}
 	return r.Description
-}
-
-// snippet is the start of an unexpected body, for the operator.
-func snippet(body []byte) string {
-	s := strings.ToValidUTF8(string(bytes.TrimSpace(body)), "?")
-	if len(s) > 200 {
-		s = s[:200]
-	}
-	return strings.ToValidUTF8(s, "")
-}
-
-// flexCode is a code sent as a JSON number or string.
-type flexCode string
-
-func (c *flexCode) UnmarshalJSON(b []byte) error {
-	var s flexString
-	if err := s.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*c = flexCode(s)
-	return nil
-}
-
-func (c flexCode) int() (int, bool) {
-	n, err := strconv.Atoi(strings.TrimSpace(string(c)))
-	return n, err == nil
 }
 
 // flexString accepts a JSON string, number or null.

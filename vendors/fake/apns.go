@@ -380,6 +380,9 @@ func (a *APNs) checkHeaders(h http.Header, certTopic string) string {
 	if reason := a.checkTopic(h.Get("apns-topic"), certTopic); reason != "" {
 		return reason
 	}
+	if reason := checkVoIP(h); reason != "" {
+		return reason
+	}
 	if pt := h.Get("apns-push-type"); pt != "" && !validPushType(pt) {
 		return apns2.ReasonInvalidPushType
 	}
@@ -405,6 +408,9 @@ func (a *APNs) checkHeaders(h http.Header, certTopic string) string {
 // checkTopic: a certificate may push only to its own bundle id (the header
 // may then be omitted); a token-auth request must name an allowed topic.
 func (a *APNs) checkTopic(topic, certTopic string) string {
+	// A bundle's push certificate, and its token-auth topics, cover its
+	// VoIP topic too (apns_voip.go).
+	topic = strings.TrimSuffix(topic, apnsVoIPSuffix)
 	if certTopic != "" {
 		if topic == "" || topic == certTopic {
 			return ""

@@ -58,7 +58,7 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	m := &messaging.Message{
 		Data: vendors.ExtMap(n, click),
 		Android: &messaging.AndroidConfig{
-			CollapseKey:  collapseKey(n.ID),
+			CollapseKey:  collapseKey(n.ReplaceKey()),
 			Priority:     priorityHigh,
 			TTL:          &ttl,
 			Notification: an,
@@ -67,6 +67,7 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	if n.Title != "" || n.Body != "" {
 		m.Notification = &messaging.Notification{Title: n.Title, Body: n.Body}
 	}
+	callClass(n, m)
 	return m
 }
 

@@ -97,7 +97,8 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		ClickAction: clickAction(hms.Click(n, s.Click,
 			hms.ClickTypes{Intent: clickTypeIntent, URL: clickTypeURL, App: clickTypeApp})),
 		Importance: hms.Pick(n.Android.Importance, s.Importance)}
-	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
+	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
+	callClass(n, &nt)
 	if num, ok := hms.Badge(n, s.BadgeClass, maxBadge); ok {
 		nt.Badge = &badge{SetNum: num, BadgeClass: s.BadgeClass}
 	}

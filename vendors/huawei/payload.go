@@ -73,6 +73,8 @@ type message struct {
 }
 
 type android struct {
+	// Urgency is HIGH for a call (call.go), else Huawei's default.
+	Urgency      string       `json:"urgency,omitempty"`
 	Category     string       `json:"category,omitempty"`
 	TTL          string       `json:"ttl,omitempty"`
 	Notification notification `json:"notification"`
@@ -122,11 +124,12 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		ChannelID:  hms.Pick(n.Android.ChannelID, s.ChannelID),
 		Importance: hms.Pick(n.Android.Importance, s.Importance),
 	}
-	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
+	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
 	if num, ok := hms.Badge(n, s.BadgeClass, maxBadge); ok {
 		nt.Badge = &badge{SetNum: num, Class: s.BadgeClass}
 	}
 	a := android{Category: hms.Pick(n.Android.Category, s.Category), TTL: ttl(n, now), Notification: nt}
+	callClass(n, &a)
 	return sendRequest{Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
 }
 

@@ -60,6 +60,9 @@ type notification struct {
 	ChannelID           string `json:"channel_id,omitempty"`
 	AppMessageID        string `json:"app_message_id,omitempty"`
 	OffLineTTL          int    `json:"off_line_ttl"`
+	// Category and NotifyLevel are set for calls only (call.go).
+	Category    string `json:"category,omitempty"`
+	NotifyLevel int    `json:"notify_level,omitempty"`
 }
 
 // request is what one Send posts, before the auth_token is added.
@@ -116,6 +119,7 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 		nt.ChannelID = st.ChannelID
 	}
 	nt.OffLineTTL = int(min(n.TTL(now, defaultTTL)/time.Second, maxOfflineTTL))
+	callClass(n, &nt)
 	return nt, nil
 }
 

@@ -271,6 +271,7 @@ func (s *Store) ListExpiring(ctx context.Context, app string, users []string) (l
 			expired[r.user] = append(expired[r.user], b)
 		default:
 			s.expireForeground(&b, h, now)
+			s.expireVoIP(&b, h, now)
 			out[r.user] = append(out[r.user], b)
 		}
 	}

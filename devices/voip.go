@@ -134,6 +134,18 @@ func (s *Store) removeInvalidVoIP(ctx context.Context, app string, certID int64,
 	return n == 1, nil
 }
 
+// expireVoIP drops from b a VoIP token not reported for the store's
+// BindingTTL: it lives from its own report as a binding does, and its
+// index entry (vixKey) expires at the same time, so a dead VoIP token can
+// always be found again by RemoveInvalid while it is pushed. iOS hands
+// the app its PushKit token at every launch, so a live device re-reports
+// it long before.
+func (s *Store) expireVoIP(b *Binding, h map[string]string, now time.Time) {
+	if b.VoIPToken != "" && now.Sub(msField(h, "voip_at")) > s.bindTTL {
+		b.VoIPToken = ""
+	}
+}
+
 // voipOf returns the VoIP token stored in a binding hash.
 func voipOf(h map[string]string) string { return h["voip"] }
 

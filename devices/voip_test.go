@@ -129,3 +129,28 @@ func TestRemoveInvalidVoIPReportedSince(t *testing.T) {
 		t.Errorf("VoIP token %q, want v1 kept", got)
 	}
 }
+
+// A VoIP token lives BindingTTL from its own report, even while state
+// reports keep the alert binding alive: past it, calls fall back to
+// alerts until the app reports it again.
+func TestVoIPTokenExpiresFromItsReport(t *testing.T) {
+	s, _, c := newStore(t)
+	ctx := context.Background()
+	bind(t, s, "alice", 1, "a1", "ios")
+	bindVoIP(t, s, "alice", 1, "a1", "v1")
+	c.Set(t0.Add(DefaultBindingTTL - time.Hour))
+	if err := s.Background(ctx, app, "alice", 1, "a1", 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := voipOfList(t, s, "alice")["a1"]; got != "v1" {
+		t.Fatalf("before the TTL: VoIP token %q, want v1", got)
+	}
+	c.Set(t0.Add(DefaultBindingTTL + time.Hour))
+	if got := voipOfList(t, s, "alice"); len(got) != 1 || got["a1"] != "" {
+		t.Fatalf("past the TTL: %v, want the alert binding without its VoIP token", got)
+	}
+	bindVoIP(t, s, "alice", 1, "a1", "v1")
+	if got := voipOfList(t, s, "alice")["a1"]; got != "v1" {
+		t.Errorf("reported again: VoIP token %q, want v1", got)
+	}
+}

@@ -108,6 +108,12 @@ func TestVoIPTokenListAndUnbind(t *testing.T) {
 	if body := rec.Body.String(); !json.Valid([]byte(body)) || strings.Contains(body, voipTok) || !strings.Contains(body, vendors.TokenHash(voipTok)) {
 		t.Errorf("list %s: want the VoIP token by hash only", body)
 	}
+	if rec := f.do(request("DELETE", base+alertTok+"?token_type=pushkit", "", nil)); rec.Code != 400 {
+		t.Fatalf("unbind with an unknown token type: %d %s, want 400", rec.Code, rec.Body)
+	}
+	if v := listViews(t, f, "vinson"); len(v) != 1 || v[0].VoIPTokenHash == "" {
+		t.Fatalf("a refused unbind changed the device: %+v", v)
+	}
 	if rec := f.do(request("DELETE", base+alertTok+"?token_type=voip", "", nil)); rec.Code != 200 {
 		t.Fatalf("unbind voip: %d %s", rec.Code, rec.Body)
 	}

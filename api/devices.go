@@ -137,8 +137,13 @@ func (s *Server) unbindDevice(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	if r.URL.Query().Get("token_type") == devices.TokenVoIP {
+	switch r.URL.Query().Get("token_type") {
+	case devices.TokenVoIP:
 		s.unbindVoIP(w, r, ref)
+		return
+	case "", devices.TokenAlert:
+	default:
+		writeError(w, badRequest("token_type", "must be %q or %q", devices.TokenAlert, devices.TokenVoIP))
 		return
 	}
 	if err := s.Devices.Unbind(r.Context(), ref.app, ref.user, ref.cert, ref.token); err != nil {

@@ -33,6 +33,9 @@ func newCallEnv(t *testing.T) *callEnv {
 		if v == vendors.APNs {
 			u = "ios-voip"
 			e.add(u, cert, deviceToken(v, 100))
+			// The fake now refuses a VoIP push to any other token, and an
+			// alert to this one.
+			h.apns.AddVoIPToken(e.voip)
 			h.do(http.MethodPut, devicePath(testApp, u, cert, e.voip),
 				api.BindRequest{TokenType: "voip", AlertToken: e.tokens[u]}, nil)
 			u = "ios-plain"
@@ -233,6 +236,7 @@ func TestDeadVoIPTokenFallsBackToAlert(t *testing.T) {
 	alert, voip := deviceToken(vendors.APNs, 1), fmt.Sprintf("%064x", 0xdead)
 	h.bind(testApp, "vinson", cert, alert, "ios")
 	h.do(http.MethodPut, devicePath(testApp, "vinson", cert, voip), api.BindRequest{TokenType: "voip", AlertToken: alert}, nil)
+	h.apns.AddVoIPToken(voip)
 	h.apns.FailToken(voip, fake.Failure{Code: "Unregistered"})
 	callJob := func(msg string) map[string]any {
 		return map[string]any{"app_id": testApp, "msg_id": msg, "recipients": []string{"vinson"},

@@ -65,6 +65,10 @@ type APNs struct {
 	keys   map[string]apnsKey
 	topics map[string]bool
 	cas    *x509.CertPool
+	// voipTokens, once AddVoIPToken is called, are the PushKit tokens: a
+	// token is registered for one topic, so a VoIP push to any other token
+	// and an alert to one of these are refused (apns_voip.go).
+	voipTokens map[string]bool
 	// verified caches the iat of JWTs whose signature checked out, as APNs
 	// verifies a provider token once rather than on every push; the age
 	// check still runs on every request. AddKey clears it.
@@ -191,6 +195,9 @@ func (a *APNs) answer(r *http.Request, token string, body []byte) apnsAnswer {
 	}
 	if reason == "" {
 		reason = checkDeviceToken(token)
+	}
+	if reason == "" {
+		reason = a.checkTokenTopic(r.Header, token)
 	}
 	if reason == "" {
 		reason = checkPayload(body, r.Header.Get("apns-push-type"))

@@ -385,3 +385,36 @@ func TestAPNsRotatedKeyRefusesOldTokens(t *testing.T) {
 		t.Fatalf("old JWT: got %d %q, want 403 ExpiredProviderToken", r.status, r.reason)
 	}
 }
+
+// Once VoIP tokens are declared, a VoIP push reaches only them and an
+// alert never does, as each APNs token belongs to one topic.
+func TestAPNsVoIPTokensBelongToTheVoIPTopic(t *testing.T) {
+	f := newAPNsFixture(t)
+	const voipToken = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"
+	alert := func(r *apnsRequest) {}
+	toVoIPToken := func(r *apnsRequest) { r.path = "/3/device/" + voipToken }
+	tests := []struct {
+		name   string
+		mods   []func(*apnsRequest)
+		status int
+		reason string
+	}{
+		{"alert before any VoIP token is declared", []func(*apnsRequest){alert}, 200, ""},
+		{"VoIP push to the VoIP token", []func(*apnsRequest){voip, toVoIPToken}, 200, ""},
+		{"VoIP push to an alert token", []func(*apnsRequest){voip}, 400, "DeviceTokenNotForTopic"},
+		{"alert to the VoIP token", []func(*apnsRequest){toVoIPToken}, 400, "DeviceTokenNotForTopic"},
+		{"alert to an alert token", []func(*apnsRequest){alert}, 200, ""},
+	}
+	for i, tc := range tests {
+		if i == 1 {
+			f.a.AddVoIPToken(voipToken)
+		}
+		rq := f.valid(t)
+		for _, m := range tc.mods {
+			m(&rq)
+		}
+		if r := apnsDo(t, f.a.Client(), f.a.URL(), rq); r.status != tc.status || r.reason != tc.reason {
+			t.Errorf("%s: got %d %q, want %d %q", tc.name, r.status, r.reason, tc.status, tc.reason)
+		}
+	}
+}

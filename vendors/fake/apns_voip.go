@@ -30,3 +30,31 @@ func checkVoIP(h http.Header) string {
 	}
 	return ""
 }
+
+// AddVoIPToken declares token a PushKit token. From the first call on, the
+// fake knows which tokens are VoIP tokens, as APNs does: each token is
+// registered for one topic, and APNs refuses a push to a token under
+// another topic with DeviceTokenNotForTopic (vendor-protocols.md §1 error
+// table). So a VoIP push must go to a declared token and an alert must
+// not.
+func (a *APNs) AddVoIPToken(token string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.voipTokens == nil {
+		a.voipTokens = map[string]bool{}
+	}
+	a.voipTokens[token] = true
+}
+
+// checkTokenTopic applies AddVoIPToken's rule; nothing until it is called.
+func (a *APNs) checkTokenTopic(h http.Header, token string) string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.voipTokens == nil {
+		return ""
+	}
+	if a.voipTokens[token] != (h.Get("apns-push-type") == string(apns2.PushTypeVOIP)) {
+		return apns2.ReasonDeviceTokenNotForTopic
+	}
+	return ""
+}

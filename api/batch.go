@@ -73,7 +73,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		jobs = append(jobs, job)
-		enc = append(enc, dispatcher.EncodedJob{AppID: job.AppID, MsgID: job.MsgID, JSON: raw})
+		enc = append(enc, dispatcher.Encoded(job, raw))
 		at = append(at, i)
 	}
 	if err := s.admitJobs(jobs...); err != nil {

@@ -36,7 +36,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	// DecodeJob is strict (no unknown field, every value checked), so the
 	// body as received is the job: it goes to the stream as is.
-	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{{AppID: job.AppID, MsgID: job.MsgID, JSON: b}})[0]
+	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{dispatcher.Encoded(job, b)})[0]
 	if res.Err != nil {
 		writeEnqueueError(w, res.Err)
 		return

@@ -105,6 +105,14 @@ type Worker struct {
 	ClaimIdle time.Duration `mapstructure:"claim_idle"`
 	// SendTimeout bounds one vendor request end to end.
 	SendTimeout time.Duration `mapstructure:"send_timeout"`
+	// Shards cuts the job stream in this many shards (each in its own
+	// Redis Cluster slot, so the cluster's masters share the work); every
+	// process of a deployment must use the same value.
+	Shards int `mapstructure:"shards"`
+	// AppShare is the fraction of max_jobs and max_deliveries one app may
+	// hold in one process, so one app's burst leaves room for the others
+	// (1 = no bound).
+	AppShare float64 `mapstructure:"app_share"`
 }
 
 // Token is an API bearer token with its role.
@@ -226,6 +234,8 @@ func Defaults() map[string]any {
 		"worker.vendor_backlog":     512,
 		"worker.claim_idle":         "30s",
 		"worker.send_timeout":       "30s",
+		"worker.shards":             1,
+		"worker.app_share":          0.5,
 		"redis.high_water":          0.85,
 		"redis.low_water":           0.75,
 		"metrics_token":             "",
@@ -317,6 +327,8 @@ func (c *Config) validateEngine(p *problems) {
 	p.addf(w.VendorBacklog < 1, "worker.vendor_backlog: must be at least 1")
 	p.addf(w.ClaimIdle < time.Second, "worker.claim_idle: must be at least 1s")
 	p.addf(w.SendTimeout <= 0, "worker.send_timeout: must be positive")
+	p.addf(w.Shards < 1 || w.Shards > 1024, "worker.shards: must be between 1 and 1024, got %d", w.Shards)
+	p.addf(w.AppShare <= 0 || w.AppShare > 1, "worker.app_share: must be in (0, 1], got %g", w.AppShare)
 	p.addf(c.Redis.HighWater <= 0 || c.Redis.HighWater > 1, "redis.high_water: must be in (0, 1], got %g", c.Redis.HighWater)
 	p.addf(c.Redis.LowWater <= 0 || c.Redis.LowWater >= c.Redis.HighWater, "redis.low_water: must be in (0, redis.high_water), got %g", c.Redis.LowWater)
 	for name, n := range w.VendorConcurrency {

@@ -55,6 +55,8 @@ var envValues = map[string]envValue{
 	"worker.vendor_backlog":       {"77", ""},
 	"worker.claim_idle":           {"45s", ""},
 	"worker.send_timeout":         {"12s", ""},
+	"worker.shards":               {"4", ""},
+	"worker.app_share":            {"0.25", ""},
 	"devices.foreground_ttl":      {"5m", "5m0s"},
 	"devices.binding_ttl":         {"720h", "720h0m0s"},
 	"log.level":                   {"debug", ""},

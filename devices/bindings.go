@@ -87,12 +87,21 @@ return 1`
 // names the message: the binding remembers the last message that raised
 // its badge, and that message asking again (a job run twice after a
 // crash, retried or replayed) gets the same badge instead of another.
+// ARGV[5], when given, is the increment (default 1); ARGV[6], when given
+// and not empty, sets the badge to that value instead (Tencent's
+// BadgeAddNum and BadgeSetNum), so the next message counts from it.
 const nextBadgeSrc = `
 local v = redis.call('HMGET', KEYS[1], 'user', 'state', 'state_at', 'reported_at', 'badge_msg', 'badge')
 if v[1] ~= ARGV[1] then return -1 end
 if v[2] == 'fg' and tonumber(v[3] or v[4] or '0') + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return -2 end
 if ARGV[4] ~= '' and v[5] == ARGV[4] then return tonumber(v[6] or '0') end
-local n = redis.call('HINCRBY', KEYS[1], 'badge', 1)
+local n
+if ARGV[6] and ARGV[6] ~= '' then
+  n = tonumber(ARGV[6])
+  redis.call('HSET', KEYS[1], 'badge', n)
+else
+  n = redis.call('HINCRBY', KEYS[1], 'badge', tonumber(ARGV[5] or '1'))
+end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'badge_msg', ARGV[4]) end
 return n`
 
@@ -435,6 +444,24 @@ type Ref struct {
 	// MsgID, when set, makes NextBadges idempotent per message: the same
 	// message asking again for the binding's latest badge gets it again.
 	MsgID string
+	// Add is how much NextBadges raises the badge; 0 means 1.
+	Add int
+	// Set, when not nil, makes NextBadges set the badge to *Set instead of
+	// raising it; later messages count from it.
+	Set *int
+}
+
+// badgeArgs are the increment and the set value of r as the script reads
+// them (ARGV[5], ARGV[6]).
+func (r Ref) badgeArgs() (add int, set string) {
+	add = r.Add
+	if add <= 0 {
+		add = 1
+	}
+	if r.Set != nil {
+		set = strconv.Itoa(max(*r.Set, 0))
+	}
+	return add, set
 }
 
 // NextBadge atomically raises the badge of user's binding by one and
@@ -487,7 +514,8 @@ func (s *Store) NextBadges(ctx context.Context, app string, refs []Ref) ([]Badge
 		for _, r := range refs {
 			// The script was just loaded, so EVALSHA avoids resending its
 			// text for each of up to thousands of bindings.
-			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, now, ttl, r.MsgID)
+			add, set := r.badgeArgs()
+			s.scripts.nextBadge.EvalSha(ctx, p, []string{s.tokKey(app, member(r.CertID, r.Token))}, r.UserID, now, ttl, r.MsgID, add, set)
 		}
 	})
 	if err != nil {

@@ -21,8 +21,32 @@ func badgeVendor(v vendors.Vendor) bool {
 // increase", seed L5066) nor for a message excluded from the unread count
 // (seed L3277; the badge mirrors the unread count). Such a push carries
 // no badge at all, which leaves the one on the device as it is.
+//
+// Tencent's BadgeSetNum and BadgeAddNum win over BadgeMode ("if neither is
+// set, APNs follows ApnsInfo.BadgeMode", tencent-rest-format.md §1.1); a
+// badge_set is the sender's explicit value and counts even for a message
+// excluded from unread.
 func countsBadge(j *Job) bool {
-	return !j.OfflinePush.IgnoreIOSBadge && !j.ExcludedFromUnread
+	p := &j.OfflinePush
+	switch {
+	case p.BadgeSet != nil:
+		return true
+	case j.ExcludedFromUnread:
+		return false
+	case p.BadgeAdd != nil:
+		return true
+	}
+	return !p.IgnoreIOSBadge
+}
+
+// badgeRef is the counter step of j for one binding: raised by badge_add
+// (1 without it), or set to badge_set.
+func badgeRef(j *Job, d Delivery) devices.Ref {
+	r := devices.Ref{UserID: d.UserID, CertID: d.CertID, Token: d.Token, MsgID: j.MsgID, Set: j.OfflinePush.BadgeSet}
+	if a := j.OfflinePush.BadgeAdd; a != nil {
+		r.Add = *a
+	}
+	return r
 }
 
 // assignBadges raises the badge of every pending delivery that counts one,
@@ -35,7 +59,7 @@ func (rs *resolution) assignBadges(ctx context.Context, pending []Delivery) erro
 	if countsBadge(rs.j) {
 		for i, d := range pending {
 			if badgeVendor(d.Vendor) {
-				refs = append(refs, devices.Ref{UserID: d.UserID, CertID: d.CertID, Token: d.Token, MsgID: rs.j.MsgID})
+				refs = append(refs, badgeRef(rs.j, d))
 				at = append(at, i)
 			}
 		}
@@ -79,8 +103,31 @@ func neverReportedAndroid(b devices.Binding, v vendors.Vendor) bool {
 // fixedBadge sets the job's own badge, if it has one and counts badges,
 // on d's notification; otherwise d carries none.
 func (rs *resolution) fixedBadge(d *Delivery) {
-	d.Notif.Badge = nil
-	if b := rs.j.OfflinePush.Badge; b != nil && countsBadge(rs.j) {
-		d.Notif.Badge = vendors.IntPtr(*b)
+	d.Notif.Badge, d.Notif.BadgeAdd = nil, nil
+	if countsBadge(rs.j) {
+		applyFixedBadge(rs.j, d.Vendor, d.Notif)
 	}
+}
+
+// applyFixedBadge sets the badge of a notification whose count pushd does
+// not keep (a never-reported Huawei/Honor binding, an explicit device):
+// badge_set, else the job's badge, else badge_add as the vendor's own
+// increment where its descriptor says the badge can add (Huawei/Honor
+// badge.add_num).
+func applyFixedBadge(j *Job, v vendors.Vendor, n *vendors.Notification) {
+	p := &j.OfflinePush
+	switch {
+	case p.BadgeSet != nil:
+		n.Badge = vendors.IntPtr(*p.BadgeSet)
+	case p.Badge != nil:
+		n.Badge = vendors.IntPtr(*p.Badge)
+	case p.BadgeAdd != nil && addsBadge(v):
+		n.BadgeAdd = vendors.IntPtr(*p.BadgeAdd)
+	}
+}
+
+// addsBadge reports whether v's badge can add on the device.
+func addsBadge(v vendors.Vendor) bool {
+	d, ok := vendors.Lookup(v)
+	return ok && d.Options.BadgeAdd
 }

@@ -29,6 +29,14 @@ func TestResolveBadge(t *testing.T) {
 		{"each push raises the badge", "L27221", func(j *Job) {}, [2][3]string{{"6", "6", "none"}, {"7", "7", "none"}}},
 		{"ignore_ios_badge", "L5066", func(j *Job) { j.OfflinePush.IgnoreIOSBadge = true }, [2][3]string{{"none", "none", "none"}, {"none", "none", "none"}}},
 		{"excluded from unread", "L3277", func(j *Job) { j.ExcludedFromUnread = true }, [2][3]string{{"none", "none", "none"}, {"none", "none", "none"}}},
+		{"badge_add raises by N", "BadgeAddNum", func(j *Job) { j.OfflinePush.BadgeAdd = intp(3) }, [2][3]string{{"8", "8", "none"}, {"11", "11", "none"}}},
+		{"badge_set sets", "BadgeSetNum", func(j *Job) { j.OfflinePush.BadgeSet = intp(20) }, [2][3]string{{"20", "20", "none"}, {"20", "20", "none"}}},
+		{"badge_set wins over badge_add", "BadgeSetNum", func(j *Job) { j.OfflinePush.BadgeSet, j.OfflinePush.BadgeAdd = intp(0), intp(9) },
+			[2][3]string{{"0", "0", "none"}, {"0", "0", "none"}}},
+		{"badge_add wins over BadgeMode 1", "BadgeAddNum", func(j *Job) { j.OfflinePush.IgnoreIOSBadge, j.OfflinePush.BadgeAdd = true, intp(2) },
+			[2][3]string{{"7", "7", "none"}, {"9", "9", "none"}}},
+		{"badge_set counts when excluded from unread", "BadgeSetNum", func(j *Job) { j.ExcludedFromUnread, j.OfflinePush.BadgeSet = true, intp(4) },
+			[2][3]string{{"4", "4", "none"}, {"4", "4", "none"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,5 +118,47 @@ func TestNeverReportedAndroidBadge(t *testing.T) {
 	}
 	if got := badgeOf(ds, rsvHuawei); got != "5" {
 		t.Errorf("after a background report of 4: huawei badge %s, want 5", got)
+	}
+}
+
+func intp(v int) *int { return &v }
+
+// A badge_set sets the stored count, so the next message counts from it;
+// a never-reported Huawei binding, whose count pushd does not keep, gets
+// badge_add as the device's own increment (add_num) and badge_set as is.
+func TestBadgeSetThenCount(t *testing.T) {
+	e := newRsvEnv(t)
+	e.bind(t, "vinson", rsvAPNs, "ios")
+	e.bind(t, "vinson", rsvHuawei, "hw")
+	if err := e.store.Background(e.ctx, rsvApp, "vinson", rsvAPNs, "ios", 5); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		msg        string
+		edit       func(j *Job)
+		apns, hw   string
+		hwBadgeAdd string
+	}{
+		{"set", func(j *Job) { j.OfflinePush.BadgeSet = intp(40) }, "40", "40", "none"},
+		{"count", func(j *Job) {}, "41", "none", "none"},
+		{"add", func(j *Job) { j.OfflinePush.BadgeAdd = intp(4) }, "45", "none", "4"},
+	}
+	for _, s := range steps {
+		j := rsvJob()
+		j.MsgID = "set-then-" + s.msg
+		s.edit(j)
+		ds, _, err := e.r.Resolve(e.ctx, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := "none"
+		for _, d := range ds {
+			if d.CertID == rsvHuawei && d.Notif.BadgeAdd != nil {
+				add = fmt.Sprint(*d.Notif.BadgeAdd)
+			}
+		}
+		if got := [3]string{badgeOf(ds, rsvAPNs), badgeOf(ds, rsvHuawei), add}; got != [3]string{s.apns, s.hw, s.hwBadgeAdd} {
+			t.Errorf("%s: badges (apns, huawei set, huawei add) = %v, want %v", s.msg, got, [3]string{s.apns, s.hw, s.hwBadgeAdd})
+		}
 	}
 }

@@ -57,7 +57,12 @@ type Bulkheads struct {
 }
 
 type bulkhead struct {
-	slots   chan struct{}
+	slots chan struct{}
+	// low bounds the slots low-priority sends hold or wait for to a
+	// quarter: a broadcast leaves the rest of the vendor to the messages
+	// people wait for, and queues at most that many requests ahead of
+	// them on the vendor's connections (`pushd bench --shape fair`).
+	low     chan struct{}
 	mu      sync.Mutex
 	waiting int
 	// pace is the moving average of how long a request holds a slot.
@@ -82,7 +87,7 @@ func (b *Bulkheads) init() {
 		if n <= 0 {
 			n = DefaultVendorConcurrency(v)
 		}
-		b.heads[v] = &bulkhead{slots: make(chan struct{}, n)}
+		b.heads[v] = &bulkhead{slots: make(chan struct{}, n), low: make(chan struct{}, max(n/4, 1))}
 	}
 }
 
@@ -102,10 +107,21 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 		return func() {}, nil
 	}
 	start := time.Now()
+	low := priorityOf(ctx) == PriorityLow
+	if low {
+		select {
+		case h.low <- struct{}{}:
+		case <-ctx.Done():
+			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
+		}
+	}
 	select {
 	case h.slots <- struct{}{}:
 	default:
 		if err := b.wait(ctx, h, v); err != nil {
+			if low {
+				<-h.low
+			}
 			return nil, err
 		}
 	}
@@ -117,6 +133,9 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 	return func() {
 		h.observe(time.Since(acquired))
 		<-h.slots
+		if low {
+			<-h.low
+		}
 		if m := b.Metrics; m != nil {
 			m.Inflight.WithLabelValues(string(v)).Dec()
 		}

@@ -92,3 +92,47 @@ func TestBulkheadsIsolateVendors(t *testing.T) {
 		}
 	}
 }
+
+// Low-priority sends hold at most a quarter of a vendor's slots; a
+// high-priority send gets one beside them at once, and a waiting low send
+// goes once a low one ends.
+func TestBulkheadLowQuarter(t *testing.T) {
+	b := &Bulkheads{Limits: map[vendors.Vendor]int{vendors.APNs: 8}}
+	low := withPriority(context.Background(), PriorityLow)
+	var lows []func()
+	for range 2 {
+		r, err := b.Acquire(low, vendors.APNs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lows = append(lows, r)
+	}
+	third := make(chan func(), 1)
+	go func() {
+		r, err := b.Acquire(low, vendors.APNs)
+		if err == nil {
+			third <- r
+		}
+	}()
+	select {
+	case <-third:
+		t.Fatal("a third low-priority send of 8 slots got one")
+	case <-time.After(50 * time.Millisecond):
+	}
+	high := withPriority(context.Background(), PriorityHigh)
+	for range 6 {
+		r, err := b.Acquire(high, vendors.APNs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r()
+	}
+	lows[0]()
+	select {
+	case r := <-third:
+		r()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting low-priority send never got the slot a low one freed")
+	}
+	lows[1]()
+}

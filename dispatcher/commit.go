@@ -18,7 +18,7 @@ type commitOp struct {
 	marks   []any
 	markTTL time.Duration
 	delKeys []string
-	ack     string
+	ack     entryRef
 	// done, when set, is closed once everything above is written.
 	done chan struct{}
 }
@@ -194,7 +194,7 @@ type pending struct {
 	events  []Event
 	marks   []*commitOp
 	delKeys []string
-	acks    []string
+	acks    []entryRef
 }
 
 func (p *pending) add(op *commitOp) {
@@ -203,7 +203,7 @@ func (p *pending) add(op *commitOp) {
 		p.marks = append(p.marks, op)
 	}
 	p.delKeys = append(p.delKeys, op.delKeys...)
-	if op.ack != "" {
+	if op.ack.id != "" {
 		p.acks = append(p.acks, op.ack)
 	}
 }
@@ -230,10 +230,10 @@ func (c *committer) try(p *pending) ([]Event, error) {
 		markCmds[i] = pipe.SAdd(ctx, op.markKey, op.marks...)
 		pipe.PExpire(ctx, op.markKey, op.markTTL)
 	}
-	var ack, xdel redis.Cmder
-	if len(p.acks) > 0 {
-		ack = pipe.XAck(ctx, c.stream.Key(), streamGroup, p.acks...)
-		xdel = pipe.XDel(ctx, c.stream.Key(), p.acks...)
+	// One XACK and XDEL per stream: shards are in different slots.
+	var acks []redis.Cmder
+	for stream, ids := range byStream(p.acks) {
+		acks = append(acks, pipe.XAck(ctx, stream, streamGroup, ids...), pipe.XDel(ctx, stream, ids...))
 	}
 	// One DEL per key: the marker keys of different jobs are in different
 	// Redis Cluster slots.
@@ -268,8 +268,12 @@ func (c *committer) try(p *pending) ([]Event, error) {
 			next.delKeys = append(next.delKeys, p.delKeys[i])
 		}
 	}
-	if ack != nil && (ack.Err() != nil || xdel.Err() != nil) {
-		next.acks = p.acks
+	for _, cmd := range acks {
+		if cmd.Err() != nil {
+			// Acknowledging again what was acknowledged is harmless.
+			next.acks = p.acks
+			break
+		}
 	}
 	*p = next
 	return ok, err

@@ -26,7 +26,7 @@ func TestCommitterAcksDoNotWaitForEvents(t *testing.T) {
 			t.Fatalf("job %d: %+v", i, r)
 		}
 	}
-	es, err := s.read(ctx, "c1", 10, time.Second)
+	es, err := s.read(ctx, "c1", &s.shards[0], []Priority{PriorityNormal}, 10, time.Second)
 	if err != nil || len(es) != 3 {
 		t.Fatalf("read %d entries: %v", len(es), err)
 	}
@@ -36,7 +36,7 @@ func TestCommitterAcksDoNotWaitForEvents(t *testing.T) {
 	c := newCommitter(db.Client, s, sink, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	var ops []*commitOp
 	for _, e := range es {
-		op := &commitOp{ack: e.id, events: []Event{{Type: EventSent, AppID: "app", MsgID: e.id, At: time.Now()}}, done: make(chan struct{})}
+		op := &commitOp{ack: e.ref(), events: []Event{{Type: EventSent, AppID: "app", MsgID: e.id, At: time.Now()}}, done: make(chan struct{})}
 		ops = append(ops, op)
 		c.submit(op)
 	}

@@ -41,8 +41,14 @@ type EngineConfig struct {
 	// rendered notifications in memory together. A job larger than the
 	// bound runs alone.
 	MaxDeliveries int
-	// ReadBatch bounds the entries taken per read (default 128).
+	// ReadBatch bounds the entries taken per read and those read ahead
+	// per priority (default 128).
 	ReadBatch int
+	// AppShare is the fraction of MaxJobs and MaxDeliveries one app may
+	// hold (worker.app_share; default 0.5, 1 for no bound), so one app's
+	// burst leaves room for every other app's jobs. An app's first job
+	// always runs.
+	AppShare float64
 	// ClaimIdle is how long an entry may go untouched before another
 	// worker takes it over: its worker is presumed dead (default 30s).
 	// Entries a live worker still holds are touched every ClaimIdle/3.
@@ -66,9 +72,10 @@ type Engine struct {
 	commit *committer
 	slots  chan struct{}
 	weight *semaphore.Weighted
+	sched  *scheduler
 
 	mu   sync.Mutex
-	held map[string]time.Time
+	held map[entryRef]time.Time
 	wg   sync.WaitGroup
 	// abandoned is set once unfinished jobs were handed back on shutdown:
 	// their outcomes are dropped, since they run again elsewhere.
@@ -101,9 +108,13 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.Consumer == "" {
 		cfg.Consumer = consumerName()
 	}
+	if cfg.AppShare <= 0 || cfg.AppShare > 1 {
+		cfg.AppShare = 0.5
+	}
 	return &Engine{cfg: cfg, h: cfg.Handler, stream: cfg.Stream, log: cfg.Log,
 		slots: make(chan struct{}, cfg.MaxJobs), weight: semaphore.NewWeighted(int64(cfg.MaxDeliveries)),
-		held: map[string]time.Time{}}, nil
+		sched: newScheduler(cfg.MaxJobs, cfg.MaxDeliveries, cfg.AppShare, cfg.ReadBatch),
+		held:  map[entryRef]time.Time{}}, nil
 }
 
 func consumerName() string {
@@ -122,22 +133,33 @@ func (e *Engine) Run(ctx context.Context) error {
 	// Jobs keep running past ctx for the shutdown timeout.
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
-	go e.maintain(ctx, jobCtx)
-	e.readLoop(ctx, jobCtx)
+	go e.maintain(ctx)
+	var readers sync.WaitGroup
+	for i := range e.stream.shards {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			e.readLoop(ctx, &e.stream.shards[i])
+		}()
+	}
+	e.dispatch(ctx, jobCtx)
+	readers.Wait()
 	e.shutdown(cancelJobs)
 	return nil
 }
 
-// readLoop takes new entries while there are free job slots.
-func (e *Engine) readLoop(ctx, jobCtx context.Context) {
+// readLoop reads new entries of one shard into the scheduler, from the
+// streams of the priorities that have room there: one blocking command
+// for all of them (a shard's streams share a Redis Cluster slot).
+func (e *Engine) readLoop(ctx context.Context, sh *shard) {
 	pause := 50 * time.Millisecond
 	for ctx.Err() == nil {
-		n := e.acquire(ctx, e.cfg.ReadBatch)
-		if n == 0 {
-			return
+		e.sched.waitRoom(ctx)
+		prios, n := e.sched.withRoom()
+		if len(prios) == 0 {
+			continue
 		}
-		es, err := e.stream.read(ctx, e.cfg.Consumer, int64(n), 2*time.Second)
-		e.release(n - len(es))
+		es, err := e.stream.read(ctx, e.cfg.Consumer, sh, prios, int64(min(n, e.cfg.ReadBatch)), time.Second)
 		if err != nil && ctx.Err() == nil {
 			if isNoGroup(err) {
 				// The stream was deleted (FLUSHALL, a new Redis): make it again.
@@ -149,20 +171,41 @@ func (e *Engine) readLoop(ctx, jobCtx context.Context) {
 			continue
 		}
 		pause = 50 * time.Millisecond
-		for _, en := range es {
-			e.start(jobCtx, en)
-		}
+		e.queue(es)
 	}
 }
 
-// acquire takes between 1 and n job slots, waiting for the first.
-func (e *Engine) acquire(ctx context.Context, n int) int {
-	select {
-	case e.slots <- struct{}{}:
-	case <-ctx.Done():
-		return 0
+// queue holds entries read or taken over and hands them to the
+// scheduler. Held entries are kept fresh (touch) until their outcome is
+// written, and never taken over by this worker's own reclaim.
+func (e *Engine) queue(es []entry) {
+	if len(es) == 0 {
+		return
 	}
-	return 1 + e.tryAcquire(n-1)
+	now := time.Now()
+	e.mu.Lock()
+	for _, en := range es {
+		e.held[en.ref()] = now
+	}
+	e.mu.Unlock()
+	e.sched.add(es)
+}
+
+// dispatch starts the scheduler's entries as job slots free up.
+func (e *Engine) dispatch(ctx, jobCtx context.Context) {
+	for {
+		select {
+		case e.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		en, ok := e.sched.next(ctx)
+		if !ok {
+			e.release(1)
+			return
+		}
+		e.start(jobCtx, en)
+	}
 }
 
 func (e *Engine) release(n int) {
@@ -173,29 +216,27 @@ func (e *Engine) release(n int) {
 
 // start runs one entry in its own goroutine; its slot is already taken.
 func (e *Engine) start(ctx context.Context, en entry) {
-	e.mu.Lock()
-	e.held[en.id] = time.Now()
-	e.mu.Unlock()
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
 		defer e.release(1)
-		// The entry stays held (and so kept fresh, and never taken over
-		// by this worker's own reclaim) until its outcome is written.
-		defer func() {
-			e.mu.Lock()
-			delete(e.held, en.id)
-			e.mu.Unlock()
-		}()
+		defer e.sched.done(en)
+		defer e.unhold(en.ref())
 		op := e.run(ctx, en)
 		if op == nil || e.abandoned.Load() {
 			return // handed back: another run does it
 		}
-		op.ack = en.id
+		op.ack = en.ref()
 		op.done = make(chan struct{})
 		e.commit.submit(op)
 		<-op.done
 	}()
+}
+
+func (e *Engine) unhold(r entryRef) {
+	e.mu.Lock()
+	delete(e.held, r)
+	e.mu.Unlock()
 }
 
 // run runs one job, recovering from a panic of the stages: the job is then
@@ -207,7 +248,7 @@ func (e *Engine) run(ctx context.Context, en entry) (op *commitOp) {
 			op = e.h.slowPath(ctx, en.payload, fmt.Sprintf("panic: %v", p))
 		}
 	}()
-	return e.h.runStreamJob(ctx, en, e.commit, e.admit)
+	return e.h.runStreamJob(withPriority(ctx, en.prio), en, e.commit, e.admit)
 }
 
 // admit waits until a job of n targets fits within MaxDeliveries and
@@ -222,11 +263,11 @@ func (e *Engine) admit(ctx context.Context, n int) (release func(), err error) {
 
 // maintain takes over dead workers' entries and keeps this worker's
 // entries from looking dead.
-func (e *Engine) maintain(ctx, jobCtx context.Context) {
+func (e *Engine) maintain(ctx context.Context) {
 	every := max(e.cfg.ClaimIdle/3, 100*time.Millisecond)
 	t := time.NewTicker(every)
 	defer t.Stop()
-	e.reclaim(ctx, jobCtx)
+	e.reclaim(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -234,109 +275,115 @@ func (e *Engine) maintain(ctx, jobCtx context.Context) {
 		case <-t.C:
 		}
 		e.touch(ctx, every)
-		e.reclaim(ctx, jobCtx)
+		e.reclaim(ctx)
 	}
 }
 
 // touch resets the idle time of entries held for longer than age.
 func (e *Engine) touch(ctx context.Context, age time.Duration) {
-	var ids []string
+	var refs []entryRef
 	now := time.Now()
 	e.mu.Lock()
-	for id, since := range e.held {
+	for r, since := range e.held {
 		if now.Sub(since) >= age {
-			ids = append(ids, id)
-			e.held[id] = now
+			refs = append(refs, r)
+			e.held[r] = now
 		}
 	}
 	e.mu.Unlock()
-	if err := e.stream.touch(ctx, e.cfg.Consumer, ids); err != nil && ctx.Err() == nil {
-		e.log.Warn("could not extend the lease of running jobs", "jobs", len(ids), "err", err)
+	if err := e.stream.touch(ctx, e.cfg.Consumer, refs); err != nil && ctx.Err() == nil {
+		e.log.Warn("could not extend the lease of running jobs", "jobs", len(refs), "err", err)
 	}
 }
 
-// reclaim takes over, while there are free slots, entries idle for longer
-// than ClaimIdle. It never waits for a slot (the maintenance loop that
-// calls it also keeps this worker's own entries fresh), and it never starts
-// again an entry this worker is still running.
-func (e *Engine) reclaim(ctx, jobCtx context.Context) {
+// reclaim takes over, while the scheduler has room, entries idle for
+// longer than ClaimIdle, stream by stream. It never waits (the
+// maintenance loop that calls it also keeps this worker's own entries
+// fresh), and it never queues again an entry this worker still holds.
+func (e *Engine) reclaim(ctx context.Context) {
+	for i := range e.stream.shards {
+		sh := &e.stream.shards[i]
+		for _, p := range byRank {
+			e.reclaimStream(ctx, sh.streams[p], p)
+		}
+	}
+}
+
+func (e *Engine) reclaimStream(ctx context.Context, stream string, p Priority) {
 	for ctx.Err() == nil {
-		n := e.tryAcquire(e.cfg.ReadBatch)
-		if n == 0 {
+		prios, n := e.sched.withRoom()
+		if len(prios) == 0 {
 			return
 		}
-		es, gone, err := e.stream.reclaim(ctx, e.cfg.Consumer, e.cfg.ClaimIdle, int64(n))
+		n = min(n, e.cfg.ReadBatch)
+		es, gone, err := e.stream.reclaim(ctx, e.cfg.Consumer, stream, p, e.cfg.ClaimIdle, int64(n))
 		if err != nil {
-			e.release(n)
 			if ctx.Err() == nil && !isNoGroup(err) {
 				e.log.Warn("could not take over stale jobs", "err", err)
 			}
 			return
 		}
-		for _, id := range gone {
-			e.commit.submit(&commitOp{ack: id})
+		for _, r := range gone {
+			e.commit.submit(&commitOp{ack: r})
 		}
 		fresh := es[:0]
 		e.mu.Lock()
 		for _, en := range es {
-			if _, running := e.held[en.id]; !running {
+			if _, running := e.held[en.ref()]; !running {
 				fresh = append(fresh, en)
 			}
 		}
 		e.mu.Unlock()
-		e.release(n - len(fresh))
 		if len(fresh) > 0 {
 			e.log.Info("took over jobs of a worker that stopped", "jobs", len(fresh))
 		}
-		for _, en := range fresh {
-			e.start(jobCtx, en)
-		}
+		e.queue(fresh)
 		if len(es)+len(gone) < n {
 			return
 		}
 	}
 }
 
-// tryAcquire takes up to n free job slots without waiting.
-func (e *Engine) tryAcquire(n int) int {
-	got := 0
-	for got < n {
-		select {
-		case e.slots <- struct{}{}:
-			got++
-		default:
-			return got
-		}
-	}
-	return got
-}
-
 // shutdown lets running jobs finish within ShutdownTimeout, hands back the
 // rest so any worker takes them at once, and flushes the committer.
 func (e *Engine) shutdown(cancelJobs context.CancelFunc) {
+	// Entries read but not started go back at once.
+	if queued := e.sched.drain(); len(queued) > 0 {
+		refs := make([]entryRef, len(queued))
+		for i, en := range queued {
+			refs[i] = en.ref()
+			e.unhold(refs[i])
+		}
+		e.handBack(refs)
+	}
 	finished := make(chan struct{})
 	go func() { e.wg.Wait(); close(finished) }()
 	select {
 	case <-finished:
 	case <-time.After(e.cfg.ShutdownTimeout):
 		e.mu.Lock()
-		ids := make([]string, 0, len(e.held))
-		for id := range e.held {
-			ids = append(ids, id)
+		refs := make([]entryRef, 0, len(e.held))
+		for r := range e.held {
+			refs = append(refs, r)
 		}
 		e.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		if err := e.stream.handBack(ctx, e.cfg.Consumer, ids, e.cfg.ClaimIdle+time.Hour); err != nil {
-			e.log.Warn("could not hand back unfinished jobs; another worker takes them after worker.claim_idle", "jobs", len(ids), "err", err)
-		} else {
-			e.log.Info("handed back unfinished jobs", "jobs", len(ids))
-		}
-		cancel()
+		e.handBack(refs)
 		e.abandoned.Store(true)
 		cancelJobs()
 		<-finished
 	}
 	e.commit.close(5 * time.Second)
+}
+
+// handBack makes refs claimable by any worker at once.
+func (e *Engine) handBack(refs []entryRef) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := e.stream.handBack(ctx, e.cfg.Consumer, refs, e.cfg.ClaimIdle+time.Hour); err != nil {
+		e.log.Warn("could not hand back unfinished jobs; another worker takes them after worker.claim_idle", "jobs", len(refs), "err", err)
+	} else {
+		e.log.Info("handed back unfinished jobs", "jobs", len(refs))
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {

@@ -13,6 +13,10 @@ import (
 type EncodedJob struct {
 	AppID, MsgID string
 	JSON         []byte
+	// Priority picks the job's stream; Weight is its number of
+	// recipients or devices.
+	Priority Priority
+	Weight   int
 }
 
 // Encode validates j and encodes it for the stream.
@@ -24,7 +28,14 @@ func Encode(j *Job, now time.Time) (EncodedJob, error) {
 	if err != nil {
 		return EncodedJob{}, fmt.Errorf("encode job: %w", err)
 	}
-	return EncodedJob{AppID: j.AppID, MsgID: j.MsgID, JSON: b}, nil
+	return Encoded(j, b), nil
+}
+
+// Encoded returns the EncodedJob of a validated job and its JSON (as the
+// API received it, or as Encode made it).
+func Encoded(j *Job, raw []byte) EncodedJob {
+	return EncodedJob{AppID: j.AppID, MsgID: j.MsgID, JSON: raw, Priority: j.Lane(),
+		Weight: max(len(j.Recipients), len(j.Devices))}
 }
 
 // ErrQueueFull is returned while Redis is above its high-water mark: the

@@ -23,19 +23,19 @@ func TestIntakeDedupeAndBucketExpiry(t *testing.T) {
 		t.Fatalf("first %+v, again %+v", first, again)
 	}
 	cur, _, _ := dedupeBuckets(time.Hour, time.Now())
-	ttl := db.Client.TTL(ctx, s.dedupeKey(cur)).Val()
+	ttl := db.Client.TTL(ctx, s.shards[0].dedupeKey(cur)).Val()
 	if ttl <= 0 || ttl > 2*time.Hour {
 		t.Fatalf("the dedupe bucket's TTL is %s, want within two retentions", ttl)
 	}
 	if n := db.Client.XLen(ctx, s.Key()).Val(); n != 1 {
 		t.Fatalf("%d entries for one job enqueued twice", n)
 	}
-	db.Client.Persist(ctx, s.dedupeKey(cur))
+	db.Client.Persist(ctx, s.shards[0].dedupeKey(cur))
 	if r := EnqueueMany(ctx, s, []*Job{{AppID: "app", MsgID: "m2", Devices: []Device{{CertID: 1, Token: "t"}},
 		OfflinePush: OfflinePush{Desc: "hi"}}})[0]; r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	if ttl := db.Client.TTL(ctx, s.dedupeKey(cur)).Val(); ttl <= 0 {
+	if ttl := db.Client.TTL(ctx, s.shards[0].dedupeKey(cur)).Val(); ttl <= 0 {
 		t.Fatalf("EnqueueMany left the bucket without an expiry (TTL %s)", ttl)
 	}
 }

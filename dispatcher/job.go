@@ -41,6 +41,9 @@ type Job struct {
 	OfflinePush OfflinePush `json:"offline_push"`
 	// ExpireAt is when delivery stops being useful; default now + 24h.
 	ExpireAt *time.Time `json:"expire_at,omitempty"`
+	// Priority is high, normal or low; default by the job's kind (see
+	// Lane).
+	Priority string `json:"priority,omitempty"`
 
 	// validated marks a job read back from the job stream, where only jobs
 	// that passed Validate (renders for every vendor included) are

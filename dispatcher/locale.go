@@ -77,3 +77,96 @@ func NormalizeLocale(tag string) string {
 	}
 	return ""
 }
+
+// maxLanguageTag bounds a language tag of offline_push.languages; BCP 47
+// tags in use are far shorter.
+const maxLanguageTag = 35
+
+// ValidLanguageTag reports whether tag looks like a BCP 47 tag or one of
+// Tencent's language codes ("en", "zh-hant", "pt_BR"): a 2–3 letter
+// language, then subtags of 1–8 letters or digits, joined by "-" or "_".
+func ValidLanguageTag(tag string) bool {
+	if tag == "" || len(tag) > maxLanguageTag {
+		return false
+	}
+	parts := strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '_' })
+	if len(parts) == 0 || strings.Count(tag, "-")+strings.Count(tag, "_") != len(parts)-1 {
+		return false // empty subtags ("en--US", "-en")
+	}
+	if len(parts[0]) < 2 || len(parts[0]) > 3 || !alnum(parts[0], false) {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) > 8 || !alnum(p, true) {
+			return false
+		}
+	}
+	return true
+}
+
+// alnum reports whether s is ASCII letters (and digits when digits is set).
+func alnum(s string, digits bool) bool {
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || digits && r >= '0' && r <= '9'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// languageKey is tag compared case-insensitively, "_" read as "-".
+func languageKey(tag string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(tag)), "_", "-")
+}
+
+// languageFamily is what two tags must share to stand in for each other:
+// the primary language, and for Chinese the script ("zh-hant" for zh-TW,
+// zh-HK, zh-MO and zh-Hant-*; "zh-hans" for the rest), since a reader of
+// one script is not served by the other.
+func languageFamily(tag string) string {
+	parts := strings.Split(languageKey(tag), "-")
+	if parts[0] != "zh" {
+		return parts[0]
+	}
+	for _, p := range parts[1:] {
+		switch p {
+		case "hant", "tw", "hk", "mo":
+			return "zh-hant"
+		}
+	}
+	return "zh-hans"
+}
+
+// PickLanguage returns the entry of langs for a device whose locale is
+// tag (Tencent's MultiLanguageContent: the device's system language, else
+// the top-level title and desc): the entry with the same tag, else the one
+// naming just the device's language ("en" for en-GB, "zh" for zh-CN), else
+// the first of the same language and script. ok is false when none fits.
+func PickLanguage(langs []LocalizedPush, tag string) (LocalizedPush, bool) {
+	if len(langs) == 0 || !ValidLanguageTag(tag) {
+		return LocalizedPush{}, false
+	}
+	key, fam := languageKey(tag), languageFamily(tag)
+	primary, _, _ := strings.Cut(key, "-")
+	best, rank := -1, 4
+	for i, l := range langs {
+		lk := languageKey(l.Language)
+		r := 4
+		switch {
+		case lk == key:
+			r = 0
+		case lk == fam || lk == primary && languageFamily(lk) == fam:
+			r = 1
+		case languageFamily(lk) == fam:
+			r = 2
+		}
+		if r < rank {
+			best, rank = i, r
+		}
+	}
+	if best < 0 {
+		return LocalizedPush{}, false
+	}
+	return langs[best], true
+}

@@ -21,6 +21,9 @@ type RenderInput struct {
 	// C2CSound and GroupSound are the recipient's iOS sounds ("" = the
 	// default sound).
 	C2CSound, GroupSound string
+	// Locale is the recipient device's own language tag ("zh-Hant-TW"),
+	// which picks the offline_push.languages entry; "" uses App.Locale.
+	Locale string
 }
 
 // ErrEmptyContent is returned by Render for a message that yields no text
@@ -61,6 +64,8 @@ func Render(j *Job, in RenderInput) (*vendors.Notification, error) {
 	if j.ExpireAt != nil {
 		n.ExpireAt = *j.ExpireAt
 	}
+	applyLanguage(n, j, in)
+	applyVendorOptions(n, in.Vendor, &j.OfflinePush)
 	applySound(n, j, in)
 	if err := fitLimits(n, in.Vendor); err != nil {
 		return nil, err
@@ -89,6 +94,11 @@ func checkOptions(j *Job) error {
 		{"offline_push.android.huawei_category", a.HuaweiCategory},
 		{"offline_push.android.huawei_importance", a.HuaweiImportance},
 		{"offline_push.android.vivo_category", a.VivoCategory},
+		{"offline_push.android.sound", a.Sound},
+		{"offline_push.android.oppo_category", a.OPPOCategory},
+		{"offline_push.android.oppo_private_template_id", a.OPPOPrivateTemplateID},
+		{"offline_push.android.honor_importance", a.HonorImportance},
+		{"offline_push.android.fcm_priority", a.FCMPriority},
 	} {
 		if len(o.v) > MaxOptionBytes || !utf8.ValidString(o.v) {
 			return fieldErr(o.name, "must be valid UTF-8 of at most %d bytes", MaxOptionBytes)
@@ -97,11 +107,16 @@ func checkOptions(j *Job) error {
 	return nil
 }
 
-// renderTitle: offline_push.title when set. Otherwise Android vendors show
-// the default title (seed L24515: "The default title of IM push
-// notifications is a new message") and APNs shows none: on iOS a title is
-// only added when the message sets one (seed L9266).
+// renderTitle: offline_push.apns.title on the vendor that maps
+// offline_push.apns, else offline_push.title when set. Otherwise Android
+// vendors show the default title (seed L24515: "The default title of IM
+// push notifications is a new message") and APNs shows none: on iOS a
+// title is only added when the message sets one (seed L9266).
 func renderTitle(j *Job, v vendors.Vendor, defaultTitle string) string {
+	d, _ := vendors.Lookup(v)
+	if t := j.OfflinePush.APNs.Title; d.Options.Alert == "apns" && strings.TrimSpace(t) != "" {
+		return t
+	}
 	if t := j.OfflinePush.Title; strings.TrimSpace(t) != "" {
 		return t
 	}
@@ -109,6 +124,28 @@ func renderTitle(j *Job, v vendors.Vendor, defaultTitle string) string {
 		return ""
 	}
 	return defaultTitle
+}
+
+// applyLanguage replaces the title and body with the offline_push.languages
+// entry of the recipient's locale (Tencent's MultiLanguageContent), the
+// device's own tag when Resolve gives it, else the app locale it resolved
+// to. An entry's empty title or desc keeps the one rendered without it
+// (the top-level title and desc, or the generated text).
+func applyLanguage(n *vendors.Notification, j *Job, in RenderInput) {
+	tag := in.Locale
+	if tag == "" {
+		tag = in.App.Locale
+	}
+	l, ok := PickLanguage(j.OfflinePush.Languages, tag)
+	if !ok {
+		return
+	}
+	if strings.TrimSpace(l.Title) != "" {
+		n.Title = l.Title
+	}
+	if strings.TrimSpace(l.Desc) != "" {
+		n.Body = l.Desc
+	}
 }
 
 // renderBody: offline_push.desc replaces the whole generated text (seed
@@ -216,10 +253,51 @@ func androidOptions(v vendors.Vendor, a AndroidPush) vendors.AndroidOptions {
 	k := d.Options
 	text := map[string]string{"oppo_channel_id": a.OPPOChannelID, "xiaomi_channel_id": a.XiaomiChannelID,
 		"huawei_channel_id": a.HuaweiChannelID, "fcm_channel_id": a.FCMChannelID,
-		"huawei_category": a.HuaweiCategory, "huawei_importance": a.HuaweiImportance, "vivo_category": a.VivoCategory}
-	ints := map[string]*int{"vivo_classification": a.VivoClassification}
-	return vendors.AndroidOptions{ChannelID: text[k.ChannelID], Category: text[k.Category],
-		Importance: text[k.Importance], Classification: ints[k.Classification]}
+		"huawei_category": a.HuaweiCategory, "huawei_importance": a.HuaweiImportance, "vivo_category": a.VivoCategory,
+		"oppo_category": a.OPPOCategory, "honor_importance": a.HonorImportance, "sound": soundName(a.Sound),
+		"oppo_private_template_id": a.OPPOPrivateTemplateID, "fcm_priority": a.FCMPriority}
+	ints := map[string]*int{"vivo_classification": a.VivoClassification, "meizu_notice_msg_type": a.MeizuNoticeMsgType}
+	levels := map[string]int{"push_style": a.PushStyle, "oppo_notify_level": a.OPPONotifyLevel,
+		"vivo_notify_type": a.VivoNotifyType}
+	o := vendors.AndroidOptions{ChannelID: text[k.ChannelID], Category: text[k.Category],
+		Importance: text[k.Importance], Classification: ints[k.Classification],
+		Sound: text[k.Sound], BigText: levels[k.PushStyle] == 1, NotifyLevel: levels[k.NotifyLevel],
+		TemplateID: text[k.Template], NotifyType: levels[k.NotifyType], NoticeMsgType: ints[k.NoticeMsgType],
+		Priority: text[k.Priority]}
+	if o.TemplateID != "" {
+		o.TitleParams, o.ContentParams = a.OPPOPrivateTitleParameters, a.OPPOPrivateContentParams
+	}
+	return o
+}
+
+// soundName is an Android ringtone without its extension: Tencent's
+// current AndroidInfo.Sound is "shake", its older pages "android.mp3";
+// vendors name res/raw resources without one.
+func soundName(s string) string {
+	if i := strings.LastIndexByte(s, '.'); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// applyVendorOptions sets the options that are not Android's: the image
+// of the vendor (its descriptor's Image key) and, for the vendor that maps
+// offline_push.apns, the subtitle, mutable content, interruption level
+// and content available. An image needs the notification service
+// extension on iOS, so it sets mutable-content (tencent-rest-format.md
+// §1.3: Image "the client downloads and shows it").
+func applyVendorOptions(n *vendors.Notification, v vendors.Vendor, p *OfflinePush) {
+	d, _ := vendors.Lookup(v)
+	k := d.Options
+	images := map[string]string{"huawei_image": p.Android.HuaweiImage, "honor_image": p.Android.HonorImage,
+		"fcm_image": p.Android.FCMImage, "apns.image": p.APNs.Image}
+	n.Image = images[k.Image]
+	if k.Alert != "apns" {
+		return
+	}
+	a := &p.APNs
+	n.Subtitle, n.InterruptionLevel, n.ContentAvailable = a.Subtitle, a.InterruptionLevel, a.ContentAvailable
+	n.MutableContent = a.MutableContent || n.Image != ""
 }
 
 // fitLimits cuts title and body to v's character limits and, where v has a
@@ -231,8 +309,7 @@ func fitLimits(n *vendors.Notification, v vendors.Vendor) error {
 	if l.Payload <= 0 {
 		return nil
 	}
-	o := n.Android
-	budget := l.Payload - len(n.Ext) - len(n.Sound) - len(o.ChannelID) - len(o.Category) - len(o.Importance)
+	budget := l.Payload - len(n.Ext) - len(n.Sound) - optionBytes(n)
 	n.Title = truncateBytes(n.Title, budget/4)
 	body := truncateBytes(n.Body, budget-len(n.Title))
 	cutAway := body != n.Body && (body == "" || body == vendors.Ellipsis)
@@ -242,6 +319,19 @@ func fitLimits(n *vendors.Notification, v vendors.Vendor) error {
 			len(n.Ext), v, l.Payload, vendors.ErrExtTooLarge)
 	}
 	return nil
+}
+
+// optionBytes is the room n's options take in a payload.
+func optionBytes(n *vendors.Notification) int {
+	o := &n.Android
+	size := len(o.ChannelID) + len(o.Category) + len(o.Importance) + len(o.Sound) + len(o.TemplateID) +
+		len(n.Subtitle) + len(n.Image) + len(n.InterruptionLevel)
+	for _, m := range []map[string]string{o.TitleParams, o.ContentParams} {
+		for k, v := range m {
+			size += len(k) + len(v) + 6 // quotes, colon, comma
+		}
+	}
+	return size
 }
 
 // truncateBytes cuts valid UTF-8 s to at most max bytes, ending it with

@@ -62,9 +62,35 @@ type ExtSpec struct {
 }
 
 // AndroidKeys are the keys of offline_push.android a vendor maps; ""
-// means the vendor has no such option.
+// means the vendor has no such option. Rendering fills a Notification's
+// options from these keys only, and docs/rules.md lists them per vendor.
 type AndroidKeys struct {
 	ChannelID, Category, Importance, Classification string
+	// Sound is the key of the Android ringtone ("sound").
+	Sound string
+	// Image is the key of the vendor's image URL ("huawei_image",
+	// "fcm_image", or "apns.image" for APNs' offline_push.apns.image).
+	Image string
+	// PushStyle is the key of the big-text style ("push_style").
+	PushStyle string
+	// NotifyLevel is OPPO's "oppo_notify_level".
+	NotifyLevel string
+	// Template is OPPO's "oppo_private_template_id" (with its title and
+	// content parameters).
+	Template string
+	// NotifyType is vivo's "vivo_notify_type".
+	NotifyType string
+	// NoticeMsgType is Meizu's "meizu_notice_msg_type".
+	NoticeMsgType string
+	// Priority is FCM's "fcm_priority".
+	Priority string
+	// Alert is "apns" for the vendor that maps offline_push.apns (title,
+	// subtitle, mutable content, interruption level, content available).
+	Alert string
+	// BadgeAdd means the vendor's badge can add on the device (Huawei and
+	// Honor badge.add_num), so offline_push.badge_add reaches bindings
+	// whose count pushd does not keep.
+	BadgeAdd bool
 }
 
 // Endpoints are a vendor's default hosts.

@@ -35,6 +35,26 @@ type Notification struct {
 	// Android holds the per-vendor Android options; empty fields fall back to
 	// the certificate's defaults.
 	Android AndroidOptions `json:"android,omitempty"`
+	// Subtitle is the APNs alert subtitle (Tencent's ApnsInfo.SubTitle).
+	Subtitle string `json:"subtitle,omitempty"`
+	// Image is the picture URL (https) the vendor shows: APNs passes it
+	// to the app's notification service extension, FCM, Huawei and Honor
+	// show it in the notification.
+	Image string `json:"image,omitempty"`
+	// MutableContent sets APNs' aps.mutable-content, so the app's
+	// notification service extension may change the notification (an
+	// image sets it too).
+	MutableContent bool `json:"mutable_content,omitempty"`
+	// InterruptionLevel is APNs' aps.interruption-level (passive, active,
+	// time-sensitive, critical); "" is the system default.
+	InterruptionLevel string `json:"interruption_level,omitempty"`
+	// ContentAvailable sets APNs' aps.content-available: a background
+	// push the app handles without the user seeing an alert.
+	ContentAvailable bool `json:"content_available,omitempty"`
+	// BadgeAdd raises the launcher badge by this much on the device, for
+	// vendors whose badge can add (Huawei/Honor badge.add_num); it is used
+	// only when Badge is nil, for bindings whose count pushd does not keep.
+	BadgeAdd *int `json:"badge_add,omitempty"`
 
 	// Call marks a call invitation, or its cancel (the job's
 	// offline_push.voip): Android adapters send it in their vendor's
@@ -80,6 +100,31 @@ type AndroidOptions struct {
 	// Classification is vivo's classification (0 operations, 1 system);
 	// nil means the certificate default.
 	Classification *int `json:"classification,omitempty"`
+	// Sound is the Android ringtone, a file name in the app's res/raw
+	// without extension ("shake"; Tencent's AndroidInfo.Sound): Xiaomi
+	// extra.sound_uri, Huawei notification.sound, FCM notification.sound.
+	Sound string `json:"sound,omitempty"`
+	// BigText is Tencent's PushStyle 1: the big-text (long text) style of
+	// Huawei and Honor (style 1) and OPPO (style 2).
+	BigText bool `json:"big_text,omitempty"`
+	// NotifyLevel is OPPO's notify_level (1 bar, 2 bar and lock screen,
+	// 16 bar, lock screen, banner, vibration and ring); 0 is OPPO's default.
+	NotifyLevel int `json:"notify_level,omitempty"`
+	// TemplateID and its TitleParams and ContentParams are OPPO's
+	// private-message template (private_msg_template_id,
+	// private_title_parameters, private_content_parameters).
+	TemplateID    string            `json:"template_id,omitempty"`
+	TitleParams   map[string]string `json:"title_params,omitempty"`
+	ContentParams map[string]string `json:"content_params,omitempty"`
+	// NotifyType is vivo's notifyType (1 none, 2 ring, 3 vibrate, 4 ring
+	// and vibrate); 0 is the adapter's default.
+	NotifyType int `json:"notify_type,omitempty"`
+	// NoticeMsgType is Meizu's noticeBarInfo.noticeMsgType (0 public, 1
+	// private); nil means the certificate default.
+	NoticeMsgType *int `json:"notice_msg_type,omitempty"`
+	// Priority is FCM's android.priority (normal or high); "" is high,
+	// as chat messages need.
+	Priority string `json:"priority,omitempty"`
 }
 
 // TTL returns how long the vendor should keep the notification, measured

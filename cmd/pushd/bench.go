@@ -28,6 +28,7 @@ figure.`,
 		Example: `  pushd bench --shape single --jobs 20000
   pushd bench --shape fanout
   pushd bench --shape single --rate 500 --duration 20s
+  pushd bench --shape fair --rate 50 --duration 20s
   pushd bench --shape single --slow huawei=3s --rate 200 --duration 2s -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,7 +58,7 @@ figure.`,
 		},
 	}
 	fs := c.Flags()
-	fs.StringVar(&o.Shape, "shape", bench.ShapeSingle, "single, fanout, batch or recipients")
+	fs.StringVar(&o.Shape, "shape", bench.ShapeSingle, "single, fanout, batch, recipients or fair")
 	fs.IntVar(&o.Jobs, "jobs", 0, "number of jobs (default: single 20000, fanout 50, batch 200, recipients 10000; rate × duration with --rate)")
 	fs.Float64Var(&o.Rate, "rate", 0, "post this many jobs per second (a steady-rate latency run) instead of as fast as possible")
 	fs.DurationVar(&o.Duration, "duration", 0, "how long a --rate run posts (default 20s)")

@@ -189,7 +189,7 @@ func (a *App) assemble(ctx context.Context) error {
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&queueCollector{inspector: a.Inspector})
 	a.Handler = a.newHandler()
-	a.Stream = dispatcher.NewJobStream(a.Redis, a.Config.Worker.Retention)
+	a.Stream = dispatcher.NewShardedJobStream(a.Redis, a.Config.Worker.Retention, a.Config.Worker.Shards)
 	if !a.opts.NoAPI {
 		a.Guard = dispatcher.NewMemoryGuard(a.Redis, dispatcher.GuardConfig{
 			High: a.Config.Redis.HighWater, Low: a.Config.Redis.LowWater, Log: a.Log, Registerer: a.Registry})
@@ -211,7 +211,7 @@ func (a *App) NewEngine() (*dispatcher.Engine, error) {
 	}
 	return dispatcher.NewEngine(dispatcher.EngineConfig{
 		Redis: a.Redis, Stream: a.Stream, Handler: a.Handler, Events: a.Events, Also: also,
-		MaxJobs: w.MaxJobs, MaxDeliveries: w.MaxDeliveries, ClaimIdle: w.ClaimIdle, ShutdownTimeout: w.ShutdownTimeout, Log: a.Log,
+		MaxJobs: w.MaxJobs, MaxDeliveries: w.MaxDeliveries, AppShare: w.AppShare, ClaimIdle: w.ClaimIdle, ShutdownTimeout: w.ShutdownTimeout, Log: a.Log,
 	})
 }
 

@@ -67,7 +67,7 @@ func (a *App) Run(ctx context.Context, ready func(addr string)) error {
 		engDone := make(chan error, 1)
 		go func() { engDone <- eng.Run(engCtx) }()
 		stopEngine = func() { cancel(); <-engDone }
-		a.Log.Info("worker started", "max_jobs", a.Config.Worker.MaxJobs, "retry_concurrency", a.Config.Worker.Concurrency, "stream", a.Stream.Key())
+		a.Log.Info("worker started", "max_jobs", a.Config.Worker.MaxJobs, "retry_concurrency", a.Config.Worker.Concurrency, "shards", a.Stream.Shards())
 	}
 	var err error
 	select {

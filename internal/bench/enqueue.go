@@ -27,6 +27,31 @@ type env struct {
 	// pending-jobs phase apart from the measured run's.
 	prefix string
 	offset int
+	// info is the fakes' description (certificates to upload); bulkCert
+	// is the APNs certificate of the fair shape's bulk app.
+	info     *FakeInfo
+	bulkCert int64
+}
+
+// bulkApp is the fair shape's second app.
+func (e *env) bulkApp() string { return e.app + "-bulk" }
+
+// uploadBulkCert uploads the APNs certificate again for the bulk app.
+func (e *env) uploadBulkCert(ctx context.Context) error {
+	fe, ok := e.info.Vendors[string(vendors.APNs)]
+	if !ok {
+		return fmt.Errorf("the fake vendor has no APNs")
+	}
+	req := fe.Cert
+	req.AppID = e.bulkApp()
+	var out struct {
+		ID int64 `json:"cert_id"`
+	}
+	if err := e.api.Do(ctx, http.MethodPost, "/v1/certs", req, &out); err != nil {
+		return fmt.Errorf("upload the bulk app's APNs certificate: %w", err)
+	}
+	e.bulkCert = out.ID
+	return nil
 }
 
 // newHTTPClient is a keep-alive client for posters concurrent requests.
@@ -40,6 +65,7 @@ func newHTTPClient(posters int) *http.Client {
 // /v1/certs, as `pushd certs add` does, and keeps their ids.
 func (e *env) uploadCerts(ctx context.Context, info *FakeInfo) error {
 	e.certs = map[vendors.Vendor]int64{}
+	e.info = info
 	for name, fe := range info.Vendors {
 		req := fe.Cert
 		req.AppID = e.app
@@ -100,15 +126,22 @@ type poster struct {
 // run posts jobs 0..n-1 and returns when every one was accepted (202) or
 // the first failed.
 func (p *poster) run(ctx context.Context, n int) error {
+	burst := min(p.shape.burst, n)
+	if burst > 0 {
+		err := parallel(ctx, p.posters, burst, func(i int) error { return p.postAt(ctx, i, false) })
+		if err != nil {
+			return err
+		}
+	}
 	if p.rate <= 0 {
-		return parallel(ctx, p.posters, n, func(i int) error { return p.post(ctx, i) })
+		return parallel(ctx, p.posters, n-burst, func(i int) error { return p.post(ctx, burst+i) })
 	}
 	start := time.Now()
 	due := make(chan int)
 	go func() {
 		defer close(due)
-		for i := range n {
-			if d := time.Until(start.Add(time.Duration(float64(i) / p.rate * float64(time.Second)))); d > 0 {
+		for i := burst; i < n; i++ {
+			if d := time.Until(start.Add(time.Duration(float64(i-burst) / p.rate * float64(time.Second)))); d > 0 {
 				time.Sleep(d)
 			}
 			select {
@@ -118,7 +151,7 @@ func (p *poster) run(ctx context.Context, n int) error {
 			}
 		}
 	}()
-	return parallel(ctx, p.posters, n, func(int) error {
+	return parallel(ctx, p.posters, n-burst, func(int) error {
 		i, ok := <-due
 		if !ok {
 			return ctx.Err()
@@ -128,9 +161,14 @@ func (p *poster) run(ctx context.Context, n int) error {
 }
 
 // post enqueues job i, stamped with the time of the request.
-func (p *poster) post(ctx context.Context, i int) error {
+func (p *poster) post(ctx context.Context, i int) error { return p.postAt(ctx, i, true) }
+
+// postAt enqueues job i, stamped (its latency measured) or not.
+func (p *poster) postAt(ctx context.Context, i int, stamp bool) error {
 	j := p.shape.job(p.e, i)
-	j.OfflinePush.Ext = ExtFor(time.Now())
+	if stamp {
+		j.OfflinePush.Ext = ExtFor(time.Now())
+	}
 	b, err := json.Marshal(j)
 	if err != nil {
 		return err

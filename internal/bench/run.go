@@ -66,20 +66,23 @@ func (o Options) withDefaults(sh shape) Options {
 	if o.Shape == "" {
 		o.Shape = ShapeSingle
 	}
+	if sh.burst > 0 && o.Rate == 0 {
+		o.Rate = 50 // the fair shape measures latency at a steady rate
+	}
 	if o.Rate > 0 && o.Duration == 0 {
 		o.Duration = 20 * time.Second
 	}
 	if o.Jobs == 0 {
 		o.Jobs = sh.defaultJobs
 		if o.Rate > 0 {
-			o.Jobs = max(1, int(o.Rate*o.Duration.Seconds()))
+			o.Jobs = sh.burst + max(1, int(o.Rate*o.Duration.Seconds()))
 		}
 	}
 	if o.Posters == 0 {
 		o.Posters = 32
 	}
 	switch {
-	case o.Slow != "":
+	case o.Slow != "" || sh.burst > 0:
 		o.Pending = 0
 	case o.Pending == 0:
 		o.Pending = min(1000, o.Jobs)

@@ -21,6 +21,7 @@ type (
 		Group       *jobGroup   `json:"group,omitempty"`
 		Elems       []jobElem   `json:"elems"`
 		OfflinePush offlinePush `json:"offline_push"`
+		Priority    string      `json:"priority,omitempty"`
 	}
 	sender struct {
 		UserID   string `json:"user_id"`
@@ -50,6 +51,7 @@ const (
 	ShapeFanout     = "fanout"
 	ShapeBatch      = "batch"
 	ShapeRecipients = "recipients"
+	ShapeFair       = "fair"
 )
 
 // Sizes of the shapes.
@@ -57,6 +59,7 @@ const (
 	fanoutDevices  = 1000 // APNs devices per fan-out job
 	groupSize      = 1000 // recipients per batch (group) job
 	recipientUsers = 1000 // registered users of the recipients shape
+	fairBulkJobs   = 100  // the bulk app's low-priority jobs of fanoutDevices each
 )
 
 // shape builds a run's jobs: setup registers what they need (not timed),
@@ -66,6 +69,9 @@ type shape struct {
 	setup       func(ctx context.Context, e *env) error
 	job         func(e *env, i int) jobBody
 	devices     func(e *env, i int) map[vendors.Vendor]int
+	// burst jobs (0..burst-1) are posted first, at once and unstamped
+	// (their latency is not measured); the rest follow at --rate.
+	burst int
 }
 
 // shapeOf returns the named shape; slow is the vendor that alternates with
@@ -80,8 +86,10 @@ func shapeOf(name string, slow vendors.Vendor) (shape, error) {
 		return batchShape(), nil
 	case ShapeRecipients:
 		return recipientsShape(), nil
+	case ShapeFair:
+		return fairShape(), nil
 	}
-	return shape{}, fmt.Errorf("--shape must be single, fanout, batch or recipients, got %q", name)
+	return shape{}, fmt.Errorf("--shape must be single, fanout, batch, recipients or fair, got %q", name)
 }
 
 // baseJob is job i with the bench's sender and text.
@@ -124,6 +132,35 @@ func fanoutShape() shape {
 			return j
 		},
 		devices: func(*env, int) map[vendors.Vendor]int { return map[vendors.Vendor]int{vendors.APNs: fanoutDevices} },
+	}
+}
+
+// fairShape: a second app (the bulk app) queues 100 low-priority jobs of
+// 1 000 APNs devices (100 000 deliveries) at once, then the bench's app
+// sends one-to-one jobs of one APNs device at --rate: their latency,
+// against `--shape single` at the same rate, is what the bulk costs them.
+func fairShape() shape {
+	return shape{defaultJobs: fairBulkJobs + 1000, burst: fairBulkJobs,
+		setup: func(ctx context.Context, e *env) error { return e.uploadBulkCert(ctx) },
+		job: func(e *env, i int) jobBody {
+			j := e.baseJob(i)
+			if i < fairBulkJobs {
+				j.AppID, j.Priority = e.bulkApp(), "low"
+				j.Devices = make([]jobDevice, fanoutDevices)
+				for k := range j.Devices {
+					j.Devices[k] = jobDevice{CertID: e.bulkCert, Token: Token(vendors.APNs, 1_000_000+i*fanoutDevices+k)}
+				}
+				return j
+			}
+			j.Devices = []jobDevice{{CertID: e.certs[vendors.APNs], Token: Token(vendors.APNs, e.offset+i)}}
+			return j
+		},
+		devices: func(_ *env, i int) map[vendors.Vendor]int {
+			if i < fairBulkJobs {
+				return map[vendors.Vendor]int{vendors.APNs: fanoutDevices}
+			}
+			return map[vendors.Vendor]int{vendors.APNs: 1}
+		},
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,8 +111,27 @@ func (c *cluster) keyShare(ctx context.Context) map[string]int64 {
 	return out
 }
 
+// jobShare returns the jobs each master's job-stream shards took in: the
+// members of the shards' msg_id dedupe buckets it holds.
+func (c *cluster) jobShare(ctx context.Context) map[string]int64 {
+	out := map[string]int64{}
+	for _, m := range c.masters(ctx) {
+		node := c.nodes[m].c
+		keys, _ := node.Keys(ctx, "pushd:{pushd:jobs*}:d:*").Result()
+		for _, k := range keys {
+			out[m] += node.SCard(ctx, k).Val()
+		}
+	}
+	return out
+}
+
+// clusterShards is worker.shards on the cluster: enough shards that
+// each of the three masters serves some.
+const clusterShards = 6
+
 func (c *cluster) env() map[string]string {
-	return map[string]string{"PUSHD_REDIS_MODE": "cluster", "PUSHD_REDIS_ADDRS": strings.Join(c.addrs, ",")}
+	return map[string]string{"PUSHD_REDIS_MODE": "cluster", "PUSHD_REDIS_ADDRS": strings.Join(c.addrs, ","),
+		"PUSHD_WORKER_SHARDS": strconv.Itoa(clusterShards)}
 }
 
 const clusterJobs = 10000
@@ -126,10 +147,46 @@ func TestClusterExactlyOnce(t *testing.T) {
 	f := d.settle(e, 15*time.Second, 60*time.Second, began)
 	ctx := context.Background()
 	share := c.keyShare(ctx)
-	report(t, map[string]any{"figures": f, "keys_per_master": share, "stream_master": c.masterOf(ctx, streamKey, "")})
+	jobs := c.jobShare(ctx)
+	report(t, map[string]any{"figures": f, "keys_per_master": share, "jobs_per_master": jobs, "stream_master": c.masterOf(ctx, streamKey, "")})
 	if f.Acknowledged != clusterJobs || f.Delivered != clusterJobs || f.Duplicated != 0 || f.Lost != 0 {
 		t.Fatalf("on the cluster without faults: %+v, want %d delivered exactly once", f, clusterJobs)
 	}
+	total := int64(0)
+	for m, n := range jobs {
+		if n == 0 {
+			t.Errorf("master %s took no job: the shards do not spread over the cluster (%v)", m, jobs)
+		}
+		total += n
+	}
+	if total != clusterJobs || len(jobs) != 3 {
+		t.Errorf("the masters' shards took %d jobs over %d masters, want %d over 3", total, len(jobs), clusterJobs)
+	}
+}
+
+// TestClusterScaling measures the pushes per second of one API and 1, 2
+// and 4 workers on the cluster (20 000 one-device jobs each) for
+// docs/benchmarks.md. It is a measurement, not a check (the machine's
+// cores bound it), so it runs only with PUSHD_CLUSTER_SCALING=1.
+func TestClusterScaling(t *testing.T) {
+	if os.Getenv("PUSHD_CLUSTER_SCALING") != "1" {
+		t.Skip("a measurement: set PUSHD_CLUSTER_SCALING=1 to run it")
+	}
+	rows := map[string]any{}
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprint(workers, "workers"), func(t *testing.T) {
+			c := openCluster(t) // flushed: each run has its own master key
+			d := deployWorkers(t, c.env(), workers)
+			began := time.Now()
+			e := d.enqueue(fmt.Sprint("scale", workers), 20000)
+			f := d.settle(e, 15*time.Second, 120*time.Second, began)
+			if f.Delivered != f.Jobs {
+				t.Fatalf("%d workers: %+v", workers, f)
+			}
+			rows[fmt.Sprint(workers)] = map[string]any{"pushes_per_second": math.Round(float64(f.Delivered) / f.Seconds), "figures": f}
+		})
+	}
+	report(t, map[string]any{"workers": rows, "shards": clusterShards})
 }
 
 // TestClusterMasterFailover SIGKILLs the master holding the job stream

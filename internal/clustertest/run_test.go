@@ -37,6 +37,12 @@ type deployment struct {
 // redisEnv selects the topology (PUSHD_REDIS_MODE, PUSHD_REDIS_ADDRS, …).
 func deploy(t *testing.T, redisEnv map[string]string) *deployment {
 	t.Helper()
+	return deployWorkers(t, redisEnv, 2)
+}
+
+// deployWorkers is deploy with the given number of workers.
+func deployWorkers(t *testing.T, redisEnv map[string]string, workers int) *deployment {
+	t.Helper()
 	apns := fake.NewAPNs(fake.APNsOptions{})
 	t.Cleanup(apns.Close)
 	ca := filepath.Join(t.TempDir(), "apns-ca.pem")
@@ -63,7 +69,7 @@ func deploy(t *testing.T, redisEnv map[string]string) *deployment {
 		env[k] = v
 	}
 	_, addr := start(t, "pushd api", "api", env)
-	for i := 1; i <= 2; i++ {
+	for i := 1; i <= workers; i++ {
 		start(t, fmt.Sprintf("pushd worker %d", i), "worker", env)
 	}
 	d := &deployment{t: t, apns: apns, client: api.NewClient("http://"+addr, "")}
@@ -193,9 +199,10 @@ func (d *deployment) settle(e *enqueuer, quiet, max time.Duration, began time.Ti
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	took := time.Since(began)
 	time.Sleep(time.Second) // a late duplicate would show here
 	ok := okByToken(d.apns.Requests())
-	f := figures{Jobs: e.n, Acknowledged: int(e.acked.Load()), Refused: int(e.refused.Load()), Seconds: time.Since(began).Seconds()}
+	f := figures{Jobs: e.n, Acknowledged: int(e.acked.Load()), Refused: int(e.refused.Load()), Seconds: took.Seconds()}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	f.LastRefusal = e.lastRefusal

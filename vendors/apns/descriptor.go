@@ -20,7 +20,7 @@ func Descriptor() vendors.Descriptor {
 		Limits:        limits(),
 		Ext:           vendors.ExtSpec{Placement: "ext (top level)", Limit: 3072},
 		Badge:         true,
-		Options:       vendors.AndroidKeys{},
+		Options:       vendors.AndroidKeys{Image: "apns.image", Alert: "apns"},
 		CollapseField: "apns-collapse-id",
 		Batch:         1,
 		Silent:        "aps.sound omitted",

@@ -24,6 +24,8 @@ const contentType = "application/json; charset=utf-8"
 type alert struct {
 	Title string `json:"title,omitempty"`
 	Body  string `json:"body,omitempty"`
+	// Subtitle is Tencent's ApnsInfo.SubTitle.
+	Subtitle string `json:"subtitle,omitempty"`
 }
 
 // aps is the Apple-defined part of the payload (vendor-protocols.md §1,
@@ -34,6 +36,14 @@ type aps struct {
 	Badge *int `json:"badge,omitempty"`
 	// Sound is omitted for a silent notification.
 	Sound string `json:"sound,omitempty"`
+	// ContentAvailable (1) wakes the app in the background
+	// (content-available), MutableContent (1) lets its notification
+	// service extension change the notification (mutable-content), and
+	// InterruptionLevel is iOS 15's interruption-level (vendor-protocols.md
+	// §1, payload fields).
+	ContentAvailable  int    `json:"content-available,omitempty"`
+	MutableContent    int    `json:"mutable-content,omitempty"`
+	InterruptionLevel string `json:"interruption-level,omitempty"`
 }
 
 // payload is the whole request body. Ext sits at the top level under
@@ -42,6 +52,20 @@ type aps struct {
 type payload struct {
 	APS aps    `json:"aps"`
 	Ext string `json:"ext,omitempty"`
+	// Image is Tencent's ApnsInfo.Image, a custom key beside ext: APNs
+	// itself shows no image, the app's notification service extension
+	// (mutable-content is set with it) downloads and attaches it
+	// [tencent-rest-format.md §1.3].
+	Image string `json:"image,omitempty"`
+}
+
+// flag is 1 for true, the value APNs reads in content-available and
+// mutable-content; 0 is omitted.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // soundOf returns aps.sound: nothing when silent, the named file, or the
@@ -60,8 +84,11 @@ func soundOf(n *vendors.Notification) string {
 // ">" and "&" cost one byte each against the 4096-byte limit, not six.
 func encodePayload(n *vendors.Notification) ([]byte, error) {
 	p := payload{
-		APS: aps{Alert: alert{Title: n.Title, Body: n.Body}, Badge: n.Badge, Sound: soundOf(n)},
-		Ext: n.Ext,
+		APS: aps{Alert: alert{Title: n.Title, Body: n.Body, Subtitle: n.Subtitle}, Badge: n.Badge, Sound: soundOf(n),
+			ContentAvailable: flag(n.ContentAvailable), MutableContent: flag(n.MutableContent || n.Image != ""),
+			InterruptionLevel: n.InterruptionLevel},
+		Ext:   n.Ext,
+		Image: n.Image,
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -479,6 +479,40 @@ func checkPayload(body []byte, pushType string) string {
 	if err := json.Unmarshal(body, &p); err != nil || p.APS == nil {
 		return apns2.ReasonPayloadEmpty
 	}
+	return checkAPS(p.APS)
+}
+
+// apsFlags are the aps keys whose value is the number 1 (or 0).
+var apsFlags = []string{"content-available", "mutable-content"}
+
+// checkAPS checks the types and values Apple documents for aps keys pushd
+// sends: content-available and mutable-content are numbers,
+// interruption-level is passive, active, time-sensitive or critical, and
+// alert.subtitle is a string (vendor-protocols.md §1 payload fields).
+// APNs documents no reason for a wrong one; the fake answers PayloadEmpty
+// as for other malformed payloads [UNCERTAIN].
+func checkAPS(aps map[string]any) string {
+	for _, k := range apsFlags {
+		if v, ok := aps[k]; ok {
+			if f, isNum := v.(float64); !isNum || (f != 0 && f != 1) {
+				return apns2.ReasonPayloadEmpty
+			}
+		}
+	}
+	if v, ok := aps["interruption-level"]; ok {
+		switch v {
+		case "passive", "active", "time-sensitive", "critical":
+		default:
+			return apns2.ReasonPayloadEmpty
+		}
+	}
+	if a, ok := aps["alert"].(map[string]any); ok {
+		if sub, ok := a["subtitle"]; ok {
+			if _, isStr := sub.(string); !isStr {
+				return apns2.ReasonPayloadEmpty
+			}
+		}
+	}
 	return ""
 }
 

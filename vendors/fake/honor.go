@@ -132,6 +132,11 @@ type hnMessage struct {
 				SetNum     *int   `json:"setNum"`
 				BadgeClass string `json:"badgeClass"`
 			} `json:"badge"`
+			// Image and the style are camelCase on Honor [§8 Send].
+			Image    string `json:"image"`
+			Style    *int   `json:"style"`
+			BigTitle string `json:"bigTitle"`
+			BigBody  string `json:"bigBody"`
 		} `json:"notification"`
 	} `json:"android"`
 	Token json.RawMessage `json:"token"`
@@ -222,6 +227,8 @@ func hnValidate(body []byte, m *hnMessage, decodeErr, tokenErr error, tokens []s
 		return HonorBadParam, "importance must be LOW or NORMAL"
 	case n.Badge != nil && (n.Badge.BadgeClass == "" || !hwInRange(n.Badge.SetNum, 0) || !hwInRange(n.Badge.AddNum, 1)):
 		return HonorBadParam, "badge needs badgeClass and setNum in [0, 99] or addNum in [1, 99]"
+	case hwCheckStyle(n.Image, n.Style, n.BigTitle, n.BigBody) != "":
+		return HonorBadParam, hwCheckStyle(n.Image, n.Style, n.BigTitle, n.BigBody)
 	case n.ClickAction == nil:
 		return HonorBadParam, "clickAction is required"
 	}

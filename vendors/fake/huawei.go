@@ -176,6 +176,7 @@ type hwAndroid struct {
 			SetNum *int   `json:"set_num"`
 			Class  string `json:"class"`
 		} `json:"badge"`
+		hwStyle
 	} `json:"notification"`
 }
 
@@ -293,6 +294,12 @@ func hwValidateAndroid(a *hwAndroid, common *hwText) (string, string) {
 		return HuaweiBadParam, "importance must be LOW, NORMAL or HIGH"
 	case n.Sound == "" && !n.DefaultSound:
 		return HuaweiBadParam, "sound must not be empty when default_sound is false"
+	case n.Sound != "" && !strings.HasPrefix(n.Sound, "/raw/"):
+		// A custom sound is a file of the app's res/raw, named by its path
+		// [vendor-protocols.md §4: "sound":"/raw/shake"].
+		return HuaweiBadParam, "sound must be a /raw/ resource path"
+	case hwCheckStyle(n.Image, n.Style, n.BigTitle, n.BigBody) != "":
+		return HuaweiBadParam, hwCheckStyle(n.Image, n.Style, n.BigTitle, n.BigBody)
 	case n.Badge != nil && (n.Badge.Class == "" || !hwInRange(n.Badge.SetNum, 0) || !hwInRange(n.Badge.AddNum, 1)):
 		return HuaweiBadParam, "badge needs a class and set_num in [0, 99] or add_num in [1, 99]"
 	case n.ClickAction == nil:

@@ -33,6 +33,7 @@ const (
 	oppoCodeMissingArgs     = 40    // Missing required arguments
 	oppoCodeInvalidArgs     = 41    // Invalid arguments
 	oppoCodeInvalidRegID    = 10000 // Invalid registration_id
+	oppoCodeCategory        = 67    // category or private-channel notify_level invalid
 	oppoMaxBatch            = 1000  // unicast_batch messages per request
 	oppoMaxSkew             = 10 * time.Minute
 	oppoTitleMax            = 50     // SDK TITLE_LENGTH_LIMIT
@@ -258,6 +259,7 @@ type oppoMessage struct {
 		ChannelID           string `json:"channel_id"`
 		AppMessageID        string `json:"app_message_id"`
 		OffLineTTL          int    `json:"off_line_ttl"`
+		oppoClass
 	} `json:"notification"`
 }
 
@@ -383,6 +385,9 @@ func (f *OPPO) validate(app *oppoApp, m *oppoMessage) (oppoResult, bool) {
 	}
 	if msg := oppoCheckParameters(n.ActionParameters); msg != "" {
 		return oppoFail(oppoCodeInvalidArgs, msg), true
+	}
+	if code, msg := n.oppoClass.check(n.Content); code != 0 {
+		return oppoFail(code, msg), true
 	}
 	if n.OffLineTTL < 0 || n.OffLineTTL > oppoOfflineTTLMax {
 		return oppoFail(oppoCodeInvalidArgs, fmt.Sprintf("off_line_ttl must be 0..%d", oppoOfflineTTLMax)), true

@@ -172,7 +172,25 @@ func xmValidate(f url.Values, tokens []string, pkg string) (string, string) {
 	if nt, _ := strconv.Atoi(f.Get("notify_type")); nt < -1 || nt > 7 {
 		return XiaomiBadParam, "notify_type must be -1 or a combination of 1, 2 and 4"
 	}
+	if code, msg := xmCheckSound(f, pkg); code != "" {
+		return code, msg
+	}
 	return xmCheckExtra(f)
+}
+
+// xmCheckSound requires extra.sound_uri, when set, to name a raw resource
+// of the app, android.resource://<package>/raw/<name> [vendor-protocols.md
+// §3 extra.sound_uri].
+func xmCheckSound(f url.Values, pkg string) (string, string) {
+	uri := f.Get("extra.sound_uri")
+	if uri == "" {
+		return "", ""
+	}
+	name, ok := strings.CutPrefix(uri, "android.resource://"+pkg+"/raw/")
+	if !ok || name == "" || strings.ContainsAny(name, "/.") {
+		return XiaomiBadParam, "extra.sound_uri must be android.resource://" + pkg + "/raw/<name>"
+	}
+	return "", ""
 }
 
 // xmCheckText applies the notification text rules: a non-blank title

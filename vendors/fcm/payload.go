@@ -47,7 +47,10 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	ttl := min(n.TTL(now, defaultTTL), maxTTL)
 	an := &messaging.AndroidNotification{ChannelID: n.Android.ChannelID}
 	if !n.Silent {
-		an.Sound = soundDefault
+		// A named sound is a res/raw resource of the app (FCM
+		// AndroidNotification.sound: "the sound file must reside in
+		// /res/raw/"; Tencent's AndroidInfo.Sound).
+		an.Sound = pick(n.Android.Sound, soundDefault)
 	}
 	if click.Action == vendors.ClickIntent {
 		an.ClickAction = click.Target
@@ -59,16 +62,26 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 		Data: vendors.ExtMap(n, click),
 		Android: &messaging.AndroidConfig{
 			CollapseKey:  collapseKey(n.ReplaceKey()),
-			Priority:     priorityHigh,
+			Priority:     pick(n.Android.Priority, priorityHigh),
 			TTL:          &ttl,
 			Notification: an,
 		},
 	}
-	if n.Title != "" || n.Body != "" {
-		m.Notification = &messaging.Notification{Title: n.Title, Body: n.Body}
+	if n.Title != "" || n.Body != "" || n.Image != "" {
+		// notification.image is the URL of an image the device downloads
+		// and shows (Tencent's GoogleImage; vendor-protocols.md §2).
+		m.Notification = &messaging.Notification{Title: n.Title, Body: n.Body, ImageURL: n.Image}
 	}
 	callClass(n, m)
 	return m
+}
+
+// pick prefers the job's value over the adapter's default.
+func pick(job, def string) string {
+	if job != "" {
+		return job
+	}
+	return def
 }
 
 func collapseKey(id string) string {

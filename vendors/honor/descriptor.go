@@ -18,7 +18,7 @@ func Descriptor() vendors.Descriptor {
 		Limits:        limits(),
 		Ext:           vendors.ExtSpec{Placement: "data and click intent extras", Limit: 1536},
 		Badge:         true,
-		Options:       vendors.AndroidKeys{},
+		Options:       vendors.AndroidKeys{Importance: "honor_importance", Image: "honor_image", PushStyle: "push_style", BadgeAdd: true},
 		CollapseField: "notification.tag, notifyId",
 		Batch:         maxBatch,
 		Silent:        "importance LOW",

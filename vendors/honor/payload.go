@@ -69,6 +69,12 @@ type notification struct {
 	Badge       *badge      `json:"badge,omitempty"`
 	NotifyID    int         `json:"notifyId,omitempty"`
 	Tag         string      `json:"tag,omitempty"`
+	// Image is the https URL of the icon; Style 1 with BigTitle and
+	// BigBody is the big-text style [vendor-protocols.md §8 Send].
+	Image    string `json:"image,omitempty"`
+	Style    int    `json:"style,omitempty"`
+	BigTitle string `json:"bigTitle,omitempty"`
+	BigBody  string `json:"bigBody,omitempty"`
 }
 
 type clickAction struct {
@@ -78,8 +84,12 @@ type clickAction struct {
 	URL    string `json:"url,omitempty"`
 }
 
+// badge is the launcher badge: setNum sets it, addNum raises it on the
+// device (a binding whose count pushd does not keep); setNum wins
+// [vendor-protocols.md §8].
 type badge struct {
-	SetNum     int    `json:"setNum"`
+	AddNum     int    `json:"addNum,omitempty"`
+	SetNum     *int   `json:"setNum,omitempty"`
 	BadgeClass string `json:"badgeClass"`
 }
 
@@ -98,10 +108,9 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 			hms.ClickTypes{Intent: clickTypeIntent, URL: clickTypeURL, App: clickTypeApp})),
 		Importance: hms.Pick(n.Android.Importance, s.Importance)}
 	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
+	nt.Badge = badgeOf(n, s.BadgeClass)
+	applyStyle(&nt, n)
 	callClass(n, &nt)
-	if num, ok := hms.Badge(n, s.BadgeClass, maxBadge); ok {
-		nt.Badge = &badge{SetNum: num, BadgeClass: s.BadgeClass}
-	}
 	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens,
 		Android: android{TTL: ttl(n, now), Notification: nt}}
 }
@@ -109,3 +118,29 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 // ttl is the time left until n expires as "<seconds>s", capped at
 // 1296000 s, or "" for Honor's default.
 func ttl(n *vendors.Notification, now time.Time) string { return hms.TTL(n, now, maxTTL) }
+
+// badgeOf is n's badge for the certificate's badge class: setNum when n
+// sets the badge, else addNum when it raises it, clamped to 0..99 and
+// 1..99; nil without a class or a badge.
+func badgeOf(n *vendors.Notification, class string) *badge {
+	if num, ok := hms.Badge(n, class, maxBadge); ok {
+		return &badge{SetNum: &num, BadgeClass: class}
+	}
+	if n.BadgeAdd == nil || class == "" || *n.BadgeAdd <= 0 {
+		return nil
+	}
+	return &badge{AddNum: min(*n.BadgeAdd, maxBadge), BadgeClass: class}
+}
+
+// styleBigText is style 1, the big-text style: bigTitle and bigBody show
+// the whole text (Tencent's PushStyle 1) [vendor-protocols.md §8 Send].
+const styleBigText = 1
+
+// applyStyle sets n's image and, for the big-text style, the big title and
+// body.
+func applyStyle(nt *notification, n *vendors.Notification) {
+	nt.Image = n.Image
+	if n.Android.BigText {
+		nt.Style, nt.BigTitle, nt.BigBody = styleBigText, n.Title, n.Body
+	}
+}

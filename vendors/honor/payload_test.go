@@ -69,3 +69,20 @@ func TestTTLIsCappedAt15Days(t *testing.T) {
 		t.Fatalf("ttl = %s", got)
 	}
 }
+
+// The big-text style repeats the text in the big title and body; the
+// shrinking counts both, so the body still fits.
+func TestBigTextStillFits(t *testing.T) {
+	n := vendors.Notification{ID: "m", Title: "t", Body: strings.Repeat("长", 3000), Ext: strings.Repeat("e", 500),
+		Image: "https://cdn.example.com/i.png", Android: vendors.AndroidOptions{BigText: true}}
+	body, err := buildBody(n, settings{Click: vendors.Click{Action: vendors.ClickOpenApp}}, []string{"tok"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := len(body) - len(`["tok"]`); size > maxBodyBytes {
+		t.Fatalf("body without tokens is %d bytes, more than %d", size, maxBodyBytes)
+	}
+	if !strings.Contains(string(body), `"style":1`) || !strings.Contains(string(body), n.Image) {
+		t.Fatalf("style or image missing: %.200s", body)
+	}
+}

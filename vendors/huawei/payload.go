@@ -89,9 +89,18 @@ type notification struct {
 	Tag         string      `json:"tag,omitempty"`
 	Importance  string      `json:"importance,omitempty"`
 	// DefaultSound is always set: Huawei needs either a sound or the
-	// default one, and custom sounds are not supported (SPEC §4.5).
+	// default one; it is false only with the job's Android sound.
 	DefaultSound bool   `json:"default_sound"`
 	Badge        *badge `json:"badge,omitempty"`
+	// Sound is a custom sound, "/raw/<name>" in the app's resources
+	// (default_sound false); Image is the https URL of the right-hand
+	// icon; Style 1 with BigTitle and BigBody is the big-text style
+	// [vendor-protocols.md §4 android.notification].
+	Sound    string `json:"sound,omitempty"`
+	Image    string `json:"image,omitempty"`
+	Style    int    `json:"style,omitempty"`
+	BigTitle string `json:"big_title,omitempty"`
+	BigBody  string `json:"big_body,omitempty"`
 }
 
 type clickAction struct {
@@ -101,8 +110,12 @@ type clickAction struct {
 	URL    string `json:"url,omitempty"`
 }
 
+// badge is the launcher badge: set_num sets it, add_num raises it on the
+// device (a binding whose count pushd does not keep); set_num wins
+// [vendor-protocols.md §4 Badge, §8].
 type badge struct {
-	SetNum int    `json:"set_num"`
+	AddNum int    `json:"add_num,omitempty"`
+	SetNum *int   `json:"set_num,omitempty"`
 	Class  string `json:"class"`
 }
 
@@ -125,8 +138,10 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		Importance: hms.Pick(n.Android.Importance, s.Importance),
 	}
 	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
-	if num, ok := hms.Badge(n, s.BadgeClass, maxBadge); ok {
-		nt.Badge = &badge{SetNum: num, Class: s.BadgeClass}
+	nt.Badge = badgeOf(n, s.BadgeClass)
+	applyStyle(&nt, n)
+	if snd := n.Android.Sound; snd != "" && !n.Silent {
+		nt.Sound, nt.DefaultSound = "/raw/"+snd, false
 	}
 	a := android{Category: hms.Pick(n.Android.Category, s.Category), TTL: ttl(n, now), Notification: nt}
 	callClass(n, &a)
@@ -141,4 +156,30 @@ func ttl(n *vendors.Notification, now time.Time) string { return hms.TTL(n, now,
 // click action expects them.
 func intentWithExtras(uri string, extras map[string]string) string {
 	return hms.IntentWithExtras(uri, extras)
+}
+
+// badgeOf is n's badge for the certificate's badge class: set_num when n
+// sets the badge, else add_num when it raises it, clamped to 0..99 and
+// 1..99; nil without a class or a badge.
+func badgeOf(n *vendors.Notification, class string) *badge {
+	if num, ok := hms.Badge(n, class, maxBadge); ok {
+		return &badge{SetNum: &num, Class: class}
+	}
+	if n.BadgeAdd == nil || class == "" || *n.BadgeAdd <= 0 {
+		return nil
+	}
+	return &badge{AddNum: min(*n.BadgeAdd, maxBadge), Class: class}
+}
+
+// styleBigText is style 1, the big-text style: big_title and big_body
+// show the whole text (Tencent's PushStyle 1) [vendor-protocols.md §4, §8].
+const styleBigText = 1
+
+// applyStyle sets n's image and, for the big-text style, the big title and
+// body.
+func applyStyle(nt *notification, n *vendors.Notification) {
+	nt.Image = n.Image
+	if n.Android.BigText {
+		nt.Style, nt.BigTitle, nt.BigBody = styleBigText, n.Title, n.Body
+	}
 }

@@ -16,7 +16,7 @@ func Descriptor() vendors.Descriptor {
 		Limits:        limits(),
 		Ext:           vendors.ExtSpec{Placement: "clickTypeInfo.parameters.ext", Limit: 2048},
 		Badge:         false,
-		Options:       vendors.AndroidKeys{},
+		Options:       vendors.AndroidKeys{NoticeMsgType: "meizu_notice_msg_type"},
 		CollapseField: "notifyKey",
 		Batch:         MaxBatch,
 		Silent:        "sound and vibration off",

@@ -89,6 +89,11 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) message {
 			NotificationType: notificationType{Vibrate: 1, Lights: 1, Sound: 1}},
 	}
 	m.ClickTypeInfo.Parameters = vendors.ExtMap(n, st.Click)
+	if t := n.Android.NoticeMsgType; t != nil {
+		// Tencent's MeiZuNoticeMsgType: 0 public (公信), 1 private (私信)
+		// [vendor-protocols.md §9 noticeBarInfo].
+		m.NoticeBarInfo.NoticeMsgType = *t
+	}
 	if n.Silent {
 		m.AdvanceInfo.NotificationType = notificationType{Vibrate: 0, Lights: 1, Sound: 0}
 	}

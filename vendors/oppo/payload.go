@@ -60,10 +60,30 @@ type notification struct {
 	ChannelID           string `json:"channel_id,omitempty"`
 	AppMessageID        string `json:"app_message_id,omitempty"`
 	OffLineTTL          int    `json:"off_line_ttl"`
-	// Category and NotifyLevel are set for calls only (call.go).
-	Category    string `json:"category,omitempty"`
-	NotifyLevel int    `json:"notify_level,omitempty"`
+	// Style 2 is the long-text style (content up to 128 characters)
+	// [vendor-protocols.md §5 notification table].
+	Style int `json:"style,omitempty"`
+	// Category, NotifyLevel and the private-message template are OPPO's
+	// message-classification fields (Tencent's OPPOCategory,
+	// OPPONotifyLevel, OPPOPrivateMsgTemplateId and its parameters). The
+	// names are OPPO's snake_case ones as other OPPO clients send them
+	// [UNCERTAIN, vendor-protocols.md §5: not captured from OPPO's own
+	// pages; JPush's OPPO channel options and third-party OPPO adapters
+	// (search "private_msg_template_id") spell them so, the parameters as
+	// JSON objects of strings].
+	Category          string            `json:"category,omitempty"`
+	NotifyLevel       int               `json:"notify_level,omitempty"`
+	PrivateTemplateID string            `json:"private_msg_template_id,omitempty"`
+	PrivateTitle      map[string]string `json:"private_title_parameters,omitempty"`
+	PrivateContent    map[string]string `json:"private_content_parameters,omitempty"`
 }
+
+// Styles (vendor-protocols.md §5 notification table).
+const (
+	styleLongText = 2
+	// maxLongText is the content limit of the long-text style.
+	maxLongText = 128
+)
 
 // request is what one Send posts, before the auth_token is added.
 type request struct {
@@ -106,6 +126,14 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 	fitted := *n
 	limits().Fit(&fitted)
 	nt := notification{Title: fitted.Title, Content: fitted.Body}
+	if n.Android.BigText {
+		nt.Style, nt.Content = styleLongText, vendors.Truncate(fitted.Body, maxLongText, false)
+	}
+	a := &n.Android
+	nt.Category, nt.NotifyLevel = a.Category, a.NotifyLevel
+	if a.TemplateID != "" {
+		nt.PrivateTemplateID, nt.PrivateTitle, nt.PrivateContent = a.TemplateID, a.TitleParams, a.ContentParams
+	}
 	nt.ClickActionType, nt.ClickActionActivity, nt.ClickActionURL = clickFields(st.Click)
 	nt.ActionParameters = vendors.OPPOActionParameters(n, st.Click)
 	if len(nt.ActionParameters) > maxActionParameters {

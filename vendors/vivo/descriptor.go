@@ -18,7 +18,7 @@ func Descriptor() vendors.Descriptor {
 		Limits:        limits(),
 		Ext:           vendors.ExtSpec{Placement: "clientCustomMap.ext", Limit: maxCustomMap - len(vendors.ExtKey)},
 		Badge:         false,
-		Options:       vendors.AndroidKeys{Category: "vivo_category", Classification: "vivo_classification"},
+		Options:       vendors.AndroidKeys{Category: "vivo_category", Classification: "vivo_classification", NotifyType: "vivo_notify_type"},
 		CollapseField: "notifyId",
 		Batch:         MaxBatch,
 		Silent:        "notifyType=1 (no sound, no vibration)",

@@ -92,8 +92,13 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 		TimeToLive: int(n.TTL(now, defaultTTL) / time.Second), NetworkType: networkAny,
 		ClientCustomMap: vendors.ExtMap(n, st.Click), Classification: st.Classification,
 		Category: st.Category, PushMode: pushFormal}
-	if n.Silent {
+	switch {
+	case n.Silent:
 		m.NotifyType = notifySilent
+	case n.Android.NotifyType != 0:
+		// Tencent's VIVONotifyType: 1 none, 2 ring, 3 vibrate, 4 ring and
+		// vibrate, vivo's own notifyType values [vendor-protocols.md §7].
+		m.NotifyType = n.Android.NotifyType
 	}
 	if n.Android.Classification != nil {
 		m.Classification = *n.Android.Classification

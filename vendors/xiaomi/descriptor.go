@@ -18,7 +18,7 @@ func Descriptor() vendors.Descriptor {
 		Limits:        limits(),
 		Ext:           vendors.ExtSpec{Placement: "extra.ext", Limit: 1024},
 		Badge:         false,
-		Options:       vendors.AndroidKeys{ChannelID: "xiaomi_channel_id"},
+		Options:       vendors.AndroidKeys{ChannelID: "xiaomi_channel_id", Sound: "sound"},
 		CollapseField: "notify_id",
 		Batch:         maxBatch,
 		Silent:        "notify_type=4 (lights only)",

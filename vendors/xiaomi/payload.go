@@ -26,6 +26,7 @@ const (
 	fieldIntentURI    = "extra.intent_uri"
 	fieldWebURI       = "extra.web_uri"
 	fieldChannelID    = "extra.channel_id"
+	fieldSoundURI     = "extra.sound_uri"
 	extraPrefix       = "extra."
 )
 
@@ -42,6 +43,11 @@ const (
 const (
 	notifyTypeAll    = "-1"
 	notifyTypeSilent = "4"
+	// notifyTypeNoDefaultSound is vibrate (2) and lights (4) without the
+	// default sound (1), so extra.sound_uri plays instead [UNCERTAIN:
+	// Xiaomi's server docs say a custom sound needs notify_type without
+	// DEFAULT_SOUND; not verified against a device].
+	notifyTypeNoDefaultSound = "6"
 )
 
 // settings are the certificate values a message needs.
@@ -77,8 +83,14 @@ func buildForm(n vendors.Notification, s settings, tokens []string, now time.Tim
 	f.Set(fieldTitle, n.Title)
 	f.Set(fieldDescription, n.Body)
 	f.Set(fieldNotifyType, notifyTypeAll)
-	if n.Silent {
+	switch {
+	case n.Silent:
 		f.Set(fieldNotifyType, notifyTypeSilent)
+	case n.Android.Sound != "" && s.Package != "":
+		// A custom sound is a res/raw resource of the app, named by URI
+		// [vendor-protocols.md §3 extra.sound_uri].
+		f.Set(fieldNotifyType, notifyTypeNoDefaultSound)
+		f.Set(fieldSoundURI, "android.resource://"+s.Package+"/raw/"+n.Android.Sound)
 	}
 	// A call's cancel replaces the call: the same notify_id (ReplaceKey).
 	// Xiaomi has no call class of its own: a call rings through the

@@ -1,0 +1,224 @@
+package dispatcher
+
+import (
+	"context"
+	"sync"
+)
+
+// scheduler holds the entries read from the job stream until a job slot
+// takes them, and decides which goes next: a weighted choice between the
+// priorities that have work (six high, three normal, one low in ten), the
+// oldest entry first within a priority, skipping the entries of an app
+// that already holds its share of the worker and low-priority entries
+// while low-priority jobs hold three quarters of it. Readers add entries
+// while their priority has room, so a backlog of low-priority jobs never
+// keeps high-priority ones from being read.
+type scheduler struct {
+	mu     sync.Mutex
+	queues [numPriorities][]entry
+	// room is how many entries each priority may hold here.
+	room int
+	// wake is signalled when an entry is added or a job ends (one
+	// goroutine waits on it); roomy is closed, and replaced, when a
+	// priority's queue gets room (every shard's reader waits on it).
+	wake  chan struct{}
+	roomy chan struct{}
+	turn  int
+
+	maxJobs, maxWeight int
+	appJobs, appWeight int
+	lowJobs, lowWeight int
+	apps               map[string]*share
+	low                share
+}
+
+// share is what one app (or the low priority) holds of the worker.
+type share struct{ jobs, weight int }
+
+// schedulePattern is the order of picks while every priority has work.
+var schedulePattern = func() []Priority {
+	var out []Priority
+	for i := range 10 {
+		for _, p := range byRank {
+			if i < priorityWeights[p] {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}()
+
+// newScheduler returns a scheduler for a worker of maxJobs jobs and
+// maxWeight deliveries at once, where one app may hold appShare (0 < s
+// ≤ 1) of either, and each priority queues at most room entries.
+func newScheduler(maxJobs, maxWeight int, appShare float64, room int) *scheduler {
+	if appShare <= 0 || appShare > 1 {
+		appShare = 1
+	}
+	frac := func(n int, f float64) int { return max(int(float64(n)*f), 1) }
+	return &scheduler{room: room, wake: make(chan struct{}, 1), roomy: make(chan struct{}, 1),
+		maxJobs: maxJobs, maxWeight: maxWeight,
+		appJobs: frac(maxJobs, appShare), appWeight: frac(maxWeight, appShare),
+		lowJobs: frac(maxJobs, 0.75), lowWeight: frac(maxWeight, 0.75),
+		apps: map[string]*share{}}
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// withRoom returns the priorities whose queue has room, highest first, and
+// how many entries the roomiest may take.
+func (s *scheduler) withRoom() ([]Priority, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ps []Priority
+	most := 0
+	for _, p := range byRank {
+		if n := s.room - len(s.queues[p]); n > 0 {
+			ps = append(ps, p)
+			most = max(most, n)
+		}
+	}
+	return ps, most
+}
+
+// waitRoom waits until some priority has room or ctx ends.
+func (s *scheduler) waitRoom(ctx context.Context) {
+	s.mu.Lock()
+	has := false
+	for p := range s.queues {
+		has = has || len(s.queues[p]) < s.room
+	}
+	roomy := s.roomy
+	s.mu.Unlock()
+	if has {
+		return
+	}
+	select {
+	case <-roomy:
+	case <-ctx.Done():
+	}
+}
+
+// madeRoom wakes every reader waiting for room; s.mu is held.
+func (s *scheduler) madeRoom() {
+	close(s.roomy)
+	s.roomy = make(chan struct{})
+}
+
+// add queues entries read from the stream.
+func (s *scheduler) add(es []entry) {
+	if len(es) == 0 {
+		return
+	}
+	s.mu.Lock()
+	for _, en := range es {
+		s.queues[en.prio] = append(s.queues[en.prio], en)
+	}
+	s.mu.Unlock()
+	signal(s.wake)
+}
+
+// next waits for the entry to run next and counts it as running; false
+// when ctx ended first.
+func (s *scheduler) next(ctx context.Context) (entry, bool) {
+	for {
+		if en, ok := s.pick(); ok {
+			return en, true
+		}
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+			return entry{}, false
+		}
+	}
+}
+
+// pick takes the next entry that fits, if any.
+func (s *scheduler) pick() (entry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range len(schedulePattern) {
+		p := schedulePattern[s.turn%len(schedulePattern)]
+		s.turn++
+		if i := s.fitting(p); i >= 0 {
+			q := s.queues[p]
+			en := q[i]
+			s.queues[p] = append(q[:i:i], q[i+1:]...)
+			s.hold(en, 1)
+			if len(s.queues[p]) == s.room-1 {
+				s.madeRoom()
+			}
+			return en, true
+		}
+	}
+	return entry{}, false
+}
+
+// scanLimit bounds how far into a priority's queue pick looks for an
+// entry whose app is under its share.
+const scanLimit = 64
+
+// fitting returns the index of the first entry of priority p that may
+// run now, or -1.
+func (s *scheduler) fitting(p Priority) int {
+	q := s.queues[p]
+	if len(q) == 0 {
+		return -1
+	}
+	if p == PriorityLow && (s.low.jobs >= s.lowJobs || s.low.weight >= s.lowWeight) {
+		return -1
+	}
+	for i := range min(len(q), scanLimit) {
+		a := s.apps[q[i].app]
+		if a == nil || a.jobs == 0 || (a.jobs < s.appJobs && a.weight+s.weightOf(q[i]) <= s.appWeight) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *scheduler) weightOf(en entry) int { return min(max(en.weight, 1), s.maxWeight) }
+
+// hold counts en as running (sign 1) or done (sign -1).
+func (s *scheduler) hold(en entry, sign int) {
+	w := s.weightOf(en) * sign
+	a := s.apps[en.app]
+	if a == nil {
+		a = &share{}
+		s.apps[en.app] = a
+	}
+	a.jobs += sign
+	a.weight += w
+	if a.jobs <= 0 {
+		delete(s.apps, en.app)
+	}
+	if en.prio == PriorityLow {
+		s.low.jobs += sign
+		s.low.weight += w
+	}
+}
+
+// done counts en's job as ended.
+func (s *scheduler) done(en entry) {
+	s.mu.Lock()
+	s.hold(en, -1)
+	s.mu.Unlock()
+	signal(s.wake)
+}
+
+// drain removes and returns every queued entry (shutdown).
+func (s *scheduler) drain() []entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []entry
+	for p := range s.queues {
+		out = append(out, s.queues[p]...)
+		s.queues[p] = nil
+	}
+	return out
+}

@@ -57,7 +57,13 @@ const (
 	tagCerts   = "certificates"
 	tagDevices = "devices"
 	tagConsole = "console"
+	tagTencent = "tencent"
 )
+
+// timQuery are the query parameters of the /v4 routes.
+var timQuery = map[string]string{"sdkappid": "the app (required)",
+	"identifier": "accepted and ignored", "usersig": "accepted and ignored (the bearer token authenticates)",
+	"random": "accepted and ignored", "contenttype": "accepted and ignored"}
 
 // apiOps describes every route of the table (see openapi.go).
 var apiOps = map[string]op{
@@ -76,6 +82,13 @@ var apiOps = map[string]op{
 	"POST /v1/jobs/replay":    {summary: "Replay one archived job, or all (of one app)", tag: tagJobs, req: ReplayRequest{}, resp: replayedAnswer{}},
 	"GET /v1/apps/{app}/events": {summary: "Delivery events as JSON lines (application/x-ndjson)", tag: tagJobs, resp: dispatcher.Event{},
 		query: map[string]string{"since": "stream id to start after (0: the whole retained stream)", "follow": "false to stop at the end", "limit": "stop after this many events"}},
+
+	"POST /v4/openim/sendmsg": {summary: "Tencent IM's sendmsg body, accepted as is (docs/tencent.md); the app is the sdkappid query parameter; answered in Tencent's shape",
+		tag: tagTencent, req: timC2CBody{}, resp: TencentAnswer{}, query: timQuery},
+	"POST /v4/openim/batchsendmsg": {summary: "Tencent IM's batchsendmsg body (up to 500 To_Account), accepted as is (docs/tencent.md)",
+		tag: tagTencent, req: timC2CBody{}, resp: TencentAnswer{}, query: timQuery},
+	"POST /v4/group_open_http_svc/send_group_msg": {summary: "Tencent IM's send_group_msg body, with the offline members in To_Account (docs/tencent.md)",
+		tag: tagTencent, req: timGroupBody{}, resp: TencentAnswer{}, query: timQuery},
 
 	"POST /v1/certs":        {summary: "Upload a certificate (201)", tag: tagCerts, req: CertRequest{}, resp: certs.Info{}, status: 201},
 	"GET /v1/certs":         {summary: "List certificates (of the token's apps)", tag: tagCerts, resp: certList{}, query: map[string]string{"app": "only this app's certificates"}},

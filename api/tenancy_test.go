@@ -67,6 +67,21 @@ var matrix = map[string]cell{
 		return request("POST", "/v1/messages:batch", tok, map[string]any{"jobs": []any{
 			jobBody(app, fmt.Sprintf("b-%d", f.next())), jobBody(app, fmt.Sprintf("b-%d", f.next()))}})
 	}},
+	// The /v4 routes take the app from Tencent's sdkappid query parameter.
+	"POST /v4/openim/sendmsg": {200, func(f *fixture, app, tok string) *http.Request {
+		return request("POST", timPath(pathSendMsg, app), tok, timTextBody(f.next()))
+	}},
+	"POST /v4/openim/batchsendmsg": {200, func(f *fixture, app, tok string) *http.Request {
+		b := timTextBody(f.next())
+		b["To_Account"] = []string{"peter", "leckie"}
+		return request("POST", timPath(pathBatchSend, app), tok, b)
+	}},
+	"POST /v4/group_open_http_svc/send_group_msg": {200, func(f *fixture, app, tok string) *http.Request {
+		b := timTextBody(0)
+		delete(b, "MsgRandom")
+		b["GroupId"], b["Random"], b["To_Account"] = "@TGS#2C5SZEAEF", f.next(), []string{"peter"}
+		return request("POST", timPath(pathGroupMsg, app), tok, b)
+	}},
 	"POST /v1/certs:rekey": {200, func(f *fixture, app, tok string) *http.Request {
 		return request("POST", "/v1/certs:rekey", tok, nil)
 	}},

@@ -269,9 +269,7 @@ func (rs *resolution) explicit(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if b := rs.j.OfflinePush.Badge; b != nil {
-			n.Badge = vendors.IntPtr(*b)
-		}
+		applyFixedBadge(rs.j, cert.Vendor, n)
 		rs.ds = append(rs.ds, Delivery{CertID: d.CertID, Token: d.Token, Vendor: cert.Vendor, Notif: n, share: share})
 	}
 	return nil
@@ -319,7 +317,7 @@ func (rs *resolution) render(v vendors.Vendor, st devices.Settings, voip bool) (
 			rs.locales[st.Locale] = app
 		}
 		var err error
-		n, err = Render(rs.j, RenderInput{Vendor: v, App: app, C2CSound: st.C2CSound, GroupSound: st.GroupSound})
+		n, err = Render(rs.j, RenderInput{Vendor: v, App: app, Locale: st.Locale, C2CSound: st.C2CSound, GroupSound: st.GroupSound})
 		if err != nil {
 			return nil, 0, err
 		}

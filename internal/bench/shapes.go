@@ -59,7 +59,7 @@ const (
 	fanoutDevices  = 1000 // APNs devices per fan-out job
 	groupSize      = 1000 // recipients per batch (group) job
 	recipientUsers = 1000 // registered users of the recipients shape
-	fairBulkJobs   = 100  // the bulk app's low-priority jobs of fanoutDevices each
+	fairBulkJobs   = 100  // the bulk app's low-priority jobs of groupSize recipients each
 )
 
 // shape builds a run's jobs: setup registers what they need (not timed),
@@ -135,20 +135,34 @@ func fanoutShape() shape {
 	}
 }
 
-// fairShape: a second app (the bulk app) queues 100 low-priority jobs of
-// 1 000 APNs devices (100 000 deliveries) at once, then the bench's app
-// sends one-to-one jobs of one APNs device at --rate: their latency,
-// against `--shape single` at the same rate, is what the bulk costs them.
+// fairShape: a second app (the bulk app) queues 100 low-priority jobs to
+// the same 1 000 registered users (100 000 recipients, one APNs device
+// each) at once, then the bench's app sends one-to-one jobs of one APNs
+// device at --rate: their latency, against `--shape single` at the same
+// rate, is what the bulk costs them (issue 13's fairness figure).
 func fairShape() shape {
+	user := func(k int) string { return fmt.Sprintf("bulk-user-%04d", k) }
 	return shape{defaultJobs: fairBulkJobs + 1000, burst: fairBulkJobs,
-		setup: func(ctx context.Context, e *env) error { return e.uploadBulkCert(ctx) },
+		setup: func(ctx context.Context, e *env) error {
+			if err := e.uploadBulkCert(ctx); err != nil {
+				return err
+			}
+			bulk := *e
+			bulk.app, bulk.certs = e.bulkApp(), map[vendors.Vendor]int64{vendors.APNs: e.bulkCert}
+			bs := make([]binding, groupSize)
+			for k := range bs {
+				bs[k] = binding{user: user(k), vendor: vendors.APNs, token: Token(vendors.APNs, 2_000_000+k)}
+			}
+			return bulk.bindAll(ctx, bs, nil)
+		},
 		job: func(e *env, i int) jobBody {
 			j := e.baseJob(i)
 			if i < fairBulkJobs {
 				j.AppID, j.Priority = e.bulkApp(), "low"
-				j.Devices = make([]jobDevice, fanoutDevices)
-				for k := range j.Devices {
-					j.Devices[k] = jobDevice{CertID: e.bulkCert, Token: Token(vendors.APNs, 1_000_000+i*fanoutDevices+k)}
+				j.Group = &jobGroup{ID: "bulk", Name: "Bulk", Type: "Public"}
+				j.Recipients = make([]string, groupSize)
+				for k := range j.Recipients {
+					j.Recipients[k] = user(k)
 				}
 				return j
 			}
@@ -157,7 +171,7 @@ func fairShape() shape {
 		},
 		devices: func(_ *env, i int) map[vendors.Vendor]int {
 			if i < fairBulkJobs {
-				return map[vendors.Vendor]int{vendors.APNs: fanoutDevices}
+				return map[vendors.Vendor]int{vendors.APNs: groupSize}
 			}
 			return map[vendors.Vendor]int{vendors.APNs: 1}
 		},

@@ -254,3 +254,48 @@ func TestDeadVoIPTokenFallsBackToAlert(t *testing.T) {
 		t.Errorf("accepted pushes per token %v, want the second call as an alert to %s", got, alert)
 	}
 }
+
+// Tencent's "APNs VoIP" case (tencent-rest-format.md §1.6: Title/Desc as
+// the fallback, Ext, ApnsInfo.IsVoipPush 1) posted to batchsendmsg: the
+// callee with a VoIP token gets a PushKit push, the one without an alert
+// with Tencent's Title and Desc.
+func TestTencentIsVoipPush(t *testing.T) {
+	h := newHarness(t)
+	cert := h.addAPNs(testApp, testBundle)
+	withVoIP, without, voip := deviceToken(vendors.APNs, 1), deviceToken(vendors.APNs, 2), fmt.Sprintf("%064x", 0xca11)
+	h.bind(testApp, "bonnie", cert, withVoIP, "ios")
+	h.do(http.MethodPut, devicePath(testApp, "bonnie", cert, voip), api.BindRequest{TokenType: "voip", AlertToken: withVoIP}, nil)
+	h.apns.AddVoIPToken(voip)
+	h.bind(testApp, "rong", cert, without, "ios")
+	a := h.postTencent("/v4/openim/batchsendmsg", `{
+    "From_Account": "dave",
+    "To_Account": ["bonnie", "rong"],
+    "MsgRandom": 5550123,
+    "MsgBody": [{"MsgType": "TIMCustomElem", "MsgContent": {"Data": "call", "Desc": "call"}}],
+    "OfflinePushInfo": {
+        "PushFlag": 0,
+        "Title": "Dave",
+        "Desc": "Incoming voice call",
+        "Ext": "{\"call_id\":\"t-1\"}",
+        "ApnsInfo": {"IsVoipPush": 1}
+    }
+}`)
+	h.waitDone(testApp, a.MsgKey, 20*time.Second)
+	got := map[string]fake.Recorded{}
+	for _, r := range h.apns.Requests() {
+		if r.Status == http.StatusOK {
+			got[r.Tokens[0]] = r
+		}
+	}
+	if len(got) != 2 {
+		t.Fatalf("accepted pushes to %d tokens (%v), want the VoIP token and rong's alert token", len(got), okPerToken(h.apns.Requests()))
+	}
+	v, alert := got[voip], got[without]
+	if v.Header.Get("apns-push-type") != "voip" || path(jsonMap(t, v.Body), "ext") != `{"call_id":"t-1"}` {
+		t.Errorf("bonnie's push %v %s: want a VoIP push with the ext", v.Header, v.Body)
+	}
+	ab := jsonMap(t, alert.Body)
+	if alert.Header.Get("apns-push-type") != "alert" || path(ab, "aps.alert.title") != "Dave" || path(ab, "aps.alert.body") != "Incoming voice call" {
+		t.Errorf("rong's push %v %s: want an alert with Tencent's Title and Desc", alert.Header, alert.Body)
+	}
+}

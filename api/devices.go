@@ -82,6 +82,12 @@ func parseDeviceRef(r *http.Request) (deviceRef, error) {
 // BindRequest is the optional body of PUT …/devices/{cert_id}/{token}.
 type BindRequest struct {
 	Platform string `json:"platform,omitempty"`
+	// TokenType is "alert" (the default) or "voip". With "voip" the
+	// {token} of the path is the device's PushKit token and AlertToken
+	// names the device: the alert binding it is stored beside (same
+	// certificate, same user), which must be reported first.
+	TokenType  string `json:"token_type,omitempty"`
+	AlertToken string `json:"alert_token,omitempty"`
 }
 
 func (s *Server) bindDevice(w http.ResponseWriter, r *http.Request) {
@@ -109,6 +115,14 @@ func (s *Server) bindDevice(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest("cert_id", "certificate %d does not exist in app %s", ref.cert, ref.app))
 		return
 	}
+	if req.TokenType == devices.TokenVoIP {
+		s.bindVoIP(w, r, ref, info, req)
+		return
+	}
+	if req.TokenType != "" && req.TokenType != devices.TokenAlert {
+		writeError(w, badRequest("token_type", "must be %q or %q", devices.TokenAlert, devices.TokenVoIP))
+		return
+	}
 	b := devices.Binding{AppID: ref.app, UserID: ref.user, CertID: ref.cert, Token: ref.token, Platform: req.Platform}
 	if err := s.Devices.Bind(r.Context(), b); err != nil {
 		writeError(w, deviceError(err))
@@ -121,6 +135,15 @@ func (s *Server) unbindDevice(w http.ResponseWriter, r *http.Request) {
 	ref, err := parseDeviceRef(r)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	switch r.URL.Query().Get("token_type") {
+	case devices.TokenVoIP:
+		s.unbindVoIP(w, r, ref)
+		return
+	case "", devices.TokenAlert:
+	default:
+		writeError(w, badRequest("token_type", "must be %q or %q", devices.TokenAlert, devices.TokenVoIP))
 		return
 	}
 	if err := s.Devices.Unbind(r.Context(), ref.app, ref.user, ref.cert, ref.token); err != nil {
@@ -178,11 +201,14 @@ func (s *Server) foreground(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"state": "foreground"})
 }
 
-// DeviceView is a binding as the API shows it: the token only as its hash.
+// DeviceView is a binding as the API shows it: the tokens only shortened
+// and as their hash.
 type DeviceView struct {
 	devices.Binding
-	Token     string `json:"token"`
-	TokenHash string `json:"token_hash"`
+	Token         string `json:"token"`
+	TokenHash     string `json:"token_hash"`
+	VoIPToken     string `json:"voip_token,omitempty"`
+	VoIPTokenHash string `json:"voip_token_hash,omitempty"`
 }
 
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
@@ -194,6 +220,9 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 	out := make([]DeviceView, len(bs))
 	for i, b := range bs {
 		out[i] = DeviceView{Binding: b, Token: shortToken(b.Token), TokenHash: vendors.TokenHash(b.Token)}
+		if b.VoIPToken != "" {
+			out[i].VoIPToken, out[i].VoIPTokenHash = shortToken(b.VoIPToken), vendors.TokenHash(b.VoIPToken)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"devices": out})
 }

@@ -99,7 +99,8 @@ var apiOps = map[string]op{
 
 	"GET /v1/apps/{app}/users/{user}/devices":                            {summary: "A user's device bindings (tokens shown shortened)", tag: tagDevices, resp: deviceList{}},
 	"DELETE /v1/apps/{app}/users/{user}/devices":                         {summary: "Unbind all of a user's devices (logout everywhere)", tag: tagDevices, resp: unboundAnswer{}},
-	"PUT /v1/apps/{app}/users/{user}/devices/{cert}/{token}":             {summary: "Bind a device token (after login)", tag: tagDevices, req: BindRequest{}, resp: boundAnswer{}},
+	"PUT /v1/apps/{app}/users/{user}/devices/{cert}/{token}":             {summary: "Bind a device token (after login), or with token_type voip a PushKit token beside it", tag: tagDevices, req: BindRequest{}, resp: boundAnswer{}},
+	"POST /v1/apps/{app}/messages/{msg_id}/cancel-call":                  {summary: "End a call: a VoIP cancel to VoIP tokens, a replacing notification elsewhere", tag: tagJobs, req: CancelCallRequest{}, resp: CancelCallResponse{}, status: 202},
 	"DELETE /v1/apps/{app}/users/{user}/devices/{cert}/{token}":          {summary: "Unbind one device", tag: tagDevices, resp: unboundAnswer{}},
 	"POST /v1/apps/{app}/users/{user}/devices/{cert}/{token}/background": {summary: "The app went to the background, with its unread count", tag: tagDevices, req: BackgroundRequest{}, resp: stateAnswer{}},
 	"POST /v1/apps/{app}/users/{user}/devices/{cert}/{token}/foreground": {summary: "The app came to the foreground (not pushed)", tag: tagDevices, resp: stateAnswer{}},

@@ -122,6 +122,7 @@ func (s *Server) routeTable() []route {
 		{pattern: "GET /v1/config", role: RoleAdmin, allApps: true, h: s.getConfig},
 		{pattern: "POST /v1/messages", role: RoleEnqueue, json: true, h: s.postMessage},
 		{pattern: "POST /v1/messages:batch", role: RoleEnqueue, json: true, h: s.postBatch},
+		{pattern: "POST /v1/apps/{app}/messages/{msg_id}/cancel-call", role: RoleEnqueue, json: true, h: s.pathApp(s.cancelCall)},
 		{pattern: "POST /v1/push", role: RoleAdmin, json: true, h: s.postPush},
 		{pattern: "POST /v1/certs", role: RoleAdmin, json: true, h: s.postCert},
 		{pattern: "GET /v1/certs", role: RoleAdmin, h: s.listCerts},

@@ -33,6 +33,9 @@ type Binding struct {
 	Foreground bool `json:"foreground"`
 	// Badge is the launcher badge the next push raises by one.
 	Badge int `json:"badge"`
+	// VoIPToken is the device's PushKit token, reported beside this alert
+	// token (BindVoIP); "" when the device reported none. Calls go to it.
+	VoIPToken string `json:"voip_token,omitempty"`
 }
 
 // Binding states stored in the "state" field.
@@ -138,6 +141,8 @@ return v[1]`
 // each is atomic on a single Redis and on Redis Cluster alike.
 type scripts struct {
 	bind, unbind, state, nextBadge, removeInvalid, expire, lowerBadge *redis.Script
+	// setVoIP and dropVoIP keep the VoIP token beside a binding (voip.go).
+	setVoIP, dropVoIP *redis.Script
 }
 
 func newScripts() scripts {
@@ -149,6 +154,8 @@ func newScripts() scripts {
 		removeInvalid: redis.NewScript(removeInvalidSrc),
 		expire:        redis.NewScript(expireSrc),
 		lowerBadge:    redis.NewScript(lowerBadgeSrc),
+		setVoIP:       redis.NewScript(setVoIPSrc),
+		dropVoIP:      redis.NewScript(dropVoIPSrc),
 	}
 }
 
@@ -285,6 +292,7 @@ func (s *Store) ListExpiring(ctx context.Context, app string, users []string) (l
 			expired[r.user] = append(expired[r.user], b)
 		default:
 			s.expireForeground(&b, h, now)
+			s.expireVoIP(&b, h, now)
 			out[r.user] = append(out[r.user], b)
 		}
 	}
@@ -395,6 +403,7 @@ func parseBinding(app, user, m string, h map[string]string) (Binding, bool) {
 	b.Background = h["state"] == stateBackground
 	b.Foreground = h["state"] == stateForeground
 	b.Badge, _ = strconv.Atoi(h["badge"])
+	b.VoIPToken = voipOf(h)
 	return b, true
 }
 
@@ -539,7 +548,9 @@ func (s *Store) NextBadges(ctx context.Context, app string, refs []Ref) ([]Badge
 // whoever owns it, unless the token was reported again after invalidSince
 // (APNs answers 410 with the time the token stopped being valid; a
 // re-registration after that keeps it). A zero invalidSince removes it
-// unconditionally. removed says whether a binding was deleted.
+// unconditionally. removed says whether a binding was deleted. A token
+// that is some binding's VoIP token is removed from that binding alone:
+// the device keeps its alert binding, and calls fall back to alerts.
 func (s *Store) RemoveInvalid(ctx context.Context, app string, certID int64, token string, invalidSince time.Time) (removed bool, err error) {
 	if err := checkApp(app); err != nil {
 		return false, err
@@ -548,16 +559,13 @@ func (s *Store) RemoveInvalid(ctx context.Context, app string, certID int64, tok
 		return false, fieldErr("token", "a certificate id and a token are required")
 	}
 	m := member(certID, token)
-	var since int64
-	if !invalidSince.IsZero() {
-		since = max(invalidSince.UnixMilli(), 1)
-	}
+	since := sinceMillis(invalidSince)
 	owner, err := s.scripts.removeInvalid.Run(ctx, s.rdb, []string{s.tokKey(app, m)}, since).Text()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return false, fmt.Errorf("remove invalid token: %w", err)
 	}
 	if owner == "" {
-		return false, nil
+		return s.removeInvalidVoIP(ctx, app, certID, token, since)
 	}
 	if err := s.rdb.SRem(ctx, s.devKey(app, owner), m).Err(); err != nil {
 		return true, fmt.Errorf("remove invalid token: %w", err)

@@ -8,7 +8,10 @@
 //
 //	<p>tok:<app>:<cert_id>:<h>   hash, one per binding, h = SHA-256 prefix of the token:
 //	                             user, token, platform, reported_at (unix ms),
-//	                             state ("" | bg | fg), state_at (unix ms), badge
+//	                             state ("" | bg | fg), state_at (unix ms), badge,
+//	                             voip, voip_at (unix ms): the device's PushKit token
+//	<p>vix:<app>:<cert_id>:<hv>  string, hv = hash of a VoIP token: the
+//	                             "<cert_id>:<h>" of its binding (voip.go)
 //	<p>dev:<app>:<user>          set of "<cert_id>:<h>": the user's bindings
 //	<p>usr:<app>:<user>          hash: push, c2c_sound, group_sound, dnd, locale
 //	<p>opt:<app>:<user>          hash: "c2c:<peer>" / "group:<id>" → receive option

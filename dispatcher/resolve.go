@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pushd/pushd/devices"
@@ -202,6 +203,11 @@ func (rs *resolution) chunk(ctx context.Context, users []string, conv devices.Co
 				rs.drop(u, b.CertID, b.Token, rule)
 				continue
 			}
+			if d.Notif.VoIP {
+				// A VoIP push carries no badge: the counter is left alone.
+				rs.ds = append(rs.ds, d)
+				continue
+			}
 			if neverReportedAndroid(b, d.Vendor) {
 				rs.fixedBadge(&d)
 				rs.ds = append(rs.ds, d)
@@ -222,11 +228,18 @@ func (rs *resolution) binding(ctx context.Context, b devices.Binding, st devices
 	if b.Foreground {
 		return Delivery{}, RuleForeground, nil
 	}
-	n, share, err := rs.render(cert.Vendor, st)
+	// A call goes to the device's VoIP token when it reported one; else
+	// the alert binding gets the call as a normal alert (the fallback).
+	voip := rs.j.OfflinePush.VoIP && cert.Vendor == vendors.APNs && b.VoIPToken != ""
+	n, share, err := rs.render(cert.Vendor, st, voip)
 	if err != nil {
 		return Delivery{}, "", err
 	}
-	return Delivery{UserID: b.UserID, CertID: b.CertID, Token: b.Token, Vendor: cert.Vendor, Notif: n, share: share}, "", nil
+	token := b.Token
+	if voip {
+		token = b.VoIPToken
+	}
+	return Delivery{UserID: b.UserID, CertID: b.CertID, Token: token, Vendor: cert.Vendor, Notif: n, share: share}, "", nil
 }
 
 // explicit resolves a job addressed to device tokens.
@@ -252,7 +265,7 @@ func (rs *resolution) explicit(ctx context.Context) error {
 				continue
 			}
 		}
-		n, share, err := rs.render(cert.Vendor, devices.Settings{})
+		n, share, err := rs.render(cert.Vendor, devices.Settings{}, false)
 		if err != nil {
 			return err
 		}
@@ -281,19 +294,22 @@ func (rs *resolution) cert(ctx context.Context, certID int64) (*CertInfo, error)
 	return c, nil
 }
 
-// renderKey is everything a notification depends on besides the job.
+// renderKey is everything a notification depends on besides the job. A
+// VoIP push is a render of its own: planning groups deliveries by render,
+// and a VoIP token must never get an alert's notification or the reverse.
 type renderKey struct {
 	vendor                     vendors.Vendor
 	locale, c2cSound, grpSound string
 	preview                    vendors.Preview
+	voip                       bool
 }
 
 // render returns a fresh copy of the notification for vendor and the
 // recipient's settings, and the number of its render: renders are shared,
 // notifications are not, since each delivery gets its own badge and
 // adapters may shrink the text.
-func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.Notification, int, error) {
-	key := renderKey{v, st.Locale, st.C2CSound, st.GroupSound, st.Preview}
+func (rs *resolution) render(v vendors.Vendor, st devices.Settings, voip bool) (*vendors.Notification, int, error) {
+	key := renderKey{v, st.Locale, st.C2CSound, st.GroupSound, st.Preview, voip}
 	n, ok := rs.notifs[key]
 	if !ok {
 		app, ok := rs.locales[st.Locale]
@@ -306,9 +322,44 @@ func (rs *resolution) render(v vendors.Vendor, st devices.Settings) (*vendors.No
 		if err != nil {
 			return nil, 0, err
 		}
+		callFields(n, rs.j, voip)
 		rs.notifs[key] = n
 		rs.shares[key] = len(rs.shares) + 1
 	}
 	c := *n
 	return &c, rs.shares[key], nil
+}
+
+// CancelCallSuffix ends the msg_id of the job that cancels a call: the job
+// "<call msg_id>#cancel-call" with offline_push.voip ends the call
+// "<call msg_id>" (POST /v1/apps/{app}/messages/{msg_id}/cancel-call
+// enqueues it). The suffix keeps the cancel's own idempotency key apart
+// from the call's, and the job contract unchanged.
+const CancelCallSuffix = "#cancel-call"
+
+// CancelOf returns the msg_id of the call j cancels, and whether j is a
+// cancel at all: a VoIP job whose msg_id ends with CancelCallSuffix.
+func CancelOf(j *Job) (callID string, ok bool) {
+	if !j.OfflinePush.VoIP {
+		return "", false
+	}
+	callID, ok = strings.CutSuffix(j.MsgID, CancelCallSuffix)
+	return callID, ok && callID != ""
+}
+
+// callFields marks the notification of a VoIP job (docs/rules.md "Calls
+// (VoIP)"): the call class on every vendor, a PushKit push for a device
+// with a VoIP token (no badge: PushKit shows none), and for a cancel the
+// call it replaces.
+func callFields(n *vendors.Notification, j *Job, voip bool) {
+	if !j.OfflinePush.VoIP {
+		return
+	}
+	n.Call, n.VoIP = true, voip
+	if voip {
+		n.Badge = nil
+	}
+	if callID, ok := CancelOf(j); ok {
+		n.CallCancel, n.Replaces = true, callID
+	}
 }

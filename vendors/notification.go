@@ -88,6 +88,24 @@ type Notification struct {
 	// only); the adapters of vendors without such a mode authenticate
 	// where they have an auth call (Honor, OPPO) and send nothing.
 	ValidateOnly bool `json:"validate_only,omitempty"`
+
+	// Call marks a call invitation, or its cancel (the job's
+	// offline_push.voip): Android adapters send it in their vendor's
+	// call/IM class at high priority (docs/rules.md "Calls (VoIP)").
+	Call bool `json:"call,omitempty"`
+	// VoIP makes the APNs push a PushKit voip push (topic <bundle>.voip,
+	// priority 10, expiration 0, no badge or sound): the delivery's token
+	// is then the device's VoIP token. Only the dispatcher sets it, for a
+	// device that reported one.
+	VoIP bool `json:"voip,omitempty"`
+	// CallCancel marks the push that ends call Replaces: a VoIP push
+	// carries {"cancel":true}, an alert or Android notification replaces
+	// the call's (same collapse or notify id).
+	CallCancel bool `json:"call_cancel,omitempty"`
+	// Replaces, when set, is the message id whose notification this one
+	// replaces: adapters derive the collapse/notify id (not the dedupe id)
+	// from it instead of ID. See ReplaceKey.
+	Replaces string `json:"replaces,omitempty"`
 }
 
 // HarmonyOptions are the per-message HarmonyOS NEXT (Push Kit v3) settings
@@ -149,6 +167,18 @@ func ParsePreview(s string) (Preview, bool) {
 		}
 	}
 	return "", false
+}
+
+// ReplaceKey is the message id adapters derive their "same id replaces"
+// ids from (APNs apns-collapse-id, FCM collapse_key, Xiaomi/Huawei/Honor
+// notify_id and tag, Meizu notifyKey): Replaces when set, else ID. Dedupe
+// ids (apns-id, OPPO app_message_id, vivo requestId) stay on ID, so a
+// replacing push is never dropped as a duplicate of the one it replaces.
+func (n *Notification) ReplaceKey() string {
+	if n.Replaces != "" {
+		return n.Replaces
+	}
+	return n.ID
 }
 
 // AndroidOptions are the per-message Android vendor settings of the job's

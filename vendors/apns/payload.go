@@ -103,6 +103,9 @@ func encodePayload(n *vendors.Notification) ([]byte, error) {
 // until the payload fits APNs' limit. ext is never dropped: when ext alone
 // does not fit, it returns vendors.ShrinkToFit's Rejected error.
 func fitPayload(n *vendors.Notification) ([]byte, error) {
+	if n.VoIP {
+		return fitVoIP(n)
+	}
 	c := *n
 	size := func(m *vendors.Notification) (int, error) {
 		b, err := encodePayload(m)
@@ -129,8 +132,11 @@ func requestHeader(n *vendors.Notification, topic string) http.Header {
 	if n.ExpireAt.After(time.Unix(0, 0)) {
 		h["apns-expiration"] = []string{strconv.FormatInt(n.ExpireAt.Unix(), 10)}
 	}
-	if id := vendors.CollapseID(n.ID, maxCollapseID); id != "" {
+	if id := vendors.CollapseID(n.ReplaceKey(), maxCollapseID); id != "" {
 		h["apns-collapse-id"] = []string{id}
+	}
+	if n.VoIP {
+		voipHeader(h, topic)
 	}
 	return h
 }

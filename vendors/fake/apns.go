@@ -65,6 +65,10 @@ type APNs struct {
 	keys   map[string]apnsKey
 	topics map[string]bool
 	cas    *x509.CertPool
+	// voipTokens, once AddVoIPToken is called, are the PushKit tokens: a
+	// token is registered for one topic, so a VoIP push to any other token
+	// and an alert to one of these are refused (apns_voip.go).
+	voipTokens map[string]bool
 	// verified caches the iat of JWTs whose signature checked out, as APNs
 	// verifies a provider token once rather than on every push; the age
 	// check still runs on every request. AddKey clears it.
@@ -191,6 +195,9 @@ func (a *APNs) answer(r *http.Request, token string, body []byte) apnsAnswer {
 	}
 	if reason == "" {
 		reason = checkDeviceToken(token)
+	}
+	if reason == "" {
+		reason = a.checkTokenTopic(r.Header, token)
 	}
 	if reason == "" {
 		reason = checkPayload(body, r.Header.Get("apns-push-type"))
@@ -380,6 +387,9 @@ func (a *APNs) checkHeaders(h http.Header, certTopic string) string {
 	if reason := a.checkTopic(h.Get("apns-topic"), certTopic); reason != "" {
 		return reason
 	}
+	if reason := checkVoIP(h); reason != "" {
+		return reason
+	}
 	if pt := h.Get("apns-push-type"); pt != "" && !validPushType(pt) {
 		return apns2.ReasonInvalidPushType
 	}
@@ -405,6 +415,9 @@ func (a *APNs) checkHeaders(h http.Header, certTopic string) string {
 // checkTopic: a certificate may push only to its own bundle id (the header
 // may then be omitted); a token-auth request must name an allowed topic.
 func (a *APNs) checkTopic(topic, certTopic string) string {
+	// A bundle's push certificate, and its token-auth topics, cover its
+	// VoIP topic too (apns_voip.go).
+	topic = strings.TrimSuffix(topic, apnsVoIPSuffix)
 	if certTopic != "" {
 		if topic == "" || topic == certTopic {
 			return ""

@@ -217,9 +217,26 @@ func TestAPNsRefusesWhatAppleRefuses(t *testing.T) {
 		{"4096 bytes", func(r *apnsRequest) { r.body = apnsSized(4096) }, 200, ""},
 		{"4097 bytes", func(r *apnsRequest) { r.body = apnsSized(4097) }, 413, "PayloadTooLarge"},
 		{"voip 5120 bytes", func(r *apnsRequest) {
+			voip(r)
 			r.body = apnsSized(5120)
-			r.header.Set("Apns-Push-Type", "voip")
 		}, 200, ""},
+		{"voip 5121 bytes", func(r *apnsRequest) {
+			voip(r)
+			r.body = apnsSized(5121)
+		}, 413, "PayloadTooLarge"},
+		{"voip without the .voip topic", func(r *apnsRequest) {
+			voip(r)
+			r.header.Set("Apns-Topic", apnsTestTopic)
+		}, 400, "InvalidPushType"},
+		{"alert to the .voip topic", hdr("Apns-Topic", apnsTestTopic+".voip"), 400, "InvalidPushType"},
+		{"voip priority 5", func(r *apnsRequest) {
+			voip(r)
+			r.header.Set("Apns-Priority", "5")
+		}, 400, "BadPriority"},
+		{"voip to another bundle", func(r *apnsRequest) {
+			voip(r)
+			r.header.Set("Apns-Topic", "com.example.other.voip")
+		}, 400, "TopicDisallowed"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,6 +256,13 @@ func TestAPNsRefusesWhatAppleRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// voip makes r a VoIP push, as pushd sends it.
+func voip(r *apnsRequest) {
+	r.header.Set("Apns-Push-Type", "voip")
+	r.header.Set("Apns-Topic", apnsTestTopic+".voip")
+	r.header.Set("Apns-Expiration", "0")
 }
 
 // apnsSized returns a valid payload of exactly n bytes.
@@ -275,6 +299,12 @@ func TestAPNsClientCertificate(t *testing.T) {
 	rq.header.Set("Apns-Topic", "com.example.other")
 	if r := apnsDo(t, c, f.a.URL(), rq); r.status != 400 || r.reason != "TopicDisallowed" {
 		t.Fatalf("certificate, other topic: got %d %q, want 400 TopicDisallowed", r.status, r.reason)
+	}
+	vq := rq
+	vq.header = rq.header.Clone()
+	voip(&vq)
+	if r := apnsDo(t, c, f.a.URL(), vq); r.status != 200 {
+		t.Fatalf("certificate, own .voip topic: got %d %q, want 200", r.status, r.reason)
 	}
 	f.clock.Add(2 * time.Hour)
 	rq.header.Set("Apns-Topic", apnsTestTopic)
@@ -353,5 +383,38 @@ func TestAPNsRotatedKeyRefusesOldTokens(t *testing.T) {
 	rq.header.Set("Authorization", "bearer "+apnsJWT(t, rotated, apnsTestKeyID, apnsTestTeamID, f.clock.Now().Add(-61*time.Minute)))
 	if r := apnsDo(t, f.a.Client(), f.a.URL(), rq); r.status != 403 || r.reason != "ExpiredProviderToken" {
 		t.Fatalf("old JWT: got %d %q, want 403 ExpiredProviderToken", r.status, r.reason)
+	}
+}
+
+// Once VoIP tokens are declared, a VoIP push reaches only them and an
+// alert never does, as each APNs token belongs to one topic.
+func TestAPNsVoIPTokensBelongToTheVoIPTopic(t *testing.T) {
+	f := newAPNsFixture(t)
+	const voipToken = "feedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedfacefeedface"
+	alert := func(r *apnsRequest) {}
+	toVoIPToken := func(r *apnsRequest) { r.path = "/3/device/" + voipToken }
+	tests := []struct {
+		name   string
+		mods   []func(*apnsRequest)
+		status int
+		reason string
+	}{
+		{"alert before any VoIP token is declared", []func(*apnsRequest){alert}, 200, ""},
+		{"VoIP push to the VoIP token", []func(*apnsRequest){voip, toVoIPToken}, 200, ""},
+		{"VoIP push to an alert token", []func(*apnsRequest){voip}, 400, "DeviceTokenNotForTopic"},
+		{"alert to the VoIP token", []func(*apnsRequest){toVoIPToken}, 400, "DeviceTokenNotForTopic"},
+		{"alert to an alert token", []func(*apnsRequest){alert}, 200, ""},
+	}
+	for i, tc := range tests {
+		if i == 1 {
+			f.a.AddVoIPToken(voipToken)
+		}
+		rq := f.valid(t)
+		for _, m := range tc.mods {
+			m(&rq)
+		}
+		if r := apnsDo(t, f.a.Client(), f.a.URL(), rq); r.status != tc.status || r.reason != tc.reason {
+			t.Errorf("%s: got %d %q, want %d %q", tc.name, r.status, r.reason, tc.status, tc.reason)
+		}
 	}
 }

@@ -61,7 +61,7 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	m := &messaging.Message{
 		Data: vendors.ExtMap(n, click),
 		Android: &messaging.AndroidConfig{
-			CollapseKey:  collapseKey(n.ID),
+			CollapseKey:  collapseKey(n.ReplaceKey()),
 			Priority:     pick(n.Android.Priority, priorityHigh),
 			TTL:          &ttl,
 			Notification: an,
@@ -72,6 +72,7 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 		// and shows (Tencent's GoogleImage; vendor-protocols.md §2).
 		m.Notification = &messaging.Notification{Title: n.Title, Body: n.Body, ImageURL: n.Image}
 	}
+	callClass(n, m)
 	return m
 }
 

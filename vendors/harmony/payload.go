@@ -24,6 +24,8 @@ const (
 	// certificate name none: pushd delivers chat messages. Without the
 	// self-classification right Push Kit treats it as MARKETING.
 	defaultCategory = "IM"
+	// categoryVoIP is the category of a call.
+	categoryVoIP = "VOIP"
 )
 
 // push-type header values [§0; HWSTRUCT]. pushd sends notifications only.
@@ -150,8 +152,15 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 		Category: hms.Pick(h.Category, s.Category), Title: n.Title, Body: n.Body, Image: h.Image,
 		ClickAction: click(n, s.Click), Badge: badgeOf(n),
 	}
+	if n.Call && h.Category == "" {
+		// A call (offline_push.voip) is Push Kit's VOIP category, which
+		// needs the app's self-classification right [§2 category; HWCAT].
+		nt.Category = categoryVoIP
+	}
 	if n.ID != "" {
-		nt.NotifyID, nt.AppMessageID = vendors.NotifyID(n.ID), appMessageID(n.ID)
+		// A replacing push (a call's cancel) takes the notify id of the one
+		// it replaces; the dedupe id stays its own.
+		nt.NotifyID, nt.AppMessageID = vendors.NotifyID(n.ReplaceKey()), appMessageID(n.ID)
 	}
 	if h.Sound != "" && !n.Silent {
 		nt.Sound, nt.SoundDuration = h.Sound, h.SoundDuration

@@ -117,9 +117,10 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	if n.Silent {
 		nt.Importance = importanceSilent
 	}
-	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
+	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
 	applyStyle(&nt, n)
+	callClass(n, &nt)
 	a := android{TTL: ttl(n, now), Notification: nt}
 	if n.Callback != nil {
 		a.BiTag = n.Callback.Param

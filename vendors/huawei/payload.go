@@ -80,6 +80,8 @@ type message struct {
 }
 
 type android struct {
+	// Urgency is HIGH for a call (call.go), else Huawei's default.
+	Urgency      string       `json:"urgency,omitempty"`
 	Category     string       `json:"category,omitempty"`
 	TTL          string       `json:"ttl,omitempty"`
 	Notification notification `json:"notification"`
@@ -150,7 +152,7 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	if n.Silent {
 		nt.Importance = importanceSilent
 	}
-	nt.NotifyID, nt.Tag = hms.IDs(n, maxTag)
+	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
 	applyStyle(&nt, n)
 	if snd := n.Android.Sound; snd != "" && !n.Silent {
@@ -160,6 +162,7 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	if n.Callback != nil {
 		a.BiTag = n.Callback.Param
 	}
+	callClass(n, &a)
 	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
 }
 

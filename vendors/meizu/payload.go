@@ -100,8 +100,14 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) message {
 	if n.Silent {
 		m.AdvanceInfo.NotificationType = notificationType{Vibrate: 0, Lights: 1, Sound: 0}
 	}
-	if n.ID != "" {
-		m.AdvanceInfo.NotifyKey = vendors.ShortKey(n.ID, notifyKeyChars)
+	// A call's cancel replaces the call: the same notifyKey (ReplaceKey).
+	if id := n.ReplaceKey(); id != "" {
+		m.AdvanceInfo.NotifyKey = vendors.ShortKey(id, notifyKeyChars)
+	}
+	// A call is a private message (私信), Meizu's call class, whatever
+	// the job or certificate says (docs/rules.md "Calls (VoIP)").
+	if n.Call {
+		m.NoticeBarInfo.NoticeMsgType = privateMessage
 	}
 	return m
 }

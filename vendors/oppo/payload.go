@@ -154,6 +154,7 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 	if n.Callback != nil {
 		nt.CallBackURL, nt.CallBackParameter = n.Callback.URL, n.Callback.Param
 	}
+	callClass(n, &nt)
 	return nt, nil
 }
 

@@ -108,6 +108,7 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 	if n.Android.Category != "" {
 		m.Category = n.Android.Category
 	}
+	callClass(n, &m)
 	m.SkipType, m.SkipContent = skipFields(st.Click)
 	if size := customMapSize(m.ClientCustomMap); size > maxCustomMap {
 		cause := fmt.Errorf("%w: clientCustomMap holds %d characters, vivo allows %d",

@@ -92,8 +92,13 @@ func buildForm(n vendors.Notification, s settings, tokens []string, now time.Tim
 		f.Set(fieldNotifyType, notifyTypeNoDefaultSound)
 		f.Set(fieldSoundURI, "android.resource://"+s.Package+"/raw/"+n.Android.Sound)
 	}
-	if n.ID != "" {
-		f.Set(fieldNotifyID, strconv.Itoa(vendors.NotifyID(n.ID)))
+	// A call's cancel replaces the call: the same notify_id (ReplaceKey).
+	// Xiaomi has no call class of its own: a call rings through the
+	// private-message (私信) channel the app registered with high
+	// importance, named by the job's or the certificate's channel_id
+	// (vendor-protocols.md §3 extra.channel_id; docs/rules.md "Calls").
+	if id := n.ReplaceKey(); id != "" {
+		f.Set(fieldNotifyID, strconv.Itoa(vendors.NotifyID(id)))
 	}
 	if !n.ExpireAt.IsZero() {
 		f.Set(fieldTimeToLive, strconv.FormatInt(n.TTL(now, 0).Milliseconds(), 10))

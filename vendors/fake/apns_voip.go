@@ -1,0 +1,60 @@
+package fake
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/sideshow/apns2"
+)
+
+// apnsVoIPSuffix ends the apns-topic of every VoIP push: "<bundle>.voip"
+// (Apple, "Sending notification requests to APNs"; Microsoft Learn, "Use
+// APNS VOIP through Notification Hubs"). A push certificate of a bundle
+// covers its .voip topic, and so does a token-auth key allowed the
+// bundle (checkTopic).
+const apnsVoIPSuffix = ".voip"
+
+// checkVoIP enforces what a VoIP push must carry: the voip push type and
+// the .voip topic go together, and the priority is 10 (a call is
+// delivered now). The 5120-byte limit is checkPayload's. Apple documents
+// no reason for a push type that does not match its topic; the fake
+// answers InvalidPushType. [UNCERTAIN]
+func checkVoIP(h http.Header) string {
+	voipType := h.Get("apns-push-type") == string(apns2.PushTypeVOIP)
+	voipTopic := strings.HasSuffix(h.Get("apns-topic"), apnsVoIPSuffix)
+	switch {
+	case voipType != voipTopic:
+		return apns2.ReasonInvalidPushType
+	case voipType && h.Get("apns-priority") != "10":
+		return apns2.ReasonBadPriority
+	}
+	return ""
+}
+
+// AddVoIPToken declares token a PushKit token. From the first call on, the
+// fake knows which tokens are VoIP tokens, as APNs does: each token is
+// registered for one topic, and APNs refuses a push to a token under
+// another topic with DeviceTokenNotForTopic (vendor-protocols.md §1 error
+// table). So a VoIP push must go to a declared token and an alert must
+// not.
+func (a *APNs) AddVoIPToken(token string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.voipTokens == nil {
+		a.voipTokens = map[string]bool{}
+	}
+	a.voipTokens[token] = true
+}
+
+// checkTokenTopic applies AddVoIPToken's rule; nothing until it is called.
+func (a *APNs) checkTokenTopic(h http.Header, token string) string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.voipTokens == nil {
+		return ""
+	}
+	if a.voipTokens[token] != (h.Get("apns-push-type") == string(apns2.PushTypeVOIP)) {
+		return apns2.ReasonDeviceTokenNotForTopic
+	}
+	return ""
+}

@@ -43,6 +43,8 @@ type Config struct {
 	Devices Devices `mapstructure:"devices"`
 	Log     Log     `mapstructure:"log"`
 	Events  Events  `mapstructure:"events"`
+	// Trace keeps each message's per-device trace ("why no push?").
+	Trace Trace `mapstructure:"trace"`
 	// Limits bound what each app may enqueue through the API.
 	Limits Limits `mapstructure:"limits"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
@@ -182,6 +184,24 @@ type Events struct {
 	Webhook Webhook `mapstructure:"webhook"`
 }
 
+// Trace configures the per-message trace (GET
+// /v1/apps/{app}/messages/{msg_id}/trace, `pushd trace`).
+type Trace struct {
+	// Enabled makes workers write the trace of every job they run.
+	Enabled bool `mapstructure:"enabled"`
+	// Window is how long a message's trace is kept (at least this long,
+	// at most a day more: traces are kept in one hash per app and UTC day).
+	Window time.Duration `mapstructure:"window"`
+}
+
+// MaxTraceWindow bounds trace.window: readers look a trace up in each
+// day of the window.
+const MaxTraceWindow = 30 * 24 * time.Hour
+
+func (t Trace) validate(p *problems) {
+	p.addf(t.Window < time.Hour || t.Window > MaxTraceWindow, "trace.window: must be between 1h and %s", MaxTraceWindow)
+}
+
 // Defaults maps every key to its default value.
 func Defaults() map[string]any {
 	return map[string]any{
@@ -214,6 +234,8 @@ func Defaults() map[string]any {
 		"log.level":                 "info",
 		"log.format":                "auto",
 		"events.stream_max_len":     100000,
+		"trace.enabled":             true,
+		"trace.window":              "168h",
 		"events.webhook.url":        "",
 		"events.webhook.secret":     "",
 		"events.webhook.batch":      100,
@@ -255,6 +277,7 @@ func (c *Config) Validate() error {
 	c.Redis.validate(&p)
 	c.Devices.validate(&p)
 	c.Events.Webhook.validate(&p)
+	c.Trace.validate(&p)
 	c.validateTokens(&p)
 	c.Limits.validate(&p)
 	c.validateServing(&p)

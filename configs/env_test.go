@@ -64,6 +64,8 @@ var envValues = map[string]envValue{
 	"events.webhook.secret":       {"webhook-secret-from-env", ""},
 	"events.webhook.batch":        {"50", ""},
 	"events.webhook.flush":        {"2s", ""},
+	"trace.enabled":               {"false", ""},
+	"trace.window":                {"72h", "72h0m0s"},
 	"limits.jobs_per_second":      {"123.5", ""},
 	"limits.burst":                {"44", ""},
 	"limits.max_recipients":       {"555", ""},

@@ -139,8 +139,14 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 // so a re-run of the same push:message (after a crash) schedules nothing
 // twice.
 func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error {
+	return h.scheduleRetryTraced(ctx, j, out, nil)
+}
+
+// scheduleRetryTraced is scheduleRetry; tr, when not nil, records when
+// each device is tried again, and why.
+func (h *Handler) scheduleRetryTraced(ctx context.Context, j *Job, out *outcome, tr *traceRun) error {
 	for _, o := range out.byCert() {
-		if err := h.scheduleCertRetry(ctx, j, o); err != nil {
+		if err := h.scheduleCertRetry(ctx, j, o, tr); err != nil {
 			return err
 		}
 	}
@@ -151,7 +157,7 @@ func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error
 // its vendor asked: a quota reset, a Retry-After, or the first backoff —
 // never earlier, and never past the message's expire_at: devices whose
 // retry could only come after it are dropped as expired now.
-func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome) error {
+func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome, tr *traceRun) error {
 	now := h.now()
 	cert := o.retry[0].CertID
 	expireAt := j.Expiry(now.Add(DefaultExpiry))
@@ -184,6 +190,7 @@ func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome) err
 			return fmt.Errorf("schedule retry of %s: %w", j.MsgID, err)
 		}
 	}
+	tr.retryScheduled(o.retry, o.errs, at, now)
 	return nil
 }
 

@@ -69,10 +69,14 @@ type Trace struct {
 	More int `json:"more,omitempty"`
 }
 
-// traceRec is a TraceEntry as stored: short names, the time in unix
-// milliseconds, no Setting (derived from the rule when read).
+// traceRec is a TraceEntry as stored: short names, no Setting (derived
+// from the rule when read), no APNs apns-id (pushd's own, recomputed like
+// the event stream does). The first entry a write appends carries its
+// time (T, unix milliseconds), the next ones only the milliseconds since
+// the entry before (D): a one-device job's trace is about 200 bytes.
 type traceRec struct {
-	T  int64  `json:"t"`
+	T  int64  `json:"t,omitempty"`
+	D  int64  `json:"d,omitempty"`
 	S  string `json:"s"`
 	U  string `json:"u,omitempty"`
 	C  int64  `json:"c,omitempty"`
@@ -93,7 +97,10 @@ type traceRec struct {
 	RA int64  `json:"ra,omitempty"`
 }
 
-func (r *traceRec) entry() TraceEntry {
+func (r *traceRec) entry(msg string) TraceEntry {
+	if r.I == "" && r.S == EventSent && r.V == string(vendors.APNs) && r.K != "" {
+		r.I = vendors.NotificationUUID(msg, r.K)
+	}
 	e := TraceEntry{At: time.UnixMilli(r.T).UTC(), Step: r.S, UserID: r.U, CertID: r.C, Token: r.K, Vendor: r.V,
 		Devices: r.N, Rule: r.L, Setting: RuleSetting(r.L), Title: r.Ti, Body: r.B, Badge: r.G, Truncated: r.X,
 		VendorMsgID: r.I, LatencyMS: r.Ms, Attempt: r.A, Kind: r.Kd, Code: r.O, Reason: r.R}
@@ -118,6 +125,8 @@ type traceBlob struct {
 	app, msg string
 	data     []byte
 	n, more  int
+	// last is the time of the last entry kept (see traceRec.D).
+	last int64
 }
 
 // traceRun builds, in memory, the trace of one job run; it is written
@@ -156,6 +165,13 @@ func (b *traceBlob) add(r *traceRec) {
 		b.more++
 		return
 	}
+	at := r.T
+	if r.S == EventSent && r.V == string(vendors.APNs) && r.I == vendors.NotificationUUID(b.msg, r.K) {
+		r.I = ""
+	}
+	if b.n > 0 {
+		r.T, r.D = 0, at-b.last
+	}
 	line, err := json.Marshal(r)
 	if err != nil {
 		b.more++
@@ -163,6 +179,7 @@ func (b *traceBlob) add(r *traceRec) {
 	}
 	b.data = append(append(b.data, line...), '\n')
 	b.n++
+	b.last = at
 }
 
 // done returns the trace to write, nil when there is none.
@@ -294,18 +311,21 @@ func capReason(s string) string {
 	return truncateBytes(s, maxTraceReason)
 }
 
-// decodeTrace parses stored JSON lines into entries, skipping any line
-// that does not parse.
-func decodeTrace(data string) []TraceEntry {
+// decodeTrace parses the stored JSON lines of msg into entries, skipping
+// any line that does not parse.
+func decodeTrace(msg, data string) []TraceEntry {
 	var out []TraceEntry
+	var last int64
 	for line := range strings.SplitSeq(data, "\n") {
-		if line == "" {
+		var r traceRec
+		if line == "" || json.Unmarshal([]byte(line), &r) != nil || r.S == "" {
 			continue
 		}
-		var r traceRec
-		if json.Unmarshal([]byte(line), &r) == nil && r.S != "" {
-			out = append(out, r.entry())
+		if r.T == 0 {
+			r.T = last + r.D
 		}
+		last = r.T
+		out = append(out, r.entry(msg))
 	}
 	return out
 }

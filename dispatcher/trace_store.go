@@ -214,7 +214,7 @@ func (s *TraceStore) Read(ctx context.Context, app, msg string) (*Trace, error) 
 		}
 		if data, ok := vals[0].(string); ok {
 			found = true
-			t.Entries = append(t.Entries, decodeTrace(data)...)
+			t.Entries = append(t.Entries, decodeTrace(msg, data)...)
 		}
 		if more, ok := vals[1].(string); ok {
 			found = true

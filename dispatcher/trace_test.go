@@ -62,7 +62,7 @@ func TestTraceRunResolvedAndRendered(t *testing.T) {
 			tr := newTraceRun("app", "m1")
 			tr.resolved(&tc.job, tc.ds, tc.drops, now)
 			tr.rendered(tc.ds, now)
-			got := decodeTrace(string(tr.done().data))
+			got := decodeTrace("m1", string(tr.done().data))
 			if fmt.Sprint(steps(got)) != fmt.Sprint(tc.want) {
 				t.Fatalf("steps %v, want %v", steps(got), tc.want)
 			}
@@ -99,7 +99,7 @@ func TestTraceRunEvents(t *testing.T) {
 	tr := newTraceRun("app", "m")
 	tr.events(evs[:1], nil)
 	tr.events(evs[1:], []time.Duration{12 * time.Millisecond, 40 * time.Millisecond})
-	got := decodeTrace(string(tr.done().data))
+	got := decodeTrace("m1", string(tr.done().data))
 	if len(got) != 3 {
 		t.Fatalf("%d entries", len(got))
 	}
@@ -177,15 +177,15 @@ func TestTraceStoreBounds(t *testing.T) {
 	}
 	// Past the message's bound, entries are counted.
 	var many []TraceEntry
-	for range 20 {
+	for range 60 {
 		many = append(many, e(EventSent, now))
 	}
 	if err := s.Write(ctx, "app", "m1", many); err != nil {
 		t.Fatal(err)
 	}
 	tr, _ = s.Read(ctx, "app", "m1")
-	if len(tr.Entries) != 3 || tr.More != 20 {
-		t.Fatalf("%d entries, more %d; want 3 and 20", len(tr.Entries), tr.More)
+	if len(tr.Entries) != 3 || tr.More != 60 {
+		t.Fatalf("%d entries, more %d; want 3 and 60", len(tr.Entries), tr.More)
 	}
 	// Past the app's daily budget, new messages are not traced.
 	for i := range 100 {
@@ -332,5 +332,33 @@ func TestOneDeviceJobTraceIsOneCommand(t *testing.T) {
 		if fmt.Sprint(hook.cmds) != fmt.Sprint(want) {
 			t.Errorf("traced=%v: commands %v, want %v", traced, hook.cmds, want)
 		}
+	}
+}
+
+// Stored entries are short: times after the first as deltas, the APNs
+// apns-id (pushd's own) left out; both come back when read.
+func TestTraceCompactRoundTrip(t *testing.T) {
+	t0 := time.UnixMilli(1_764_633_600_000).UTC()
+	hash := vendors.TokenHash("tok")
+	id := vendors.NotificationUUID("m1", hash)
+	tr := newTraceRun("app", "m1")
+	tr.events([]Event{
+		{Type: EventRetrying, Vendor: "apns", Token: hash, At: t0},
+		{Type: EventSent, Vendor: "apns", Token: hash, VendorMsgID: id, At: t0.Add(1500 * time.Millisecond)},
+		{Type: EventSent, Vendor: "fcm", Token: hash, VendorMsgID: "projects/p/messages/9", At: t0.Add(time.Second)},
+	}, nil)
+	data := string(tr.done().data)
+	if strings.Contains(data, id) || strings.Count(data, `"t":`) != 1 {
+		t.Fatalf("stored %s", data)
+	}
+	got := decodeTrace("m1", data)
+	want := []time.Time{t0, t0.Add(1500 * time.Millisecond), t0.Add(time.Second)}
+	for i, e := range got {
+		if !e.At.Equal(want[i]) {
+			t.Errorf("entry %d at %v, want %v", i, e.At, want[i])
+		}
+	}
+	if got[1].VendorMsgID != id || got[2].VendorMsgID != "projects/p/messages/9" || got[0].VendorMsgID != "" {
+		t.Errorf("vendor ids %q %q %q", got[0].VendorMsgID, got[1].VendorMsgID, got[2].VendorMsgID)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -142,4 +143,56 @@ func stepsOf(es []dispatcher.TraceEntry) []string {
 		out[i] = e.Step
 	}
 	return out
+}
+
+// traceJobs and maxTraceBytesPerJob: what the trace of a delivered
+// one-device job costs in Redis (its share of the app's day hash, MEMORY
+// USAGE exact), on top of TestFootprintOfDeliveredJobs' bound.
+const (
+	traceJobs           = 2000
+	maxTraceBytesPerJob = 300
+)
+
+func TestTraceFootprintOfDeliveredJobs(t *testing.T) {
+	h := newHarness(t, func(s *setup) { s.level = slog.LevelWarn })
+	cert := h.addVendor(testApp, vendors.APNs)
+	ctx := context.Background()
+	var batch []dispatcher.EncodedJob
+	for i := range traceJobs {
+		e, err := dispatcher.Encode(deviceJobOf(fmt.Sprintf("tf-%05d", i), cert, deviceToken(vendors.APNs, i)), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, e)
+	}
+	for start := 0; start < len(batch); start += 500 {
+		for _, r := range h.app.Intake.Enqueue(ctx, batch[start:min(start+500, len(batch))]) {
+			if r.Err != nil || r.Duplicate {
+				t.Fatalf("enqueue: %+v", r)
+			}
+		}
+	}
+	waitFor(t, "every job delivered", time.Minute, func() bool { return h.apns.Len() >= traceJobs })
+	var keys []string
+	waitFor(t, "every trace written", 10*time.Second, func() bool {
+		keys = h.app.Redis.Keys(ctx, "pushd:trace:*").Val()
+		n := int64(0)
+		for _, k := range keys {
+			n += h.app.Redis.HLen(ctx, k).Val()
+		}
+		return n >= traceJobs+1 // and the " bytes" field
+	})
+	var bytes int64
+	for _, k := range keys {
+		bytes += h.app.Redis.MemoryUsage(ctx, k, 0).Val()
+	}
+	per := float64(bytes) / traceJobs
+	t.Logf("%d one-device jobs: their traces take %.1f bytes of Redis per job in %d key(s)", traceJobs, per, len(keys))
+	if per > maxTraceBytesPerJob {
+		t.Errorf("a one-device job's trace costs %.1f bytes, want at most %d", per, maxTraceBytesPerJob)
+	}
+	tr := h.trace(testApp, "tf-00042")
+	if got := stepsOf(tr.Entries); !slices.Equal(got, []string{dispatcher.StepResolved, dispatcher.StepRendered, dispatcher.EventSent}) {
+		t.Errorf("steps %v", got)
+	}
 }

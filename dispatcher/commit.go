@@ -114,7 +114,7 @@ func (c *committer) loop() {
 		failures++
 		if failures == 1 || failures%20 == 0 {
 			c.log.Warn("could not write job outcomes to Redis; retrying", "err", err, "attempt", failures,
-				"acks", len(p.acks), "events", len(p.events))
+				"acks", len(p.acks), "events", len(p.events), "traces", len(p.traces))
 		}
 		c.trimEvents(p)
 		if c.givingUp() {

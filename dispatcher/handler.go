@@ -117,6 +117,10 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeMessage, "error")
 		return fmt.Errorf("resolve recipients of %s: %w", j.MsgID, err)
 	}
+	tr := h.asynqTrace(j.AppID, j.MsgID)
+	tr.resolved(j, ds, drops, h.now())
+	tr.rendered(ds, h.now())
+	defer h.writeTrace(ctx, tr)
 	h.drops(ctx, j, drops)
 	out, err := h.deliver(ctx, j.AppID, j.MsgID, j.Expiry(h.now().Add(DefaultExpiry)), ds, 0)
 	if err != nil {
@@ -124,7 +128,7 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("deliver %s: %w", j.MsgID, err)
 	}
 	if len(out.retry) > 0 {
-		if err := h.scheduleRetry(ctx, j, out); err != nil {
+		if err := h.scheduleRetryTraced(ctx, j, out, tr); err != nil {
 			return err
 		}
 		h.jobOutcome(TypeMessage, "partial")
@@ -250,6 +254,7 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeRetry, "expired")
 		return nil
 	}
+	h.traceRetry(ctx, &p, out, now.Add(re.delay))
 	h.jobOutcome(TypeRetry, "retry")
 	return re
 }

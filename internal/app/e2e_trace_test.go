@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/pushd/pushd/devices"
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
@@ -101,6 +103,15 @@ func TestTraceNamesEveryRule(t *testing.T) {
 	}
 	if attempts == 0 {
 		t.Errorf("flaky: no retried attempt in %v", stepsOf(by["flaky"]))
+	}
+	scheduled := 0
+	for _, e := range by["flaky"] {
+		if e.Step == dispatcher.StepRetryScheduled && e.RetryAt != nil {
+			scheduled++
+		}
+	}
+	if scheduled < 2 {
+		t.Errorf("flaky: %d retries scheduled in the trace, want the stream's and asynq's: %v", scheduled, stepsOf(by["flaky"]))
 	}
 	if !slices.IsSortedFunc(tr.Entries, func(a, b dispatcher.TraceEntry) int { return a.At.Compare(b.At) }) {
 		t.Error("entries not in time order")
@@ -195,4 +206,40 @@ func TestTraceFootprintOfDeliveredJobs(t *testing.T) {
 	if got := stepsOf(tr.Entries); !slices.Equal(got, []string{dispatcher.StepResolved, dispatcher.StepRendered, dispatcher.EventSent}) {
 		t.Errorf("steps %v", got)
 	}
+}
+
+// A job a message service enqueues as an asynq push:message task is
+// traced too: resolved and rendered by the handler, its events as they are
+// emitted.
+func TestTraceOfAnAsynqJob(t *testing.T) {
+	h := newHarness(t)
+	cert := h.addVendor(testApp, vendors.APNs)
+	h.bind(testApp, "vinson", cert, tokA, "ios")
+	payload, err := json.Marshal(c2cJob("aq-1", "From asynq"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.Queue.Enqueue(asynq.NewTask(dispatcher.TypeMessage, payload), asynq.Queue(dispatcher.Queue)); err != nil {
+		t.Fatal(err)
+	}
+	var tr dispatcher.Trace
+	waitFor(t, "the asynq job's trace", 20*time.Second, func() bool {
+		var err error
+		tr, err = h.traceOrNone(testApp, "aq-1")
+		return err == nil && len(tr.Entries) >= 3
+	})
+	if got := stepsOf(tr.Entries); !slices.Equal(got, []string{dispatcher.StepResolved, dispatcher.StepRendered, dispatcher.EventSent}) {
+		t.Fatalf("steps %v", got)
+	}
+	if r := tr.Entries[1]; r.Body != "Denny: From asynq" || r.UserID != "vinson" {
+		t.Errorf("rendered %+v", r)
+	}
+}
+
+// traceOrNone is trace that returns the API's error (a 404 before the
+// trace is written) instead of failing.
+func (h *harness) traceOrNone(app, msg string) (dispatcher.Trace, error) {
+	var tr dispatcher.Trace
+	err := h.client.Do(context.Background(), http.MethodGet, fmt.Sprintf("/v1/apps/%s/messages/%s/trace", app, msg), nil, &tr)
+	return tr, err
 }

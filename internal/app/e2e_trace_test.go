@@ -13,6 +13,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/pushd/pushd/configs"
 	"github.com/pushd/pushd/devices"
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
@@ -242,4 +243,12 @@ func (h *harness) traceOrNone(app, msg string) (dispatcher.Trace, error) {
 	var tr dispatcher.Trace
 	err := h.client.Do(context.Background(), http.MethodGet, fmt.Sprintf("/v1/apps/%s/messages/%s/trace", app, msg), nil, &tr)
 	return tr, err
+}
+
+// The API reads a trace in every day of dispatcher.MaxTraceWindow: it must
+// cover the longest trace.window the configuration accepts.
+func TestTraceWindowBound(t *testing.T) {
+	if dispatcher.MaxTraceWindow < configs.MaxTraceWindow {
+		t.Fatalf("readers look back %s, trace.window may be %s", dispatcher.MaxTraceWindow, configs.MaxTraceWindow)
+	}
 }

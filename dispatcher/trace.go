@@ -160,8 +160,21 @@ func (t *traceRun) add(r *traceRec) {
 	t.blob.add(r)
 }
 
+// full reports whether b keeps no more entries.
+func (b *traceBlob) full() bool { return b.n >= maxTraceEntries || len(b.data) >= maxTraceRunBytes }
+
+// skipRest counts the n entries left of a loop once b is full, so a job of
+// many devices spends nothing on the entries it does not keep.
+func (b *traceBlob) skipRest(n int) bool {
+	if !b.full() {
+		return false
+	}
+	b.more += n
+	return true
+}
+
 func (b *traceBlob) add(r *traceRec) {
-	if b.n >= maxTraceEntries || len(b.data) >= maxTraceRunBytes {
+	if b.full() {
 		b.more++
 		return
 	}
@@ -231,6 +244,9 @@ func (t *traceRun) rendered(ds []Delivery, now time.Time) {
 		return
 	}
 	for i := range ds {
+		if t.blob.skipRest(len(ds) - i) {
+			return
+		}
 		d := &ds[i]
 		r := &traceRec{T: now.UnixMilli(), S: StepRendered, U: d.UserID, C: d.CertID, K: vendors.TokenHash(d.Token), V: string(d.Vendor)}
 		if n := d.Notif; n != nil {
@@ -248,6 +264,9 @@ func (t *traceRun) events(evs []Event, lat []time.Duration) {
 		return
 	}
 	for i := range evs {
+		if t.blob.skipRest(len(evs) - i) {
+			return
+		}
 		r := eventRec(&evs[i])
 		if len(lat) == len(evs) && evs[i].Type != EventDropped {
 			ms := lat[i].Milliseconds()
@@ -263,6 +282,9 @@ func (t *traceRun) retryScheduled(ds []Delivery, errs []error, at, now time.Time
 		return
 	}
 	for i := range ds {
+		if t.blob.skipRest(len(ds) - i) {
+			return
+		}
 		d := &ds[i]
 		r := &traceRec{T: now.UnixMilli(), S: StepRetryScheduled, U: d.UserID, C: d.CertID, K: vendors.TokenHash(d.Token),
 			V: string(d.Vendor), RA: at.UnixMilli()}

@@ -362,3 +362,19 @@ func TestTraceCompactRoundTrip(t *testing.T) {
 		t.Errorf("vendor ids %q %q %q", got[0].VendorMsgID, got[1].VendorMsgID, got[2].VendorMsgID)
 	}
 }
+
+// Past the bound, a big job's entries are only counted, per kind of step.
+func TestTraceRunSkipsWhenFull(t *testing.T) {
+	ds := make([]Delivery, maxTraceEntries+100)
+	for i := range ds {
+		ds[i] = Delivery{UserID: fmt.Sprint("u", i), CertID: 1, Token: fmt.Sprint("t", i), Vendor: vendors.FCM, Notif: &vendors.Notification{Body: "x"}}
+	}
+	evs := make([]Event, 30)
+	tr := newTraceRun("app", "m")
+	tr.rendered(ds, time.Now())
+	tr.events(evs, nil)
+	tr.retryScheduled(ds[:10], nil, time.Now(), time.Now())
+	if b := tr.done(); b.n != maxTraceEntries || b.more != 100+30+10 {
+		t.Fatalf("kept %d, counted %d; want %d and 140", b.n, b.more, maxTraceEntries)
+	}
+}

@@ -69,7 +69,7 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 	for _, wave := range waves {
 		results, lat := h.sendTimed(ctx, wave, tr != nil)
 		out, evs, done := h.record(ctx, j.AppID, j.MsgID, wave, results, 0)
-		tr.events(evs, lat)
+		tr.sent(wave, evs, lat)
 		op.events = append(op.events, evs...)
 		total.merge(out)
 		if len(waves) > 1 && len(done) > 0 {

@@ -260,8 +260,21 @@ func (t *traceRun) rendered(ds []Delivery, now time.Time) {
 // events records evs; lat, when it has one duration per event, is the
 // latency of the request each was the outcome of.
 func (t *traceRun) events(evs []Event, lat []time.Duration) {
+	t.sent(nil, evs, lat)
+}
+
+// sent records the outcomes evs of the deliveries of wave (one event per
+// delivery, in order, as record returns them), with their latency. A
+// vendor's reason that quotes the device token gets its hash instead.
+func (t *traceRun) sent(wave []batch, evs []Event, lat []time.Duration) {
 	if t == nil {
 		return
+	}
+	var tokens []string
+	for _, b := range wave {
+		for _, d := range b.ds {
+			tokens = append(tokens, d.Token)
+		}
 	}
 	for i := range evs {
 		if t.blob.skipRest(len(evs) - i) {
@@ -271,6 +284,9 @@ func (t *traceRun) events(evs []Event, lat []time.Duration) {
 		if len(lat) == len(evs) && evs[i].Type != EventDropped {
 			ms := lat[i].Milliseconds()
 			r.Ms = &ms
+		}
+		if len(tokens) == len(evs) && r.R != "" && tokens[i] != "" {
+			r.R = strings.ReplaceAll(r.R, tokens[i], vendors.TokenHash(tokens[i]))
 		}
 		t.add(r)
 	}

@@ -378,3 +378,16 @@ func TestTraceRunSkipsWhenFull(t *testing.T) {
 		t.Fatalf("kept %d, counted %d; want %d and 140", b.n, b.more, maxTraceEntries)
 	}
 }
+
+// A vendor reason quoting the device token keeps only its hash.
+func TestTraceNeverHoldsTheToken(t *testing.T) {
+	tok := "0123456789abcdef0123456789abcdef"
+	wave := []batch{{ds: []*Delivery{{UserID: "u", CertID: 1, Token: tok, Vendor: vendors.Huawei}}}}
+	evs := []Event{{Type: EventTokenInvalid, Token: vendors.TokenHash(tok), Reason: "bad token " + tok, At: time.Now()}}
+	tr := newTraceRun("app", "m")
+	tr.sent(wave, evs, []time.Duration{time.Millisecond})
+	data := string(tr.done().data)
+	if strings.Contains(data, tok) || !strings.Contains(data, "bad token "+vendors.TokenHash(tok)) {
+		t.Fatalf("stored %s", data)
+	}
+}

@@ -27,7 +27,7 @@ func (s *Server) getTrace(w http.ResponseWriter, r *http.Request) {
 	t, err := dispatcher.NewTraceStore(s.Redis, "pushd:", 0).Read(r.Context(), app, msg)
 	if errors.Is(err, dispatcher.ErrNoTrace) {
 		writeError(w, notFound("no trace of message %q of app %q: not run yet, older than trace.window, "+
-			"past the app's daily trace budget, or trace.enabled is false", msg, app))
+			"evicted by the app's newer traces, or trace.enabled is false", msg, app))
 		return
 	}
 	if err != nil {

@@ -190,12 +190,13 @@ type Trace struct {
 	// Enabled makes workers write the trace of every job they run.
 	Enabled bool `mapstructure:"enabled"`
 	// Window is how long a message's trace is kept (at least this long,
-	// at most a day more: traces are kept in one hash per app and UTC day).
+	// at most an hour more: traces are kept in one hash per app and hour),
+	// unless newer traces of its app fill the app's budget first.
 	Window time.Duration `mapstructure:"window"`
 }
 
-// MaxTraceWindow bounds trace.window: readers look a trace up in each
-// day of the window.
+// MaxTraceWindow bounds trace.window (an app's trace index holds one
+// field per hour of the window).
 const MaxTraceWindow = 30 * 24 * time.Hour
 
 func (t Trace) validate(p *problems) {

@@ -10,30 +10,28 @@ import (
 )
 
 // TraceStore keeps the per-message traces in Redis: one hash per app and
-// UTC day (pushd:trace:{<app>}:<day>), one field per message holding its
-// entries as JSON lines, so a traced job adds no key of its own. A day's
-// hash expires Window after the day ends: a trace is kept at least Window
-// and at most a day more.
+// hour (pushd:trace:{<app>}:<hour>), one field per message holding its
+// entries as JSON lines, so a traced job adds no key of its own; and one
+// index per app (pushd:trace:{<app>}) with the bytes of each hour. An
+// hour's hash expires Window after the hour ends: a trace is kept at least
+// Window, at most an hour more.
 //
 // Bounds: a message's trace holds at most MaxMessageBytes (retries and
-// receipts appended later included), an app's traces of one day at most
-// AppDayBytes of entries; what does not fit is counted, not kept ("… N
-// more" per message, the messages not traced per app and day). With the
-// defaults an app's traces take at most (window/24h + 1) × AppDayBytes of
-// entries: 8 × 64 MiB for the default window of 7 days, plus Redis's
-// per-field overhead (~60 B per message).
+// receipts appended later included); an app's traces at most AppBytes of
+// entries in all: past it, its oldest hours are deleted, so the newest
+// traces are always kept (a busy app keeps less than Window). What does not
+// fit a message is counted ("… N more"). The memory of an app's traces is
+// thus at most AppBytes plus Redis's overhead of about 60 B per message.
 type TraceStore struct {
 	rdb    redis.UniversalClient
 	prefix string
-	// Window is how long traces are kept (DefaultTraceWindow when 0);
-	// readers look a trace up in every day of MaxTraceWindow.
+	// Window is how long traces are kept (DefaultTraceWindow when 0).
 	Window time.Duration
 	// MaxMessageBytes bounds one message's trace (DefaultTraceMessageBytes
 	// when 0).
 	MaxMessageBytes int
-	// AppDayBytes bounds one app's traces of one UTC day
-	// (DefaultTraceAppDayBytes when 0).
-	AppDayBytes int64
+	// AppBytes bounds one app's traces (DefaultTraceAppBytes when 0).
+	AppBytes int64
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -42,8 +40,9 @@ type TraceStore struct {
 const (
 	DefaultTraceWindow       = 7 * 24 * time.Hour
 	DefaultTraceMessageBytes = 128 << 10
-	DefaultTraceAppDayBytes  = 64 << 20
-	// MaxTraceWindow is the longest trace.window (configs checks it).
+	DefaultTraceAppBytes     = 256 << 20
+	// MaxTraceWindow is the longest trace.window (configs checks it): an
+	// app's index holds one field per hour of the window.
 	MaxTraceWindow = 30 * 24 * time.Hour
 )
 
@@ -52,38 +51,69 @@ func NewTraceStore(rdb redis.UniversalClient, prefix string, window time.Duratio
 	return &TraceStore{rdb: rdb, prefix: prefix, Window: window}
 }
 
-const day = 24 * time.Hour
-
-// The fields of a day's hash besides the messages: names with a space,
+// The fields besides the messages and the hours: names with a space,
 // which no msg_id holds (CheckMsgID).
 const (
 	traceMoreSuffix = " more"
-	traceBytesField = " bytes"
+	traceTotalField = " total"
+	traceHourField  = " hour"
 	traceDropField  = " dropped"
 )
 
-// traceSrc appends messages' entries to one app's hash of one day, within
-// the bounds. KEYS[1] is the hash; ARGV: its expiry (unix seconds), the
-// per-message and per-app-day byte bounds, then per message its field,
-// its entries, their number and the entries already left out. It runs as
-// EVAL (one command, no NOSCRIPT round trip after a restart); Redis caches
-// the compiled script by its digest.
+// traceSrc appends messages' entries to one app's hash of the current
+// hour, within the bounds. KEYS[1] is the hour's hash, KEYS[2] the app's
+// index. ARGV: the hour, the hash's expiry (unix seconds), the per-message
+// and per-app byte bounds, the oldest hour of the window, the hours' key
+// prefix, then per message its field, its entries, their number and the
+// entries already left out.
+//
+// The index holds each hour's bytes and their total. Once an hour (when
+// the hour changes) hours past the window are forgotten (their hashes
+// expired); when the total would pass the budget, the oldest hours are
+// deleted until the new entries fit. Their keys share the app's hash tag,
+// so the script touches one Redis Cluster slot. It runs as EVAL (one
+// command, no NOSCRIPT round trip after a restart); Redis caches the
+// compiled script by its digest.
 const traceSrc = `
-local k = KEYS[1]
-local cap, budget = tonumber(ARGV[2]), tonumber(ARGV[3])
-local used = tonumber(redis.call('HGET', k, ' bytes') or '0')
-local dropped = 0
-for i = 4, #ARGV, 4 do
+local k, idx = KEYS[1], KEYS[2]
+local hour, cap, budget, oldest, base = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local total = tonumber(redis.call('HGET', idx, ' total') or '0')
+local need = 0
+for i = 7, #ARGV, 4 do need = need + #ARGV[i+1] end
+local function sweep()
+  local hours = {}
+  for _, h in ipairs(redis.call('HKEYS', idx)) do
+    local n = tonumber(h)
+    if n then table.insert(hours, {n, h}) end
+  end
+  table.sort(hours, function(a, b) return a[1] < b[1] end)
+  for _, e in ipairs(hours) do
+    local n, f = e[1], e[2]
+    local past = n < oldest
+    if past or (total + need > budget and f ~= hour) then
+      total = total - tonumber(redis.call('HGET', idx, f) or '0')
+      redis.call('HDEL', idx, f)
+      if not past then redis.call('DEL', base .. f) end
+    end
+  end
+end
+if redis.call('HGET', idx, ' hour') ~= hour or total + need > budget then
+  sweep()
+  redis.call('HSET', idx, ' hour', hour)
+end
+local added, dropped = 0, 0
+for i = 7, #ARGV, 4 do
   local f, v, n, more = ARGV[i], ARGV[i+1], tonumber(ARGV[i+2]), tonumber(ARGV[i+3])
   local cur = redis.call('HSTRLEN', k, f)
-  if cur + #v <= cap and used + #v <= budget then
+  if cur + #v <= cap and total + #v <= budget then
     if cur == 0 then
       redis.call('HSET', k, f, v)
     else
       redis.call('HSET', k, f, redis.call('HGET', k, f) .. v)
     end
-    used = used + #v
-  elseif cur == 0 and used + #v > budget then
+    total = total + #v
+    added = added + #v
+  elseif cur == 0 and total + #v > budget then
     dropped = dropped + 1
     more = 0
   else
@@ -93,11 +123,15 @@ for i = 4, #ARGV, 4 do
     redis.call('HINCRBY', k, f .. ' more', more)
   end
 end
-redis.call('HSET', k, ' bytes', used)
-if dropped > 0 then
-  redis.call('HINCRBY', k, ' dropped', dropped)
+if added > 0 then
+  redis.call('HINCRBY', idx, hour, added)
+  redis.call('EXPIREAT', k, ARGV[2])
 end
-redis.call('EXPIREAT', k, ARGV[1])
+redis.call('HSET', idx, ' total', total)
+if dropped > 0 then
+  redis.call('HINCRBY', idx, ' dropped', dropped)
+end
+redis.call('EXPIREAT', idx, ARGV[2])
 return dropped
 `
 
@@ -115,27 +149,29 @@ func (s *TraceStore) window() time.Duration {
 	return DefaultTraceWindow
 }
 
-func (s *TraceStore) key(app string, d int64) string {
-	return s.prefix + "trace:{" + app + "}:" + strconv.FormatInt(d, 10)
-}
+// hourBase is the prefix of an app's hour keys; index is its index.
+func (s *TraceStore) hourBase(app string) string { return s.prefix + "trace:{" + app + "}:" }
+func (s *TraceStore) index(app string) string    { return s.prefix + "trace:{" + app + "}" }
 
-func dayOf(t time.Time) int64 { return t.Unix() / int64(day/time.Second) }
+func hourOf(t time.Time) int64 { return t.Unix() / 3600 }
 
 // queue appends blobs on pipe: one EVAL per app (all of an app's messages
-// of today share a hash), so a one-device job costs one command. It
+// of this hour share a hash), so a one-device job costs one command. It
 // returns the commands and, for each, the blobs it carries.
 func (s *TraceStore) queue(ctx context.Context, pipe redis.Pipeliner, blobs []*traceBlob) ([]*redis.Cmd, [][]*traceBlob) {
 	if len(blobs) == 0 {
 		return nil, nil
 	}
-	d := dayOf(s.now())
-	expire := (d+1)*int64(day/time.Second) + int64(s.window()/time.Second)
-	maxMsg, budget := s.MaxMessageBytes, s.AppDayBytes
+	h := hourOf(s.now())
+	win := int64(s.window() / time.Second)
+	expire := (h+1)*3600 + win
+	oldest := h - win/3600 - 1
+	maxMsg, budget := s.MaxMessageBytes, s.AppBytes
 	if maxMsg <= 0 {
 		maxMsg = DefaultTraceMessageBytes
 	}
 	if budget <= 0 {
-		budget = DefaultTraceAppDayBytes
+		budget = DefaultTraceAppBytes
 	}
 	idx := map[string]int{}
 	var groups [][]*traceBlob
@@ -148,14 +184,16 @@ func (s *TraceStore) queue(ctx context.Context, pipe redis.Pipeliner, blobs []*t
 		}
 		groups[n] = append(groups[n], b)
 	}
+	hour := strconv.FormatInt(h, 10)
 	cmds := make([]*redis.Cmd, len(groups))
 	for i, g := range groups {
-		args := make([]any, 0, 3+4*len(g))
-		args = append(args, expire, maxMsg, budget)
+		app := g[0].app
+		args := make([]any, 0, 6+4*len(g))
+		args = append(args, hour, expire, maxMsg, budget, oldest, s.hourBase(app))
 		for _, b := range g {
 			args = append(args, b.msg, b.data, b.n, b.more)
 		}
-		cmds[i] = pipe.Eval(ctx, traceSrc, []string{s.key(g[0].app, d)}, args...)
+		cmds[i] = pipe.Eval(ctx, traceSrc, []string{s.hourBase(app) + hour, s.index(app)}, args...)
 	}
 	return cmds, groups
 }
@@ -189,18 +227,26 @@ func entryRec(e *TraceEntry) *traceRec {
 }
 
 // ErrNoTrace is returned by Read for a message with no trace kept: not run
-// yet, older than the window, or past its app's daily budget.
+// yet, older than the window, or evicted by newer traces of its app.
 var ErrNoTrace = errors.New("no trace of this message")
 
-// Read returns the trace of app's message msg, its entries in order, in
-// one round trip (a lookup in each day of MaxTraceWindow).
+// Read returns the trace of app's message msg, its entries in order: the
+// app's index says which hours hold traces, then one lookup per hour, in
+// two round trips.
 func (s *TraceStore) Read(ctx context.Context, app, msg string) (*Trace, error) {
-	today := dayOf(s.now())
-	days := int64(max(s.window(), MaxTraceWindow)/day) + 1
+	fields, err := s.rdb.HKeys(ctx, s.index(app)).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
 	pipe := s.rdb.Pipeline()
-	cmds := make([]*redis.SliceCmd, 0, days+1)
-	for d := today - days; d <= today; d++ {
-		cmds = append(cmds, pipe.HMGet(ctx, s.key(app, d), msg, msg+traceMoreSuffix))
+	var cmds []*redis.SliceCmd
+	for _, f := range fields {
+		if _, err := strconv.ParseInt(f, 10, 64); err == nil {
+			cmds = append(cmds, pipe.HMGet(ctx, s.hourBase(app)+f, msg, msg+traceMoreSuffix))
+		}
+	}
+	if len(cmds) == 0 {
+		return nil, ErrNoTrace
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -148,15 +149,13 @@ func TestEveryRuleHasASetting(t *testing.T) {
 	}
 }
 
-// The store appends to a message's trace across writes, merges days,
-// bounds a message and an app's day, and expires a day's hash after the
-// window.
-func TestTraceStoreBounds(t *testing.T) {
+// The store appends to a message's trace across writes and hours, bounds
+// a message, and expires an hour's hash after the window.
+func TestTraceStoreAppendsAndBounds(t *testing.T) {
 	db := testredis.New(t)
 	ctx := context.Background()
 	s := NewTraceStore(db.Client, "pushd:", 48*time.Hour)
 	s.MaxMessageBytes = 600
-	s.AppDayBytes = 2000
 	t0 := time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC)
 	now := t0
 	s.Now = func() time.Time { return now }
@@ -164,7 +163,7 @@ func TestTraceStoreBounds(t *testing.T) {
 	if err := s.Write(ctx, "app", "m1", []TraceEntry{e(StepResolved, t0), e(EventRetrying, t0.Add(time.Second))}); err != nil {
 		t.Fatal(err)
 	}
-	now = t0.Add(2 * time.Minute) // the next UTC day
+	now = t0.Add(2 * time.Minute) // the next hour
 	if err := s.Write(ctx, "app", "m1", []TraceEntry{e("delivered", now)}); err != nil {
 		t.Fatal(err)
 	}
@@ -187,36 +186,73 @@ func TestTraceStoreBounds(t *testing.T) {
 	if len(tr.Entries) != 3 || tr.More != 60 {
 		t.Fatalf("%d entries, more %d; want 3 and 60", len(tr.Entries), tr.More)
 	}
-	// Past the app's daily budget, new messages are not traced.
-	for i := range 100 {
-		if err := s.Write(ctx, "app", fmt.Sprint("n", i), []TraceEntry{e(EventSent, now)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.Read(ctx, "app", "n99"); !errors.Is(err, ErrNoTrace) {
-		t.Fatalf("a message past the budget: %v, want ErrNoTrace", err)
-	}
-	if _, err := s.Read(ctx, "app", "n0"); err != nil {
-		t.Fatalf("the first message of the day: %v", err)
-	}
-	key := s.key("app", dayOf(now))
-	if n, _ := db.Client.HGet(ctx, key, traceDropField).Int(); n == 0 {
-		t.Error("no dropped messages counted")
-	}
-	if used, _ := db.Client.HGet(ctx, key, traceBytesField).Int(); used > 2000 {
-		t.Errorf("%d bytes used, budget 2000", used)
-	}
-	// A day's hash lives until the window has passed after its end.
-	exp := db.Client.ExpireTime(ctx, key).Val()
-	wantExp := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC).Add(48 * time.Hour)
-	if exp != time.Duration(wantExp.Unix())*time.Second {
+	// An hour's hash lives until the window has passed after its end.
+	key := s.hourBase("app") + fmt.Sprint(hourOf(now))
+	wantExp := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC).Add(48 * time.Hour)
+	if exp := db.Client.ExpireTime(ctx, key).Val(); exp != time.Duration(wantExp.Unix())*time.Second {
 		t.Errorf("expires at %v, want %v", time.Unix(int64(exp/time.Second), 0).UTC(), wantExp)
 	}
-	if keys := db.Client.Keys(ctx, "pushd:trace:*").Val(); len(keys) != 2 {
-		t.Errorf("keys %v, want one per app and day", keys)
+	if keys := db.Client.Keys(ctx, "pushd:trace:*").Val(); len(keys) != 3 {
+		t.Errorf("keys %v, want one per app and hour and the app's index", keys)
 	}
 	if _, err := s.Read(ctx, "other", "m1"); !errors.Is(err, ErrNoTrace) {
 		t.Errorf("another app's message: %v", err)
+	}
+}
+
+// Past an app's budget its oldest hours go, so the newest traces are
+// kept; an hour alone past the budget traces no new message.
+func TestTraceStoreKeepsTheNewest(t *testing.T) {
+	db := testredis.New(t)
+	ctx := context.Background()
+	s := NewTraceStore(db.Client, "pushd:", 0)
+	s.AppBytes = 2000
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	write := func(from, to int) {
+		for i := from; i < to; i++ {
+			if err := s.Write(ctx, "busy", fmt.Sprint("n", i), []TraceEntry{{Step: EventSent, UserID: "u1", At: now}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(0, 30) // hour 10
+	now = now.Add(time.Hour)
+	write(30, 60) // hour 11: past the budget, hour 10 goes
+	if _, err := s.Read(ctx, "busy", "n0"); !errors.Is(err, ErrNoTrace) {
+		t.Errorf("the oldest hour's message: %v, want it evicted", err)
+	}
+	if _, err := s.Read(ctx, "busy", "n59"); err != nil {
+		t.Errorf("the newest message: %v", err)
+	}
+	idx := s.index("busy")
+	total, _ := db.Client.HGet(ctx, idx, traceTotalField).Int()
+	if total > 2000 || total == 0 {
+		t.Errorf("%d bytes of traces, budget 2000", total)
+	}
+	if n := db.Client.Exists(ctx, s.hourBase("busy")+fmt.Sprint(hourOf(now)-1)).Val(); n != 0 {
+		t.Error("the evicted hour's hash is still there")
+	}
+	write(60, 200) // hour 11 alone past the budget
+	if _, err := s.Read(ctx, "busy", "n199"); !errors.Is(err, ErrNoTrace) {
+		t.Errorf("a message past the budget: %v", err)
+	}
+	if n, _ := db.Client.HGet(ctx, idx, traceDropField).Int(); n == 0 {
+		t.Error("no message counted as not traced")
+	}
+	if total, _ := db.Client.HGet(ctx, idx, traceTotalField).Int(); total > 2000 {
+		t.Errorf("%d bytes of traces, budget 2000", total)
+	}
+	// Hours past the window are forgotten from the index.
+	now = now.Add(DefaultTraceWindow + 2*time.Hour)
+	write(200, 201)
+	fields := db.Client.HKeys(ctx, idx).Val()
+	hours := slices.DeleteFunc(fields, func(f string) bool { return strings.HasPrefix(f, " ") })
+	if fmt.Sprint(hours) != fmt.Sprint([]int64{hourOf(now)}) {
+		t.Errorf("index hours %v, want only the current one", hours)
+	}
+	if total, _ := db.Client.HGet(ctx, idx, traceTotalField).Int(); total > 100 {
+		t.Errorf("%d bytes counted after the window, want only the last message's", total)
 	}
 }
 

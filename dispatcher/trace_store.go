@@ -69,15 +69,19 @@ const (
 //
 // The index holds each hour's bytes and their total. Once an hour (when
 // the hour changes) hours past the window are forgotten (their hashes
-// expired); when the total would pass the budget, the oldest hours are
-// deleted until the new entries fit. Their keys share the app's hash tag,
+// expired) and the index's expiry is moved on; when the total would pass
+// the budget, the oldest hours are deleted until the new entries fit. A
+// one-device job's write is 5 commands inside the script (HMGET, HSTRLEN,
+// two HSETs, EXPIREAT). Their keys share the app's hash tag,
 // so the script touches one Redis Cluster slot. It runs as EVAL (one
 // command, no NOSCRIPT round trip after a restart); Redis caches the
 // compiled script by its digest.
 const traceSrc = `
 local k, idx = KEYS[1], KEYS[2]
 local hour, cap, budget, oldest, base = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local total = tonumber(redis.call('HGET', idx, ' total') or '0')
+local head = redis.call('HMGET', idx, ' total', ' hour', hour)
+local total, inHour = tonumber(head[1] or '0'), tonumber(head[3] or '0')
+local newHour = head[2] ~= hour
 local need = 0
 for i = 7, #ARGV, 4 do need = need + #ARGV[i+1] end
 local function sweep()
@@ -97,9 +101,8 @@ local function sweep()
     end
   end
 end
-if redis.call('HGET', idx, ' hour') ~= hour or total + need > budget then
+if newHour or total + need > budget then
   sweep()
-  redis.call('HSET', idx, ' hour', hour)
 end
 local added, dropped = 0, 0
 for i = 7, #ARGV, 4 do
@@ -124,14 +127,17 @@ for i = 7, #ARGV, 4 do
   end
 end
 if added > 0 then
-  redis.call('HINCRBY', idx, hour, added)
+  redis.call('HSET', idx, hour, inHour + added, ' total', total, ' hour', hour)
   redis.call('EXPIREAT', k, ARGV[2])
+elseif newHour then
+  redis.call('HSET', idx, ' total', total, ' hour', hour)
 end
-redis.call('HSET', idx, ' total', total)
+if newHour then
+  redis.call('EXPIREAT', idx, ARGV[2])
+end
 if dropped > 0 then
   redis.call('HINCRBY', idx, ' dropped', dropped)
 end
-redis.call('EXPIREAT', idx, ARGV[2])
 return dropped
 `
 

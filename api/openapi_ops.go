@@ -82,6 +82,8 @@ var apiOps = map[string]op{
 	"POST /v1/jobs/replay":    {summary: "Replay one archived job, or all (of one app)", tag: tagJobs, req: ReplayRequest{}, resp: replayedAnswer{}},
 	"GET /v1/apps/{app}/events": {summary: "Delivery events as JSON lines (application/x-ndjson)", tag: tagJobs, resp: dispatcher.Event{},
 		query: map[string]string{"since": "stream id to start after (0: the whole retained stream)", "follow": "false to stop at the end", "limit": "stop after this many events"}},
+	"GET /v1/apps/{app}/messages/{msg_id}/trace": {summary: "Why no push? Every step of one message per recipient and device, in order (404: no trace kept)",
+		tag: tagJobs, resp: dispatcher.Trace{}},
 
 	"POST /v4/openim/sendmsg": {summary: "Tencent IM's sendmsg body, accepted as is (docs/tencent.md); the app is the sdkappid query parameter; answered in Tencent's shape",
 		tag: tagTencent, req: timC2CBody{}, resp: TencentAnswer{}, query: timQuery},

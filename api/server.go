@@ -139,6 +139,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.jobRoutes()...)
 	rs = append(rs, s.tencentRoutes()...)
 	rs = append(rs, s.receiptRoutes()...)
+	rs = append(rs, s.traceRoutes()...)
 	rs = append(rs, s.consoleRoutes()...)
 	if s.Monitoring != nil {
 		// asynqmon shows (and can pause or delete) every app's tasks.

@@ -43,6 +43,8 @@ type Config struct {
 	Devices Devices `mapstructure:"devices"`
 	Log     Log     `mapstructure:"log"`
 	Events  Events  `mapstructure:"events"`
+	// Trace keeps each message's per-device trace ("why no push?").
+	Trace Trace `mapstructure:"trace"`
 	// Limits bound what each app may enqueue through the API.
 	Limits Limits `mapstructure:"limits"`
 	// MetricsToken, when set, is the bearer token GET /metrics requires.
@@ -192,6 +194,25 @@ type Events struct {
 	Webhook Webhook `mapstructure:"webhook"`
 }
 
+// Trace configures the per-message trace (GET
+// /v1/apps/{app}/messages/{msg_id}/trace, `pushd trace`).
+type Trace struct {
+	// Enabled makes workers write the trace of every job they run.
+	Enabled bool `mapstructure:"enabled"`
+	// Window is how long a message's trace is kept (at least this long,
+	// at most an hour more: traces are kept in one hash per app and hour),
+	// unless newer traces of its app fill the app's budget first.
+	Window time.Duration `mapstructure:"window"`
+}
+
+// MaxTraceWindow bounds trace.window (an app's trace index holds one
+// field per hour of the window).
+const MaxTraceWindow = 30 * 24 * time.Hour
+
+func (t Trace) validate(p *problems) {
+	p.addf(t.Window < time.Hour || t.Window > MaxTraceWindow, "trace.window: must be between 1h and %s", MaxTraceWindow)
+}
+
 // Defaults maps every key to its default value.
 func Defaults() map[string]any {
 	return map[string]any{
@@ -224,6 +245,8 @@ func Defaults() map[string]any {
 		"log.level":                 "info",
 		"log.format":                "auto",
 		"events.stream_max_len":     100000,
+		"trace.enabled":             true,
+		"trace.window":              "168h",
 		"events.webhook.url":        "",
 		"events.webhook.secret":     "",
 		"events.webhook.batch":      100,
@@ -273,6 +296,7 @@ func (c *Config) Validate() error {
 	c.Devices.validate(&p)
 	c.Events.Webhook.validate(&p)
 	c.Receipts.validate(&p)
+	c.Trace.validate(&p)
 	c.validateTokens(&p)
 	c.Limits.validate(&p)
 	c.validateServing(&p)

@@ -71,6 +71,8 @@ var envValues = map[string]envValue{
 	"receipts.callback_user":      {"pushd-agc", ""},
 	"receipts.callback_secret":    {"agc-callback-key-from-env", ""},
 	"receipts.stats_ttl":          {"720h", "720h0m0s"},
+	"trace.enabled":               {"false", ""},
+	"trace.window":                {"72h", "72h0m0s"},
 	"limits.jobs_per_second":      {"123.5", ""},
 	"limits.burst":                {"44", ""},
 	"limits.max_recipients":       {"555", ""},

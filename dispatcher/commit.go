@@ -19,6 +19,9 @@ type commitOp struct {
 	markTTL time.Duration
 	delKeys []string
 	ack     entryRef
+	// trace is the job run's trace, built in memory during the run; nil
+	// traces the events alone.
+	trace *traceBlob
 	// done, when set, is closed once everything above is written.
 	done chan struct{}
 }
@@ -85,7 +88,7 @@ func (c *committer) loop() {
 			case !ok:
 				time.Sleep(pause) // closed: only the events' retry is left
 			case op != nil:
-				p.add(op)
+				c.add(p, op)
 				waiters = append(waiters, op)
 			}
 		}
@@ -111,7 +114,7 @@ func (c *committer) loop() {
 		failures++
 		if failures == 1 || failures%20 == 0 {
 			c.log.Warn("could not write job outcomes to Redis; retrying", "err", err, "attempt", failures,
-				"acks", len(p.acks), "events", len(p.events))
+				"acks", len(p.acks), "events", len(p.events), "traces", len(p.traces))
 		}
 		c.trimEvents(p)
 		if c.givingUp() {
@@ -157,13 +160,26 @@ func (c *committer) drain(p *pending, waiters []*commitOp) []*commitOp {
 			if !ok {
 				return waiters
 			}
-			p.add(op)
+			c.add(p, op)
 			waiters = append(waiters, op)
 		default:
 			return waiters
 		}
 	}
 	return waiters
+}
+
+// add adds op to p with its trace: the run's, or else its events' (every
+// event written lands in its message's trace).
+func (c *committer) add(p *pending, op *commitOp) {
+	p.add(op)
+	switch {
+	case c.sink.Trace == nil:
+	case op.trace != nil:
+		p.traces = append(p.traces, op.trace)
+	case len(op.events) > 0:
+		p.traces = append(p.traces, eventBlobs(op.events)...)
+	}
 }
 
 func (c *committer) givingUp() bool {
@@ -176,10 +192,17 @@ func (c *committer) givingUp() bool {
 // counted, rather than let a worker's memory grow without bound.
 const maxEventBacklog = 100_000
 
+// maxTraceBacklog bounds the traces kept for a retry likewise.
+const maxTraceBacklog = 10_000
+
 func (c *committer) trimEvents(p *pending) {
 	if n := len(p.events) - maxEventBacklog; n > 0 {
 		c.log.Warn("dropping delivery events Redis keeps refusing", "dropped", n)
 		p.events = p.events[n:]
+	}
+	if n := len(p.traces) - maxTraceBacklog; n > 0 {
+		c.log.Warn("dropping message traces Redis keeps refusing", "dropped", n)
+		p.traces = p.traces[n:]
 	}
 }
 
@@ -192,6 +215,7 @@ func (c *committer) dropEvents(p *pending) {
 // pending is what is still to be written.
 type pending struct {
 	events  []Event
+	traces  []*traceBlob
 	marks   []*commitOp
 	delKeys []string
 	acks    []entryRef
@@ -208,13 +232,13 @@ func (p *pending) add(op *commitOp) {
 	}
 }
 
-func (p *pending) empty() bool { return len(p.events) == 0 && !p.blocking() }
+func (p *pending) empty() bool { return len(p.events)+len(p.traces) == 0 && !p.blocking() }
 
 // blocking reports whether jobs still wait on p: acknowledgements, markers
 // and deletions (events alone do not hold a job).
 func (p *pending) blocking() bool { return len(p.marks)+len(p.delKeys)+len(p.acks) > 0 }
 
-func (p *pending) onlyEvents() bool { return len(p.events) > 0 && !p.blocking() }
+func (p *pending) onlyEvents() bool { return len(p.events)+len(p.traces) > 0 && !p.blocking() }
 
 // try writes p in one pipeline and leaves in p only what failed; it
 // returns the events written.
@@ -242,6 +266,12 @@ func (c *committer) try(p *pending) ([]Event, error) {
 		dels[i] = pipe.Del(ctx, k)
 	}
 	evCmds := c.sink.Append(ctx, pipe, p.events)
+	var trCmds []*redis.Cmd
+	var trGroups [][]*traceBlob
+	if c.sink.Trace != nil {
+		// One command per app: a one-device job's trace is one EVAL.
+		trCmds, trGroups = c.sink.Trace.queue(ctx, pipe, p.traces)
+	}
 	_, err := pipe.Exec(ctx)
 	if err == nil {
 		ok := p.events
@@ -263,6 +293,11 @@ func (c *committer) try(p *pending) ([]Event, error) {
 		}
 	}
 	next := pending{events: failed, marks: marks}
+	for i, cmd := range trCmds {
+		if cmd.Err() != nil {
+			next.traces = append(next.traces, trGroups[i]...)
+		}
+	}
 	for i, cmd := range dels {
 		if cmd.Err() != nil {
 			next.delKeys = append(next.delKeys, p.delKeys[i])

@@ -58,11 +58,17 @@ type StreamSink struct {
 	maxLen int64
 	// OnError is called when an append fails (logged by the caller).
 	OnError func(error)
+	// Trace, when set, also gets every event emitted (through Emit, and
+	// through the job stream's committer) as an entry of its message's
+	// trace; nil traces nothing (trace.enabled false).
+	Trace *TraceStore
 }
 
-// NewStreamSink returns a StreamSink.
+// NewStreamSink returns a StreamSink that traces (trace.enabled defaults
+// to true) with the default window; set Trace to nil, or its Window, to
+// follow the configuration.
 func NewStreamSink(rdb redis.UniversalClient, prefix string, maxLen int64) *StreamSink {
-	return &StreamSink{rdb: rdb, prefix: prefix, maxLen: maxLen}
+	return &StreamSink{rdb: rdb, prefix: prefix, maxLen: maxLen, Trace: NewTraceStore(rdb, prefix, DefaultTraceWindow)}
 }
 
 // StreamKey is the stream of app's events.
@@ -75,6 +81,9 @@ func (s *StreamSink) Emit(ctx context.Context, evs []Event) {
 	}
 	pipe := s.rdb.Pipeline()
 	s.Append(ctx, pipe, evs)
+	if s.Trace != nil {
+		s.Trace.appendEvents(ctx, pipe, evs)
+	}
 	if _, err := pipe.Exec(ctx); err != nil && s.OnError != nil {
 		s.OnError(err)
 	}

@@ -117,6 +117,10 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeMessage, "error")
 		return fmt.Errorf("resolve recipients of %s: %w", j.MsgID, err)
 	}
+	tr := h.asynqTrace(j.AppID, j.MsgID)
+	tr.resolved(j, ds, drops, h.now())
+	tr.rendered(ds, h.now())
+	defer h.writeTrace(ctx, tr)
 	h.drops(ctx, j, drops)
 	out, err := h.deliver(ctx, j.AppID, j.MsgID, j.Expiry(h.now().Add(DefaultExpiry)), ds, 0)
 	if err != nil {
@@ -124,7 +128,7 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("deliver %s: %w", j.MsgID, err)
 	}
 	if len(out.retry) > 0 {
-		if err := h.scheduleRetry(ctx, j, out); err != nil {
+		if err := h.scheduleRetryTraced(ctx, j, out, tr); err != nil {
 			return err
 		}
 		h.jobOutcome(TypeMessage, "partial")
@@ -139,8 +143,14 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 // so a re-run of the same push:message (after a crash) schedules nothing
 // twice.
 func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error {
+	return h.scheduleRetryTraced(ctx, j, out, nil)
+}
+
+// scheduleRetryTraced is scheduleRetry; tr, when not nil, records when
+// each device is tried again, and why.
+func (h *Handler) scheduleRetryTraced(ctx context.Context, j *Job, out *outcome, tr *traceRun) error {
 	for _, o := range out.byCert() {
-		if err := h.scheduleCertRetry(ctx, j, o); err != nil {
+		if err := h.scheduleCertRetry(ctx, j, o, tr); err != nil {
 			return err
 		}
 	}
@@ -151,7 +161,7 @@ func (h *Handler) scheduleRetry(ctx context.Context, j *Job, out *outcome) error
 // its vendor asked: a quota reset, a Retry-After, or the first backoff —
 // never earlier, and never past the message's expire_at: devices whose
 // retry could only come after it are dropped as expired now.
-func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome) error {
+func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome, tr *traceRun) error {
 	now := h.now()
 	cert := o.retry[0].CertID
 	expireAt := j.Expiry(now.Add(DefaultExpiry))
@@ -184,6 +194,7 @@ func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome) err
 			return fmt.Errorf("schedule retry of %s: %w", j.MsgID, err)
 		}
 	}
+	tr.retryScheduled(o.retry, o.errs, at, now)
 	return nil
 }
 
@@ -243,6 +254,7 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeRetry, "expired")
 		return nil
 	}
+	h.traceRetry(ctx, &p, out, now.Add(re.delay))
 	h.jobOutcome(TypeRetry, "retry")
 	return re
 }

@@ -24,6 +24,9 @@ const waveSize = 256
 //
 // admit bounds the recipients and devices in memory across jobs: the job
 // waits for room for its targets before it resolves them.
+//
+// When the committer traces (trace.enabled), the run's trace is built in
+// memory and written once, with the acknowledgement.
 func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admit func(context.Context, int) (func(), error)) *commitOp {
 	var j Job
 	if err := json.Unmarshal(en.payload, &j); err != nil {
@@ -35,10 +38,11 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 		return nil // shutting down: the entry runs again elsewhere
 	}
 	defer release()
+	tr := newTraceRunOf(c, &j)
 	now := h.now()
 	if j.ExpireAt != nil && !j.ExpireAt.After(now) {
 		h.jobOutcome(TypeMessage, "expired")
-		return &commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))}
+		return tr.op(&commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))})
 	}
 	ds, drops, err := h.Resolver.Resolve(ctx, &j)
 	if err != nil {
@@ -48,6 +52,9 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 		return h.slowPath(ctx, en.payload, err.Error())
 	}
 	op := &commitOp{events: h.dropEvents(&j, drops)}
+	tr.resolved(&j, ds, drops, now)
+	tr.events(op.events, nil)
+	tr.rendered(ds, h.now())
 	expire := j.Expiry(now.Add(DefaultExpiry))
 	markKey := h.Marks.streamKey(j.AppID, j.MsgID)
 	if en.redelivered {
@@ -60,7 +67,9 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 	waves := cutWaves(bs, waveSize)
 	total := &outcome{}
 	for _, wave := range waves {
-		out, evs, done := h.record(ctx, j.AppID, j.MsgID, wave, h.send(ctx, wave), 0)
+		results, lat := h.sendTimed(ctx, wave, tr != nil)
+		out, evs, done := h.record(ctx, j.AppID, j.MsgID, wave, results, 0)
+		tr.sent(wave, evs, lat)
 		op.events = append(op.events, evs...)
 		total.merge(out)
 		if len(waves) > 1 && len(done) > 0 {
@@ -72,23 +81,23 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 	}
 	if len(total.retry) == 0 {
 		h.jobOutcome(TypeMessage, "done")
-		return op
+		return tr.op(op)
 	}
-	if err := h.retryHard(ctx, &j, total); err != nil {
+	if err := h.retryHard(ctx, &j, total, tr); err != nil {
 		h.Log.Warn("could not schedule the retry of failed devices; the job runs again", "msg_id", j.MsgID, "err", err)
 		return nil
 	}
 	h.jobOutcome(TypeMessage, "partial")
-	return op
+	return tr.op(op)
 }
 
 // retryHard schedules the retries of out, riding out a Redis blip of a
 // few seconds.
-func (h *Handler) retryHard(ctx context.Context, j *Job, out *outcome) error {
+func (h *Handler) retryHard(ctx context.Context, j *Job, out *outcome, tr *traceRun) error {
 	pause := 100 * time.Millisecond
 	deadline := time.Now().Add(settleMax)
 	for {
-		err := h.scheduleRetry(ctx, j, out)
+		err := h.scheduleRetryTraced(ctx, j, out, tr)
 		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
 			return err
 		}

@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageErr("%v", err) })
 	root.AddCommand(serveCmd(g), workerCmd(g), apiCmd(g), certsCmd(g), pushCmd(g), enqueueCmd(g), configCmd(g),
-		devicesCmd(g), usersCmd(g), jobsCmd(g), eventsCmd(g), benchCmd(g), fakeVendorCmd(g), versionCmd(g))
+		devicesCmd(g), usersCmd(g), jobsCmd(g), eventsCmd(g), traceCmd(g), benchCmd(g), fakeVendorCmd(g), versionCmd(g))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK

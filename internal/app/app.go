@@ -233,6 +233,11 @@ func (a *App) newHandler() *dispatcher.Handler {
 	w := a.Config.Worker
 	streams := dispatcher.NewStreamSink(a.Redis, "pushd:", a.Config.Events.StreamMaxLen)
 	streams.OnError = func(err error) { a.Log.Warn("could not append delivery events", "err", err) }
+	if a.Config.Trace.Enabled {
+		streams.Trace.Window = a.Config.Trace.Window
+	} else {
+		streams.Trace = nil
+	}
 	a.Events = streams
 	limits := dispatcher.NewRateLimits(a.Redis, "pushd:", w.CertRateLimits(), w.DefaultRateLimit)
 	return &dispatcher.Handler{

@@ -29,7 +29,10 @@ const maxBytesPerJob = 150
 // and after, per job, and the keys left per job. The sizes are Redis's own
 // and do not depend on the machine's speed.
 func TestFootprintOfDeliveredJobs(t *testing.T) {
-	h := newHarness(t, func(s *setup) { s.level = slog.LevelWarn })
+	// The delivery state alone: the per-message trace (trace.enabled) is
+	// bounded on its own, per app, and measured by
+	// TestTraceFootprintOfDeliveredJobs.
+	h := newHarness(t, func(s *setup) { s.level = slog.LevelWarn; s.cfg.Trace.Enabled = false })
 	cert := h.addVendor(testApp, vendors.APNs)
 	h.enqueue(deviceJobOf("warm", cert, deviceToken(vendors.APNs, 999_999)))
 	waitFor(t, "the warm-up delivered", 10*time.Second, func() bool { return h.apns.Len() >= 1 })

@@ -85,18 +85,25 @@ const (
 	ActionFailed = "failed"
 )
 
+// harmonyVendor is HarmonyOS NEXT: Push Kit's notifyId replaces an earlier
+// notification of the same id [vendor-protocols-harmony.md, notifyId].
+const harmonyVendor vendors.Vendor = "harmony"
+
 // replaceableVendors reports whether v replaces a shown notification by a
 // new one with the same id. APNs: apns-collapse-id; FCM: collapse_key
 // (android.notification.tag would also replace a displayed one);
 // Huawei and Honor: notify_id/notifyId; Xiaomi: notify_id ("same id → the
 // new notification replaces the old one", vendor-protocols.md §3); Meizu:
-// notifyKey (collapse key, vendor-protocols.md, Meizu). OPPO and vivo
+// notifyKey (collapse key, vendor-protocols.md, Meizu); HarmonyOS:
+// notifyId. A replacement carries its own id (for the vendors' dedupe
+// ids) and Replaces, so the collapse and notify ids are the message's.
+// OPPO and vivo
 // derive a dedupe id from the message id (app_message_id, requestId), so
 // they would drop a second push of the same message, and pushd does not
 // send their notify_id/notifyId yet.
 func replaceableVendors(v vendors.Vendor) bool {
 	switch v {
-	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi, vendors.Meizu:
+	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi, vendors.Meizu, harmonyVendor:
 		return true
 	}
 	return false
@@ -303,7 +310,12 @@ func (r *Replacer) replace(ctx context.Context, app, msg string, ts []target, ba
 		}
 		loc := settings.ForLocale(t.locale)
 		lt := LocaleText{Recalled: loc.Recalled, ReadElsewhere: loc.ReadElsewhere}
-		n := &vendors.Notification{ID: msg, Title: privateTitle(v, loc.DefaultTitle), Body: text(lt), Silent: true, Badge: rep.Badge}
+		// The replacement's own id keeps it from being dropped as a
+		// duplicate where a vendor deduplicates (apns-id, Push Kit's
+		// appMessageId); Replaces gives it the message's collapse and
+		// notify ids, so it replaces the one shown (ReplaceKey).
+		n := &vendors.Notification{ID: msg + "#replaced", Replaces: msg, Title: privateTitle(v, loc.DefaultTitle), Body: text(lt),
+			Silent: true, Badge: rep.Badge}
 		rep.Action, rep.Error = r.send(ctx, t, n)
 		out = append(out, rep)
 	}

@@ -55,7 +55,7 @@ func (s recordingSender) DryRun(context.Context, *vendors.Notification, []string
 
 func (s recordingSender) record(revoke bool, n *vendors.Notification, tokens []string) []vendors.Result {
 	s.mu.Lock()
-	*s.calls = append(*s.calls, revokeCall{revoke: revoke, notifyID: vendors.NotifyID(n.ID), body: n.Body, tokens: tokens})
+	*s.calls = append(*s.calls, revokeCall{revoke: revoke, notifyID: vendors.NotifyID(n.ReplaceKey()), body: n.Body, tokens: tokens})
 	s.mu.Unlock()
 	out := make([]vendors.Result, len(tokens))
 	for i, tok := range tokens {

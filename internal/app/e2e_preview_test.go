@@ -44,25 +44,7 @@ func vendorTexts(t *testing.T, h *harness, msg string, job map[string]any) map[v
 		if len(reqs) != 1 || reqs[0].Status != http.StatusOK {
 			t.Fatalf("%s: %d requests (%+v), want one accepted", v, len(reqs), reqs)
 		}
-		r := reqs[0]
-		switch v {
-		case vendors.APNs:
-			out[v] = apnsFields(t, r)
-		case vendors.FCM:
-			out[v] = fcmFields(t, r)
-		case vendors.Xiaomi:
-			out[v] = xiaomiFields(t, r)
-		case vendors.Huawei:
-			out[v] = huaweiFields(t, r)
-		case vendors.Honor:
-			out[v] = honorFields(t, r)
-		case vendors.OPPO:
-			out[v] = oppoFields(t, r)
-		case vendors.Vivo:
-			out[v] = vivoFields(t, r)
-		case vendors.Meizu:
-			out[v] = meizuFields(t, r)
-		}
+		out[v] = vendorFields(t, v, reqs[0])
 		checkIDs(t, v, out[v].ids, msg)
 	}
 	return out

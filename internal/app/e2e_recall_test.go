@@ -10,6 +10,7 @@ import (
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // replacementFields decodes the fake's request r in pushd's words.
@@ -30,6 +31,8 @@ func replacementFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 		return vivoFields(t, r)
 	case vendors.Meizu:
 		return meizuFields(t, r)
+	case harmony.Harmony:
+		return harmonyFields(t, r)
 	}
 	t.Fatalf("no decoder for %s", v)
 	return fields{}
@@ -98,7 +101,7 @@ func TestRecallOnEveryVendor(t *testing.T) {
 		t.Run(string(v), func(t *testing.T) {
 			r, reqs := got[v], sends(h.sb, v)
 			wantBadge := ""
-			if v == vendors.APNs || v == vendors.Huawei || v == vendors.Honor {
+			if d, _ := vendors.Lookup(v); d.Badge {
 				wantBadge = "2"
 			}
 			if v == vendors.OPPO || v == vendors.Vivo {
@@ -120,6 +123,14 @@ func TestRecallOnEveryVendor(t *testing.T) {
 			}
 			if (r.Badge != nil) != (wantBadge != "") {
 				t.Errorf("answer badge %v, want %q", r.Badge, wantBadge)
+			}
+			if v == harmony.Harmony {
+				// notifyId is the message's (it replaces); appMessageId,
+				// Push Kit's dedupe id, is the replacement's own.
+				if len(f.ids) != 2 || f.ids[0] != strconv.Itoa(vendors.NotifyID(msg)) || f.ids[1] == msg {
+					t.Errorf("ids %q, want notifyId %d and an appMessageId of its own", f.ids, vendors.NotifyID(msg))
+				}
+				return
 			}
 			checkIDs(t, v, f.ids, msg)
 		})

@@ -13,6 +13,7 @@ import (
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // callEnv is one callee per vendor, plus two iPhones: one that reported a
@@ -61,8 +62,9 @@ func TestCallsEndToEnd(t *testing.T) {
 	h.enqueue(map[string]any{"app_id": testApp, "msg_id": "call-1", "sender": map[string]any{"user_id": "denny"},
 		"recipients": e.users, "elems": []map[string]any{{"type": "text", "text": "call"}},
 		"offline_push": map[string]any{"title": "Denny", "desc": "Incoming video call", "ext": `{"call_id":"c-9"}`, "voip": true}})
-	if got := countEvents(h.waitDone(testApp, "call-1", 20*time.Second)); got["sent"] != 9 {
-		t.Fatalf("call events %v, want 9 sent", got)
+	// One device per vendor, and a second APNs device (without a VoIP token).
+	if got, n := countEvents(h.waitDone(testApp, "call-1", 20*time.Second)), len(vendors.All())+1; got["sent"] != n {
+		t.Fatalf("call events %v, want %d sent", got, n)
 	}
 	call := e.lastPerToken()
 	e.checkAPNs(t, call, false)
@@ -74,8 +76,8 @@ func TestCallsEndToEnd(t *testing.T) {
 	if res.MsgID != "call-1"+dispatcher.CancelCallSuffix {
 		t.Fatalf("cancel answered %+v", res)
 	}
-	if got := countEvents(h.waitDone(testApp, res.MsgID, 20*time.Second)); got["sent"] != 9 {
-		t.Fatalf("cancel events %v, want 9 sent", got)
+	if got, n := countEvents(h.waitDone(testApp, res.MsgID, 20*time.Second)), len(vendors.All())+1; got["sent"] != n {
+		t.Fatalf("cancel events %v, want %d sent", got, n)
 	}
 	cancel := e.lastPerToken()
 	e.checkAPNs(t, cancel, true)
@@ -129,12 +131,13 @@ func (e *callEnv) checkAPNs(t *testing.T, last map[string]fake.Recorded, cancel 
 func (e *callEnv) checkAndroidClass(t *testing.T, last map[string]fake.Recorded) {
 	t.Helper()
 	want := map[vendors.Vendor]map[string]string{
-		vendors.Huawei: {"message.android.category": "VOIP", "message.android.urgency": "HIGH"},
-		vendors.Honor:  {"android.notification.importance": "NORMAL"},
-		vendors.OPPO:   {"notification.category": "IM", "notification.notify_level": "16"},
-		vendors.Vivo:   {"category": "IM", "classification": "1"},
-		vendors.FCM:    {"message.android.priority": "high"},
-		vendors.Meizu:  {"noticeBarInfo.noticeMsgType": "1"},
+		vendors.Huawei:  {"message.android.category": "VOIP", "message.android.urgency": "HIGH"},
+		vendors.Honor:   {"android.notification.importance": "NORMAL"},
+		vendors.OPPO:    {"notification.category": "IM", "notification.notify_level": "16"},
+		vendors.Vivo:    {"category": "IM", "classification": "1"},
+		vendors.FCM:     {"message.android.priority": "high"},
+		vendors.Meizu:   {"noticeBarInfo.noticeMsgType": "1"},
+		harmony.Harmony: {"payload.notification.category": "VOIP"},
 	}
 	for v, fields := range want {
 		m := vendorJSON(t, v, last[e.tokens["u-"+string(v)]])
@@ -152,11 +155,12 @@ func (e *callEnv) checkAndroidClass(t *testing.T, last map[string]fake.Recorded)
 func (e *callEnv) checkReplaces(t *testing.T, call, cancel map[string]fake.Recorded) {
 	t.Helper()
 	same := map[vendors.Vendor][]string{
-		vendors.Huawei: {"message.android.notification.notify_id", "message.android.notification.tag"},
-		vendors.Honor:  {"android.notification.notifyId", "android.notification.tag"},
-		vendors.FCM:    {"message.android.collapse_key", "message.android.notification.tag"},
-		vendors.Meizu:  {"advanceInfo.notifyKey"},
-		vendors.Xiaomi: {"notify_id"},
+		vendors.Huawei:  {"message.android.notification.notify_id", "message.android.notification.tag"},
+		vendors.Honor:   {"android.notification.notifyId", "android.notification.tag"},
+		vendors.FCM:     {"message.android.collapse_key", "message.android.notification.tag"},
+		vendors.Meizu:   {"advanceInfo.notifyKey"},
+		vendors.Xiaomi:  {"notify_id"},
+		harmony.Harmony: {"payload.notification.notifyId"},
 	}
 	differ := map[vendors.Vendor][]string{vendors.OPPO: {"notification.app_message_id"}, vendors.Vivo: {"requestId"}}
 	for v, ps := range same {

@@ -12,6 +12,7 @@ import (
 	"github.com/pushd/pushd/api"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // Tencent's documented request bodies (comments removed), posted to the
@@ -161,8 +162,8 @@ func TestTencentGroupExampleOnEveryVendor(t *testing.T) {
 		t.Errorf("no MsgSeq in %+v", a)
 	}
 	evs := h.waitDone(testApp, a.MsgKey, 20*time.Second)
-	if got := countEvents(evs); got["sent"] != 8 {
-		t.Fatalf("events %v, want 8 sent", got)
+	if got, n := countEvents(evs), len(vendors.All()); got["sent"] != n {
+		t.Fatalf("events %v, want %d sent", got, n)
 	}
 	for _, v := range vendors.All() {
 		t.Run(string(v), func(t *testing.T) {
@@ -249,6 +250,8 @@ func vendorFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 		return vivoFields(t, r)
 	case vendors.Meizu:
 		return meizuFields(t, r)
+	case harmony.Harmony:
+		return harmonyFields(t, r)
 	}
 	t.Fatalf("no extractor for %s", v)
 	return fields{}

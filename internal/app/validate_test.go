@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // A validate-only notification (pushd push --validate-only) alerts no
 // phone on any vendor: FCM and Huawei send validate_only and vivo pushMode
 // 1, and their fakes check the request and record it as Validated, not
-// delivered; Honor and OPPO, which have no such mode, only authenticate;
+// delivered; Honor, OPPO and HarmonyOS, which have no such mode, only
+// authenticate (HarmonyOS signs its JWT);
 // APNs, Xiaomi and Meizu, which authenticate only with a send, send
 // nothing and say so.
 func TestValidateOnlyAlertsNoPhoneOnAnyVendor(t *testing.T) {
@@ -25,7 +27,7 @@ func TestValidateOnlyAlertsNoPhoneOnAnyVendor(t *testing.T) {
 	}
 	wants := map[vendors.Vendor]want{
 		vendors.FCM: {validated: true}, vendors.Huawei: {validated: true}, vendors.Vivo: {validated: true},
-		vendors.Honor: {authOnly: true}, vendors.OPPO: {authOnly: true},
+		vendors.Honor: {authOnly: true}, vendors.OPPO: {authOnly: true}, harmony.Harmony: {authOnly: true},
 		vendors.APNs: {unsupported: true}, vendors.Xiaomi: {unsupported: true}, vendors.Meizu: {unsupported: true},
 	}
 	for i, v := range vendors.All() {

@@ -1,128 +1,27 @@
 package huawei
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
-	"time"
-
+	"github.com/pushd/pushd/internal/hms"
 	"github.com/pushd/pushd/vendors"
 )
 
-// Message receipts [HWDOC push-msg-receipt and https-send-receipt-api;
-// vendor-protocols.md §4 "Receipts"]. The receipt address is configured in
-// AppGallery Connect (the message only carries android.bi_tag, echoed as
-// biTag). Huawei POSTs {"statuses":[…≤100]}; each status has the token,
-// the requestId of the send, the biTag and either a V1 "status" or a V2
-// "deliveryStatus": {"result", "timestamp"}; 0 is delivered. Receipts
-// report delivery only, never clicks. When a callback user name and key
-// are configured, every receipt carries
-//
-//	X-HUAWEI-CALLBACK-ID: timestamp=<ms>;nonce=<uuid>;value=<base64 HMAC-SHA256(key, timestamp+nonce+user)>
-//
-// and the answer Huawei expects is {"code":"0","message":"success"}.
-const (
-	// CallbackHeader carries the receipt signature.
-	CallbackHeader = "X-HUAWEI-CALLBACK-ID"
-	// receiptSkew bounds how old (or early) a signed receipt may be.
-	receiptSkew = 5 * time.Minute
-)
+// Message receipts: the address is configured in AppGallery Connect, the
+// message carries android.bi_tag, and the receipts are read and verified
+// as internal/hms reads HMS receipts [HWDOC push-msg-receipt].
 
-type receiptBody struct {
-	Statuses []struct {
-		Token     string `json:"token"`
-		BiTag     string `json:"biTag"`
-		RequestID string `json:"requestId"`
-		// Status (V1) and DeliveryStatus (V2) hold the result.
-		Status         *int  `json:"status"`
-		Timestamp      int64 `json:"timestamp"`
-		DeliveryStatus *struct {
-			Result    int   `json:"result"`
-			Timestamp int64 `json:"timestamp"`
-		} `json:"deliveryStatus"`
-	} `json:"statuses"`
-}
+// CallbackHeader carries the receipt signature.
+const CallbackHeader = "X-HUAWEI-CALLBACK-ID"
 
 // ParseReceipts verifies a receipt POST and returns its receipts, with the
 // biTag as each receipt's Param (the caller verifies it).
 func ParseReceipts(req vendors.ReceiptRequest) ([]vendors.Receipt, error) {
-	if err := VerifyCallbackID(req.Header.Get(CallbackHeader), req.User, req.Secret, req.Now); err != nil {
-		return nil, err
-	}
-	var b receiptBody
-	if err := json.Unmarshal(req.Body, &b); err != nil {
-		return nil, fmt.Errorf("huawei receipt: %w", err)
-	}
-	out := make([]vendors.Receipt, 0, len(b.Statuses))
-	for _, s := range b.Statuses {
-		rc := vendors.Receipt{Param: s.BiTag, Token: s.Token, VendorMsgID: s.RequestID}
-		result, ms := -1, s.Timestamp
-		if s.DeliveryStatus != nil {
-			result, ms = s.DeliveryStatus.Result, s.DeliveryStatus.Timestamp
-		} else if s.Status != nil {
-			result = *s.Status
-		}
-		rc.Kind, rc.Code = vendors.ReceiptDelivered, ""
-		if result != 0 {
-			rc.Kind, rc.Code = vendors.ReceiptUndelivered, strconv.Itoa(result)
-		}
-		if ms > 0 {
-			rc.At = time.UnixMilli(ms)
-		}
-		out = append(out, rc)
-	}
-	return out, nil
+	return hms.ParseReceipts(vendors.Huawei, req, CallbackHeader)
 }
 
-// VerifyCallbackID checks the X-HUAWEI-CALLBACK-ID header when a callback
-// user and key are configured (Huawei sends the header only then); with
-// none configured there is nothing to check here and the signed biTag is
-// the receipt's only proof.
-func VerifyCallbackID(header, user string, secret []byte, now time.Time) error {
-	if user == "" || len(secret) == 0 {
-		return nil
-	}
-	f := map[string]string{}
-	for _, part := range strings.Split(header, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		f[k] = v
-	}
-	ts, err := strconv.ParseInt(f["timestamp"], 10, 64)
-	if err != nil || f["nonce"] == "" || f["value"] == "" {
-		return fmt.Errorf("%w: %s missing or malformed", vendors.ErrReceiptAuth, CallbackHeader)
-	}
-	at := time.UnixMilli(ts)
-	if ts < 1e11 {
-		// HWDOC says milliseconds; some receivers were written for
-		// seconds, so a seconds value is read as such.
-		at = time.Unix(ts, 0)
-	}
-	if d := now.Sub(at); d > receiptSkew || d < -receiptSkew {
-		return fmt.Errorf("%w: %s timestamp outside ±%v", vendors.ErrReceiptAuth, CallbackHeader, receiptSkew)
-	}
-	want := CallbackSignature(f["timestamp"], f["nonce"], user, secret)
-	if !hmac.Equal([]byte(f["value"]), []byte(want)) {
-		return fmt.Errorf("%w: %s signature mismatch", vendors.ErrReceiptAuth, CallbackHeader)
-	}
-	return nil
-}
-
-// CallbackSignature is Base64(HMAC-SHA256(secret, timestamp+nonce+user)).
+// CallbackSignature is the signature Huawei puts in CallbackHeader.
 func CallbackSignature(timestamp, nonce, user string, secret []byte) string {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(timestamp + nonce + user))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return hms.CallbackSignature(timestamp, nonce, user, secret)
 }
 
-// ReceiptReply is the answer Huawei expects: {"code":"0"} when the
-// receipts were taken, a non-zero code (Huawei then retries) otherwise.
-func ReceiptReply(err error) (int, any) {
-	if err != nil {
-		return 401, map[string]string{"code": "1", "message": "receipt refused"}
-	}
-	return 200, map[string]string{"code": "0", "message": "success"}
-}
+// ReceiptReply is the answer Huawei expects.
+func ReceiptReply(err error) (int, any) { return hms.ReceiptReply(err) }

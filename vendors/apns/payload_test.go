@@ -205,3 +205,21 @@ func first(vs []string) string {
 	}
 	return vs[0]
 }
+
+// TestIDOnlyAcceptedByTheFake: the fake, which refuses a background push
+// at priority 10 or with alert, sound or badge, accepts pushd's id_only
+// push, and what it recorded carries the ids and none of the text.
+func TestIDOnlyAcceptedByTheFake(t *testing.T) {
+	e := newTokenEnv(t)
+	n := &vendors.Notification{ID: "m-1", Body: "New message", Sound: "ping.caf", Badge: vendors.IntPtr(2),
+		Ext: `{"c":1}`, Preview: vendors.PreviewIDOnly, IDs: map[string]string{vendors.IDMsg: "m-1", vendors.IDSender: "u1"}}
+	rs := e.sender.Send(context.Background(), n, []string{testToken})
+	if len(rs) != 1 || rs[0].Err != nil {
+		t.Fatalf("Send = %+v, want OK", rs)
+	}
+	rec := e.fake.Requests()[0]
+	if rec.Header.Get("apns-push-type") != "background" || rec.Header.Get("apns-priority") != "5" {
+		t.Errorf("recorded headers %v, want a background push at priority 5", rec.Header)
+	}
+	checkBackground(t, n, rec.Body)
+}

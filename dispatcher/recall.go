@@ -90,20 +90,21 @@ const (
 const harmonyVendor vendors.Vendor = "harmony"
 
 // replaceableVendors reports whether v replaces a shown notification by a
-// new one with the same id. APNs: apns-collapse-id; FCM: collapse_key
-// (android.notification.tag would also replace a displayed one);
-// Huawei and Honor: notify_id/notifyId; Xiaomi: notify_id ("same id → the
-// new notification replaces the old one", vendor-protocols.md §3); Meizu:
-// notifyKey (collapse key, vendor-protocols.md, Meizu); HarmonyOS:
-// notifyId. A replacement carries its own id (for the vendors' dedupe
-// ids) and Replaces, so the collapse and notify ids are the message's.
-// OPPO and vivo
-// derive a dedupe id from the message id (app_message_id, requestId), so
-// they would drop a second push of the same message, and pushd does not
-// send their notify_id/notifyId yet.
+// new one with the same id. APNs: apns-collapse-id; FCM:
+// android.notification.tag (a shown notification with the same tag is
+// replaced; collapse_key replaces one still pending); Huawei and Honor:
+// notify_id/notifyId; Xiaomi: notify_id ("same id → the new notification
+// replaces the old one", vendor-protocols.md §3); OPPO: notify_id ("same
+// id overrides", vendor-protocols.md §5); vivo: notifyId ("same id
+// replaces", vendor-protocols.md §6); Meizu: notifyKey (collapse key,
+// vendor-protocols.md, Meizu); HarmonyOS: notifyId. A replacement carries
+// its own id, so the vendors' dedupe ids (OPPO app_message_id, vivo
+// requestId, apns-id) do not drop it, and Replaces, so the collapse and
+// notify ids are the message's.
 func replaceableVendors(v vendors.Vendor) bool {
 	switch v {
-	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi, vendors.Meizu, harmonyVendor:
+	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi, vendors.OPPO, vendors.Vivo,
+		vendors.Meizu, harmonyVendor:
 		return true
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/pushd/pushd/dispatcher"
@@ -61,6 +62,24 @@ func hmsReplacement(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 	return f
 }
 
+// notifyIDOf is the notify id of an OPPO (notification.notify_id) or vivo
+// (notifyId) request.
+func notifyIDOf(t *testing.T, v vendors.Vendor, r fake.Recorded) int {
+	t.Helper()
+	var b struct {
+		NotifyID     int `json:"notifyId"`
+		Notification struct {
+			NotifyID int `json:"notify_id"`
+		}
+	}
+	if v == vendors.Vivo {
+		decodeJSON(t, r.Body, &b)
+		return b.NotifyID
+	}
+	decodeJSON(t, []byte(parseForm(t, r).Get("message")), &b)
+	return b.Notification.NotifyID
+}
+
 // replacedBy indexes a recall's answer by vendor.
 func replacedBy(t *testing.T, rs []dispatcher.Replaced) map[vendors.Vendor]dispatcher.Replaced {
 	t.Helper()
@@ -78,7 +97,8 @@ func replacedBy(t *testing.T, rs []dispatcher.Replaced) map[vendors.Vendor]dispa
 // the eight vendors, recalls it, and checks what each vendor was asked to
 // show: the same collapse/notify id with "This message was recalled" and
 // the badge lowered by the one the message raised (APNs, Huawei, Honor:
-// 3 → 2), and nothing on OPPO and vivo, which cannot replace it. A second
+// 3 → 2); OPPO and vivo replace through notify_id/notifyId, with a
+// dedupe id (app_message_id, requestId) of the replacement's own. A second
 // recall lowers no badge again. A read on another device then replaces a
 // second message and sets the badge to the unread count.
 func TestRecallOnEveryVendor(t *testing.T) {
@@ -104,12 +124,6 @@ func TestRecallOnEveryVendor(t *testing.T) {
 			if d, _ := vendors.Lookup(v); d.Badge {
 				wantBadge = "2"
 			}
-			if v == vendors.OPPO || v == vendors.Vivo {
-				if r.Action != dispatcher.ActionNotReplaceable || len(reqs) != 0 {
-					t.Fatalf("%+v, %d requests; want not_replaceable and nothing sent", r, len(reqs))
-				}
-				return
-			}
 			if r.Action != dispatcher.ActionReplaced || len(reqs) != 1 || reqs[0].Status != http.StatusOK {
 				t.Fatalf("%+v, %d requests (%+v); want one accepted replacement", r, len(reqs), reqs)
 			}
@@ -129,6 +143,14 @@ func TestRecallOnEveryVendor(t *testing.T) {
 				// Push Kit's dedupe id, is the replacement's own.
 				if len(f.ids) != 2 || f.ids[0] != strconv.Itoa(vendors.NotifyID(msg)) || f.ids[1] == msg {
 					t.Errorf("ids %q, want notifyId %d and an appMessageId of its own", f.ids, vendors.NotifyID(msg))
+				}
+				return
+			}
+			if v == vendors.OPPO || v == vendors.Vivo {
+				// notify_id/notifyId is the message's (it replaces); the
+				// dedupe id is the replacement's own, so it is not dropped.
+				if id := notifyIDOf(t, v, reqs[0]); id != vendors.NotifyID(msg) || len(f.ids) != 1 || strings.HasPrefix(f.ids[0], msg+":") {
+					t.Errorf("notify id %d, dedupe ids %q; want %d and a dedupe id of its own", id, f.ids, vendors.NotifyID(msg))
 				}
 				return
 			}

@@ -80,9 +80,46 @@ func soundOf(n *vendors.Notification) string {
 	return "default"
 }
 
+// idOnly reports whether n is an id_only push (docs/rules.md "Preview
+// privacy"): a background push with the ids and ext, no alert. A VoIP
+// push is never one: PushKit shows nothing anyway.
+func idOnly(n *vendors.Notification) bool {
+	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0 && !n.VoIP
+}
+
+// backgroundAPS is the aps of a background push: content-available alone.
+// Apple: "create a remote notification with an aps dictionary that
+// includes only the content-available key … the aps dictionary must not
+// contain any keys that would trigger user interactions" (alert, sound,
+// badge), sent with apns-push-type background and apns-priority 5
+// (vendor-protocols.md §1 request headers; apnspush.com, "How to Push
+// and Handle Background Push Notifications in iOS", quoting Apple's
+// "Pushing background updates to your App").
+type backgroundAPS struct {
+	ContentAvailable int `json:"content-available"`
+}
+
+// backgroundPayload returns the body of an id_only push: the ids as
+// custom keys (msg_id, sender_id, group_id) beside aps and ext, no text.
+// The app fetches and shows the message itself.
+func backgroundPayload(n *vendors.Notification) map[string]any {
+	p := make(map[string]any, len(n.IDs)+2)
+	for k, v := range n.IDs {
+		p[k] = v
+	}
+	p["aps"] = backgroundAPS{ContentAvailable: 1}
+	if n.Ext != "" {
+		p[vendors.ExtKey] = n.Ext
+	}
+	return p
+}
+
 // encodePayload returns the JSON body for n. HTML escaping is off so "<",
 // ">" and "&" cost one byte each against the 4096-byte limit, not six.
 func encodePayload(n *vendors.Notification) ([]byte, error) {
+	if idOnly(n) {
+		return encodeJSON(backgroundPayload(n))
+	}
 	p := payload{
 		APS: aps{Alert: alert{Title: n.Title, Body: n.Body, Subtitle: n.Subtitle}, Badge: n.Badge, Sound: soundOf(n),
 			ContentAvailable: flag(n.ContentAvailable), MutableContent: flag(n.MutableContent || n.Image != ""),
@@ -90,10 +127,16 @@ func encodePayload(n *vendors.Notification) ([]byte, error) {
 		Ext:   n.Ext,
 		Image: n.Image,
 	}
+	return encodeJSON(p)
+}
+
+// encodeJSON encodes v without HTML escaping and without the trailing
+// newline.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
@@ -137,6 +180,12 @@ func requestHeader(n *vendors.Notification, topic string) http.Header {
 	}
 	if n.VoIP {
 		voipHeader(h, topic)
+	}
+	if idOnly(n) {
+		// A background push must use push type background and priority
+		// 5 (see backgroundAPS).
+		h["apns-push-type"] = []string{string(apns2.PushTypeBackground)}
+		h["apns-priority"] = []string{strconv.Itoa(apns2.PriorityLow)}
 	}
 	return h
 }

@@ -390,6 +390,9 @@ func (a *APNs) checkHeaders(h http.Header, certTopic string) string {
 	if reason := checkVoIP(h); reason != "" {
 		return reason
 	}
+	if reason := checkBackground(h); reason != "" {
+		return reason
+	}
 	if pt := h.Get("apns-push-type"); pt != "" && !validPushType(pt) {
 		return apns2.ReasonInvalidPushType
 	}
@@ -478,6 +481,9 @@ func checkPayload(body []byte, pushType string) string {
 	}
 	if err := json.Unmarshal(body, &p); err != nil || p.APS == nil {
 		return apns2.ReasonPayloadEmpty
+	}
+	if reason := checkBackgroundAPS(p.APS, pushType); reason != "" {
+		return reason
 	}
 	return checkAPS(p.APS)
 }

@@ -237,6 +237,19 @@ func TestAPNsRefusesWhatAppleRefuses(t *testing.T) {
 			voip(r)
 			r.header.Set("Apns-Topic", "com.example.other.voip")
 		}, 400, "TopicDisallowed"},
+		{"background", background(`{"aps":{"content-available":1},"msg_id":"m1"}`), 200, ""},
+		{"background priority 10", func(r *apnsRequest) {
+			background(`{"aps":{"content-available":1}}`)(r)
+			r.header.Set("Apns-Priority", "10")
+		}, 400, "BadPriority"},
+		{"background without priority", func(r *apnsRequest) {
+			background(`{"aps":{"content-available":1}}`)(r)
+			r.header.Del("Apns-Priority")
+		}, 400, "BadPriority"},
+		{"background without content-available", background(`{"aps":{},"msg_id":"m1"}`), 400, "PayloadEmpty"},
+		{"background with an alert", background(`{"aps":{"content-available":1,"alert":{"body":"New message"}}}`), 400, "PayloadEmpty"},
+		{"background with a sound", background(`{"aps":{"content-available":1,"sound":"default"}}`), 400, "PayloadEmpty"},
+		{"background with a badge", background(`{"aps":{"content-available":1,"badge":1}}`), 400, "PayloadEmpty"},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -263,6 +276,16 @@ func voip(r *apnsRequest) {
 	r.header.Set("Apns-Push-Type", "voip")
 	r.header.Set("Apns-Topic", apnsTestTopic+".voip")
 	r.header.Set("Apns-Expiration", "0")
+}
+
+// background makes r a background push of body, as pushd sends an id_only
+// push: push type background, priority 5.
+func background(body string) func(*apnsRequest) {
+	return func(r *apnsRequest) {
+		r.header.Set("Apns-Push-Type", "background")
+		r.header.Set("Apns-Priority", "5")
+		r.body = body
+	}
 }
 
 // apnsSized returns a valid payload of exactly n bytes.

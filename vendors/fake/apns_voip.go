@@ -58,3 +58,36 @@ func (a *APNs) checkTokenTopic(h http.Header, token string) string {
 	}
 	return ""
 }
+
+// checkBackground enforces Apple's rule for a background push
+// (apns-push-type background): priority 5, "It is an error to specify
+// priority 10 for a background push" (vendor-protocols.md §1 request
+// headers: "Background (content-available only) must use 5"). An
+// omitted priority means 10, so it is refused too.
+func checkBackground(h http.Header) string {
+	if h.Get("apns-push-type") == string(apns2.PushTypeBackground) && h.Get("apns-priority") != "5" {
+		return apns2.ReasonBadPriority
+	}
+	return ""
+}
+
+// checkBackgroundAPS: the aps of a background push holds content-available
+// 1 and none of the keys that alert the user (alert, sound, badge; Apple,
+// "Pushing background updates to your App"). Apple documents no reason
+// for a wrong one; the fake answers PayloadEmpty as for other malformed
+// payloads [UNCERTAIN], so a test sees any alerting key a background push
+// would carry.
+func checkBackgroundAPS(aps map[string]any, pushType string) string {
+	if pushType != string(apns2.PushTypeBackground) {
+		return ""
+	}
+	if aps["content-available"] != float64(1) {
+		return apns2.ReasonPayloadEmpty
+	}
+	for _, k := range []string{"alert", "sound", "badge"} {
+		if _, ok := aps[k]; ok {
+			return apns2.ReasonPayloadEmpty
+		}
+	}
+	return ""
+}

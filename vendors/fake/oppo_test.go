@@ -182,6 +182,10 @@ func TestOPPOFieldRules(t *testing.T) {
 		{"unregistered channel", OPPOToken(1), map[string]any{"channel_id": "promo"}, 41},
 		{"no channel", OPPOToken(1), map[string]any{"channel_id": ""}, 0},
 		{"ttl 10 days+1", OPPOToken(1), map[string]any{"off_line_ttl": 864001}, 41},
+		{"notify_id", OPPOToken(1), map[string]any{"notify_id": 808284232}, 0},
+		{"notify_id 0", OPPOToken(1), map[string]any{"notify_id": 0}, 41},
+		{"notify_id over 32 bits", OPPOToken(1), map[string]any{"notify_id": int64(1) << 31}, 41},
+		{"notify_id a string", OPPOToken(1), map[string]any{"notify_id": "m1"}, 41},
 		{"bad regid", "not-a-regid", nil, 10000},
 	}
 	for _, c := range cases {

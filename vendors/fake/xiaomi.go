@@ -164,6 +164,13 @@ func xmValidate(f url.Values, tokens []string, pkg string) (string, string) {
 			return code, msg
 		}
 	case "1":
+		// A pass-through message has no text to show: its content is
+		// payload, which the app receives (vendor-protocols.md §3 form
+		// fields). Xiaomi's answer to an empty one is not captured; the
+		// fake answers its bad-parameter code [UNCERTAIN].
+		if f.Get("payload") == "" {
+			return XiaomiBadParam, "payload is required for pass_through 1"
+		}
 	default:
 		return XiaomiBadParam, "pass_through must be 0 or 1"
 	}

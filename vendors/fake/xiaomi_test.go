@@ -87,6 +87,8 @@ func TestXiaomiChecksTheSecretAndTheForm(t *testing.T) {
 		{"1001 ids", "key=" + xmSecret, func(v url.Values) { v.Set("registration_id", strings.Join(many, ",")) }, fake.XiaomiBadParam},
 		{"other package", "key=" + xmSecret, func(v url.Values) { v.Set("restricted_package_name", "com.other") }, fake.XiaomiBadPackage},
 		{"pass_through 2", "key=" + xmSecret, func(v url.Values) { v.Set("pass_through", "2") }, fake.XiaomiBadParam},
+		{"pass-through without text", "key=" + xmSecret, passThrough(url.QueryEscape(`{"msg_id":"m1"}`)), "0"},
+		{"pass-through without payload", "key=" + xmSecret, passThrough(""), fake.XiaomiBadParam},
 		{"web uri not http", "key=" + xmSecret, func(v url.Values) { v.Set("extra.notify_effect", "3"); v.Set("extra.web_uri", "ftp://x") }, fake.XiaomiBadParam},
 		{"intent without uri", "key=" + xmSecret, func(v url.Values) { v.Set("extra.notify_effect", "2") }, fake.XiaomiBadParam},
 		{"payload not encoded", "key=" + xmSecret, func(v url.Values) { v.Set("payload", "%zz") }, fake.XiaomiBadParam},
@@ -106,6 +108,20 @@ func TestXiaomiChecksTheSecretAndTheForm(t *testing.T) {
 	}
 	if reqs := f.Requests(); len(reqs) != len(cases) || len(reqs[0].Tokens) != 2 {
 		t.Fatalf("%d recorded, first with %d tokens", len(reqs), len(reqs[0].Tokens))
+	}
+}
+
+// passThrough makes a form a pass-through message of payload, as pushd
+// sends an id_only push: no title, description or click.
+func passThrough(payload string) func(url.Values) {
+	return func(v url.Values) {
+		v.Set("pass_through", "1")
+		for _, k := range []string{"title", "description", "notify_type", "payload"} {
+			v.Del(k)
+		}
+		if payload != "" {
+			v.Set("payload", payload)
+		}
 	}
 }
 

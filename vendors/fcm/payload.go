@@ -43,9 +43,22 @@ type sendRequest struct {
 // the TTL left until n.ExpireAt, the channel, and the default sound unless
 // n is silent. An intent click action becomes android.notification
 // click_action, the intent-filter action FCM starts on tap.
+//
+// A notification that replaces another (n.Replaces, a recall) or may be
+// replaced carries android.notification.tag, derived like collapse_key
+// from n.ReplaceKey(): FCM's AndroidNotification.tag is the "identifier
+// used to replace existing notifications in the notification drawer. If
+// not specified, each request creates a new notification. If specified
+// and a notification with the same tag is already being shown, the new
+// notification replaces the existing one" (Firebase Admin SDK reference,
+// AndroidNotification.tag; vendor-protocols.md §2 lists the field). collapse_key alone only
+// replaces a message still pending on FCM's side.
 func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *messaging.Message {
 	ttl := min(n.TTL(now, defaultTTL), maxTTL)
-	an := &messaging.AndroidNotification{ChannelID: n.Android.ChannelID}
+	if idOnly(n) {
+		return dataMessage(n, ttl)
+	}
+	an := &messaging.AndroidNotification{ChannelID: n.Android.ChannelID, Tag: collapseKey(n.ReplaceKey())}
 	if !n.Silent {
 		// A named sound is a res/raw resource of the app (FCM
 		// AndroidNotification.sound: "the sound file must reside in
@@ -55,7 +68,7 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	if click.Action == vendors.ClickIntent {
 		an.ClickAction = click.Target
 	}
-	if an.ChannelID == "" && an.Sound == "" && an.ClickAction == "" {
+	if an.ChannelID == "" && an.Sound == "" && an.ClickAction == "" && an.Tag == "" {
 		an = nil // nothing to say in android.notification
 	}
 	m := &messaging.Message{
@@ -74,6 +87,39 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	}
 	callClass(n, m)
 	return m
+}
+
+// idOnly reports whether n is an id_only push (docs/rules.md "Preview
+// privacy"): a data-only message with the ids and ext, no text.
+func idOnly(n *vendors.Notification) bool {
+	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
+}
+
+// dataMessage is n's id_only message: message.data with the ids and ext,
+// no notification block (at the top or in android), so FCM shows nothing
+// and hands the data to the app's onMessageReceived, at android.priority
+// high so it is delivered at once even in Doze. Firebase, "Firebase
+// Cloud Messaging message types": "Data messages, which are handled by
+// the client app … contain only your user-defined custom key-value
+// pairs", sent by setting the data key (firebase.google.com/docs/
+// cloud-messaging/customize-messages/set-message-type). ext goes to the
+// app whatever the click action: a data message has no click.
+func dataMessage(n *vendors.Notification, ttl time.Duration) *messaging.Message {
+	data := make(map[string]string, len(n.IDs)+1)
+	for k, v := range n.IDs {
+		data[k] = v
+	}
+	if n.Ext != "" {
+		data[vendors.ExtKey] = n.Ext
+	}
+	return &messaging.Message{
+		Data: data,
+		Android: &messaging.AndroidConfig{
+			CollapseKey: collapseKey(n.ReplaceKey()),
+			Priority:    priorityHigh,
+			TTL:         &ttl,
+		},
+	}
 }
 
 // pick prefers the job's value over the adapter's default.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/pushd/pushd/internal/golden"
 	"github.com/pushd/pushd/vendors"
 )
@@ -78,6 +80,14 @@ func TestMessageMapping(t *testing.T) {
 		{"default ttl 24h", vendors.Notification{Body: "b"}, vendors.Click{}, wantContains(`"ttl":"86400s"`)},
 		{"no id, no collapse key", vendors.Notification{Body: "b"}, vendors.Click{}, wantNot(`collapse_key`)},
 		{"silent has no sound", vendors.Notification{Body: "b", Silent: true}, vendors.Click{}, wantNot(`"sound"`)},
+		{"tag from the message id", vendors.Notification{ID: "m1", Body: "b"}, vendors.Click{}, wantContains(`"tag":"m1"`)},
+		{"tag from the replaced id", vendors.Notification{ID: "r1", Replaces: "m1", Body: "b"}, vendors.Click{},
+			wantContains(`"tag":"m1"`)},
+		{"id_only has no notification", vendors.Notification{ID: "m1", Title: "New message", Body: "New message",
+			Preview: vendors.PreviewIDOnly, IDs: map[string]string{vendors.IDMsg: "m1"}}, vendors.Click{},
+			wantNot(`"notification"`)},
+		{"id_only without ids is a notification", vendors.Notification{ID: "m1", Body: "New message",
+			Preview: vendors.PreviewIDOnly}, vendors.Click{}, wantContains(`"body":"New message"`)},
 		{"sound default", vendors.Notification{Body: "b", Sound: "ring.caf"}, vendors.Click{}, wantContains(`"sound":"default"`)},
 		{"no ext, no data", vendors.Notification{Body: "b"}, vendors.Click{}, wantNot(`"data"`)},
 		{"url click drops ext", vendors.Notification{Body: "b", Ext: "e"}, vendors.Click{Action: vendors.ClickURL, Target: "https://x.test"}, wantNot(`"ext"`)},
@@ -107,5 +117,34 @@ func wantNot(s string) func(*testing.T, []byte) {
 		if bytes.Contains(b, []byte(s)) {
 			t.Errorf("%s has %s", b, s)
 		}
+	}
+}
+
+// TestIDOnlyAcceptedByTheFake: the fake accepts the data-only message, and
+// what it recorded has the ids and ext in data and no notification.
+func TestIDOnlyAcceptedByTheFake(t *testing.T) {
+	f, s, _ := setup(t)
+	n := &vendors.Notification{ID: "c2c-1", Title: "New message", Body: "New message", Ext: `{"conv":"c2c_denny"}`,
+		Preview: vendors.PreviewIDOnly, IDs: map[string]string{vendors.IDMsg: "c2c-1", vendors.IDSender: "denny"}}
+	rs := s.Send(context.Background(), n, []string{"dev_1:APA91b"})
+	if len(rs) != 1 || rs[0].Err != nil {
+		t.Fatalf("Send = %+v, want OK", rs)
+	}
+	var got struct {
+		Message map[string]json.RawMessage `json:"message"`
+	}
+	if err := json.Unmarshal(f.Requests()[0].Body, &got); err != nil {
+		t.Fatal(err)
+	}
+	var data map[string]string
+	if err := json.Unmarshal(got.Message["data"], &data); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"msg_id": "c2c-1", "sender_id": "denny", "ext": n.Ext}
+	if diff := cmp.Diff(want, data); diff != "" {
+		t.Errorf("data (-want +got):\n%s", diff)
+	}
+	if _, ok := got.Message["notification"]; ok || bytes.Contains(got.Message["android"], []byte("notification")) {
+		t.Errorf("id_only message %s has a notification", f.Requests()[0].Body)
 	}
 }

@@ -1,6 +1,7 @@
 package honor
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -57,8 +58,9 @@ type sendRequest struct {
 }
 
 type android struct {
-	TTL          string       `json:"ttl,omitempty"`
-	Notification notification `json:"notification"`
+	TTL string `json:"ttl,omitempty"`
+	// Notification is nil for an id_only data message (dataRequest).
+	Notification *notification `json:"notification,omitempty"`
 	// BiTag is echoed in the receipts (receipt.go): the signed reference.
 	BiTag string `json:"biTag,omitempty"`
 }
@@ -110,7 +112,10 @@ func buildBody(n vendors.Notification, s settings, tokens []string, now time.Tim
 
 // newRequest maps n onto Honor's fields.
 func newRequest(n *vendors.Notification, s settings, tokens []string, now time.Time) sendRequest {
-	nt := notification{Title: n.Title, Body: n.Body,
+	if idOnly(n) {
+		return dataRequest(n, tokens, now)
+	}
+	nt := &notification{Title: n.Title, Body: n.Body,
 		ClickAction: clickAction(hms.Click(n, s.Click,
 			hms.ClickTypes{Intent: clickTypeIntent, URL: clickTypeURL, App: clickTypeApp})),
 		Importance: hms.Pick(n.Android.Importance, s.Importance)}
@@ -119,13 +124,47 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	}
 	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
-	applyStyle(&nt, n)
-	callClass(n, &nt)
+	applyStyle(nt, n)
+	callClass(n, nt)
 	a := android{TTL: ttl(n, now), Notification: nt}
 	if n.Callback != nil {
 		a.BiTag = n.Callback.Param
 	}
 	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens, Android: a}
+}
+
+// idOnly reports whether n is an id_only push (docs/rules.md "Preview
+// privacy"): a data message with the ids and ext, no text.
+func idOnly(n *vendors.Notification) bool {
+	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
+}
+
+// dataRequest is n's id_only message: Honor's data (pass-through,
+// "透传消息") message, data with the ids and ext and no notification at
+// the top or in android, which Honor hands to the app without showing
+// anything (vendor-protocols.md §8 Send: "data":"<string>" beside the
+// optional notification; docs/rules.md "Preview privacy").
+func dataRequest(n *vendors.Notification, tokens []string, now time.Time) sendRequest {
+	a := android{TTL: ttl(n, now)}
+	if n.Callback != nil {
+		a.BiTag = n.Callback.Param
+	}
+	return sendRequest{Data: idOnlyData(n), Token: tokens, Android: a}
+}
+
+// idOnlyData is the data of an id_only message: a JSON object of the ids
+// and ext (vendors.ExtKey), whatever the click action (a data message has
+// no click).
+func idOnlyData(n *vendors.Notification) string {
+	m := make(map[string]string, len(n.IDs)+1)
+	for k, v := range n.IDs {
+		m[k] = v
+	}
+	if n.Ext != "" {
+		m[vendors.ExtKey] = n.Ext
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at

@@ -1,6 +1,7 @@
 package huawei
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -81,10 +82,11 @@ type message struct {
 
 type android struct {
 	// Urgency is HIGH for a call (call.go), else Huawei's default.
-	Urgency      string       `json:"urgency,omitempty"`
-	Category     string       `json:"category,omitempty"`
-	TTL          string       `json:"ttl,omitempty"`
-	Notification notification `json:"notification"`
+	Urgency  string `json:"urgency,omitempty"`
+	Category string `json:"category,omitempty"`
+	TTL      string `json:"ttl,omitempty"`
+	// Notification is nil for an id_only data message (dataRequest).
+	Notification *notification `json:"notification,omitempty"`
 	// BiTag is echoed in the receipts (receipt.go): the signed reference.
 	BiTag string `json:"bi_tag,omitempty"`
 }
@@ -142,7 +144,10 @@ func buildBody(n vendors.Notification, s settings, tokens []string, now time.Tim
 
 // newRequest maps n onto Huawei's fields.
 func newRequest(n *vendors.Notification, s settings, tokens []string, now time.Time) sendRequest {
-	nt := notification{
+	if idOnly(n) {
+		return dataRequest(n, tokens, now)
+	}
+	nt := &notification{
 		Title: n.Title, Body: n.Body, DefaultSound: true,
 		ClickAction: clickAction(hms.Click(n, s.Click,
 			hms.ClickTypes{Intent: clickTypeIntent, URL: clickTypeURL, App: clickTypeApp})),
@@ -154,7 +159,7 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	}
 	nt.NotifyID, nt.Tag = hms.IDs(replaceIDs(n), maxTag)
 	nt.Badge = badgeOf(n, s.BadgeClass)
-	applyStyle(&nt, n)
+	applyStyle(nt, n)
 	if snd := n.Android.Sound; snd != "" && !n.Silent {
 		nt.Sound, nt.DefaultSound = "/raw/"+snd, false
 	}
@@ -164,6 +169,43 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	}
 	callClass(n, &a)
 	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
+}
+
+// idOnly reports whether n is an id_only push (docs/rules.md "Preview
+// privacy"): a data message with the ids and ext, no text.
+func idOnly(n *vendors.Notification) bool {
+	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
+}
+
+// dataRequest is n's id_only message: a data (pass-through) message,
+// message.data with the ids and ext and no android.notification, which
+// Huawei hands to the app's HmsMessageService.onMessageReceived without
+// showing anything (vendor-protocols.md §4 Send: "data": "pass-through
+// payload"; Huawei's send API: a message with data and without
+// notification is a data message). urgency stays Huawei's default
+// (NORMAL): HIGH for data messages needs Huawei's approval
+// [UNCERTAIN: not in vendor-protocols.md].
+func dataRequest(n *vendors.Notification, tokens []string, now time.Time) sendRequest {
+	a := android{TTL: ttl(n, now)}
+	if n.Callback != nil {
+		a.BiTag = n.Callback.Param
+	}
+	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: idOnlyData(n), Android: a, Token: tokens}}
+}
+
+// idOnlyData is the data of an id_only message: a JSON object of the ids
+// and ext (vendors.ExtKey), whatever the click action (a data message has
+// no click).
+func idOnlyData(n *vendors.Notification) string {
+	m := make(map[string]string, len(n.IDs)+1)
+	for k, v := range n.IDs {
+		m[k] = v
+	}
+	if n.Ext != "" {
+		m[vendors.ExtKey] = n.Ext
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at maxTTL,

@@ -59,7 +59,15 @@ type notification struct {
 	ActionParameters    string `json:"action_parameters,omitempty"`
 	ChannelID           string `json:"channel_id,omitempty"`
 	AppMessageID        string `json:"app_message_id,omitempty"`
-	OffLineTTL          int    `json:"off_line_ttl"`
+	// NotifyID is OPPO's notify_id, "same id overrides" a notification
+	// shown (vendor-protocols.md §5 notification table): derived from
+	// n.ReplaceKey(), so a recall's replacement takes the message's
+	// place, while app_message_id, the dedupe id, stays on n.ID. It is
+	// an integer as the other vendors' notify ids (vendors.NotifyID)
+	// [UNCERTAIN: OPPO's type and range not captured; JPush and
+	// Tencent's OPPO channels pass an int].
+	NotifyID   int `json:"notify_id,omitempty"`
+	OffLineTTL int `json:"off_line_ttl"`
 	// Style 2 is the long-text style (content up to 128 characters)
 	// [vendor-protocols.md §5 notification table].
 	Style int `json:"style,omitempty"`
@@ -151,6 +159,9 @@ func buildNotification(n *vendors.Notification, st settings, now time.Time) (not
 		nt.ChannelID = st.ChannelID
 	}
 	nt.OffLineTTL = int(min(n.TTL(now, defaultTTL)/time.Second, maxOfflineTTL))
+	if id := n.ReplaceKey(); id != "" {
+		nt.NotifyID = vendors.NotifyID(id)
+	}
 	if n.Callback != nil {
 		nt.CallBackURL, nt.CallBackParameter = n.Callback.URL, n.Callback.Param
 	}

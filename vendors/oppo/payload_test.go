@@ -83,3 +83,31 @@ func TestAppMessageIDPerMessageAndTarget(t *testing.T) {
 		t.Error("an id without a message id")
 	}
 }
+
+// TestNotifyIDReplacesDedupeIDDoesNot: a recall's replacement (its own
+// id, Replaces the message) has the message's notify_id, so it overrides
+// the shown notification, and its own app_message_id, so OPPO does not
+// drop it as a duplicate.
+func TestNotifyIDReplacesDedupeIDDoesNot(t *testing.T) {
+	st := settings{Click: vendors.Click{Action: vendors.ClickOpenApp}}
+	orig := &vendors.Notification{ID: "m1", Title: "Denny", Body: "hi"}
+	repl := &vendors.Notification{ID: "m1#replaced", Replaces: "m1", Title: "New message", Body: "This message was recalled"}
+	a, err := build(orig, st, []string{tokenN(1)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := build(repl, st, []string{tokenN(1)}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ma, mb message
+	if json.Unmarshal([]byte(a.Form.Get("message")), &ma) != nil || json.Unmarshal([]byte(b.Form.Get("message")), &mb) != nil {
+		t.Fatalf("messages %q %q", a.Form.Get("message"), b.Form.Get("message"))
+	}
+	if ma.Notification.NotifyID == 0 || ma.Notification.NotifyID != mb.Notification.NotifyID {
+		t.Errorf("notify_id %d and %d, want the same non-zero id", ma.Notification.NotifyID, mb.Notification.NotifyID)
+	}
+	if ma.Notification.AppMessageID == mb.Notification.AppMessageID {
+		t.Errorf("app_message_id %q shared: OPPO would drop the replacement", ma.Notification.AppMessageID)
+	}
+}

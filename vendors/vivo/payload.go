@@ -72,6 +72,12 @@ type message struct {
 	Category        string            `json:"category,omitempty"`
 	PushMode        int               `json:"pushMode"`
 	RequestID       string            `json:"requestId"`
+	// NotifyID is vivo's notifyId, 1..2147483647, "same id replaces" a
+	// notification shown (vendor-protocols.md §6 single push table,
+	// [PUSHAPI]): derived from n.ReplaceKey() (vendors.NotifyID), so a
+	// recall's replacement takes the message's place, while requestId,
+	// the dedupe id, stays on n.ID.
+	NotifyID int `json:"notifyId,omitempty"`
 	// Extra asks for delivery receipts (receipt.go).
 	Extra *extra `json:"extra,omitempty"`
 }
@@ -107,6 +113,9 @@ func buildMessage(n *vendors.Notification, st settings, now time.Time) (message,
 	}
 	if n.Android.Category != "" {
 		m.Category = n.Android.Category
+	}
+	if id := n.ReplaceKey(); id != "" {
+		m.NotifyID = vendors.NotifyID(id)
 	}
 	callClass(n, &m)
 	m.SkipType, m.SkipContent = skipFields(st.Click)

@@ -90,3 +90,24 @@ func TestRequestIDs(t *testing.T) {
 		t.Errorf("ids %q %q", a, b)
 	}
 }
+
+// TestNotifyIDFromReplaceKey: a recall's replacement (its own id, Replaces
+// the message) has the message's notifyId, so it replaces the shown
+// notification; its requestId comes from its own id (single), so vivo
+// does not drop it as a duplicate.
+func TestNotifyIDFromReplaceKey(t *testing.T) {
+	st := settings{AppID: 1, Classification: 1}
+	orig := &vendors.Notification{ID: "m1", Title: "Denny", Body: "hi"}
+	repl := &vendors.Notification{ID: "m1#replaced", Replaces: "m1", Title: "New message", Body: "Recalled"}
+	a, _ := buildMessage(orig, st, testStart())
+	b, _ := buildMessage(repl, st, testStart())
+	if a.NotifyID == 0 || a.NotifyID != b.NotifyID || a.NotifyID != vendors.NotifyID("m1") {
+		t.Errorf("notifyId %d and %d, want both %d", a.NotifyID, b.NotifyID, vendors.NotifyID("m1"))
+	}
+	if single(a, orig.ID, "tok").RequestID == single(b, repl.ID, "tok").RequestID {
+		t.Error("the replacement shares the requestId: vivo would drop it")
+	}
+	if none, _ := buildMessage(&vendors.Notification{Title: "t", Body: "b"}, st, testStart()); none.NotifyID != 0 {
+		t.Errorf("notifyId %d without a message id", none.NotifyID)
+	}
+}

@@ -1,6 +1,7 @@
 package xiaomi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -75,6 +76,9 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 // title and description are cut to Xiaomi's limits here, never in the
 // caller's notification.
 func buildForm(n vendors.Notification, s settings, tokens []string, now time.Time) url.Values {
+	if idOnly(&n) {
+		return passThroughForm(&n, s, tokens, now)
+	}
 	limits().Fit(&n)
 	f := url.Values{}
 	f.Set(fieldRegID, strings.Join(tokens, ","))
@@ -110,6 +114,45 @@ func buildForm(n vendors.Notification, s settings, tokens []string, now time.Tim
 	setExt(f, &n, s.Click)
 	setCallback(f, n.Callback)
 	return f
+}
+
+// idOnly reports whether n is an id_only push (docs/rules.md "Preview
+// privacy"): a pass-through message with the ids and ext, no text.
+func idOnly(n *vendors.Notification) bool {
+	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
+}
+
+// passThroughForm is n's id_only message: pass_through 1, a pass-through
+// (data) message Xiaomi hands to the app's PushMessageReceiver
+// (onReceivePassThroughMessage) without showing anything, its payload the
+// ids and ext as a JSON object, URL-encoded as MIDOC requires
+// (vendor-protocols.md §3 form fields: "pass_through 1 pass-through
+// (data)", "payload … must be URL-encoded"). No title, description,
+// notify_type or click: nothing is shown. The receipt callback is kept.
+func passThroughForm(n *vendors.Notification, s settings, tokens []string, now time.Time) url.Values {
+	f := url.Values{}
+	f.Set(fieldRegID, strings.Join(tokens, ","))
+	f.Set(fieldPackage, s.Package)
+	f.Set(fieldPassThrough, "1")
+	f.Set(fieldPayload, url.QueryEscape(idOnlyPayload(n)))
+	if !n.ExpireAt.IsZero() {
+		f.Set(fieldTimeToLive, strconv.FormatInt(n.TTL(now, 0).Milliseconds(), 10))
+	}
+	setCallback(f, n.Callback)
+	return f
+}
+
+// idOnlyPayload is the JSON object of n's ids and ext (vendors.ExtKey).
+func idOnlyPayload(n *vendors.Notification) string {
+	m := make(map[string]string, len(n.IDs)+1)
+	for k, v := range n.IDs {
+		m[k] = v
+	}
+	if n.Ext != "" {
+		m[vendors.ExtKey] = n.Ext
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // channelID is the job's channel, else the certificate's (SPEC §4.6).

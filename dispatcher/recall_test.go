@@ -109,7 +109,8 @@ func newRecallEnv(t *testing.T) (*Replacer, *devices.Store, *[]revokeCall) {
 }
 
 // TestRecallRevokesWhereTheVendorCan: a sender with a revoke API gets a
-// Revoke by the message's notify id, OPPO (no replacement) nothing, and
+// Revoke by the message's notify id, OPPO a replacement by the same notify
+// id (notify_id), and
 // another app's certificate is never touched; the badge the message
 // raised is lowered.
 func TestRecallRevokesWhereTheVendorCan(t *testing.T) {
@@ -145,13 +146,21 @@ func TestRecallRevokesWhereTheVendorCan(t *testing.T) {
 	if hw.Action != ActionRevoked || hw.Badge == nil || *hw.Badge != 4 || hw.TokenHash != vendors.TokenHash("hw-token") {
 		t.Errorf("huawei: %+v, want revoked with the badge back at 4", hw)
 	}
-	if oppo.Action != ActionNotReplaceable || oppo.Badge != nil {
-		t.Errorf("oppo: %+v, want not_replaceable", oppo)
+	if oppo.Action != ActionReplaced || oppo.Badge != nil {
+		t.Errorf("oppo: %+v, want replaced (notify_id) without a badge", oppo)
 	}
-	want := []revokeCall{{revoke: true, notifyID: vendors.NotifyID("m1"), body: "This message was recalled", tokens: []string{"hw-token"}}}
-	if len(*calls) != 1 || (*calls)[0].revoke != want[0].revoke || (*calls)[0].notifyID != want[0].notifyID ||
-		(*calls)[0].tokens[0] != "hw-token" {
-		t.Errorf("vendor calls %+v, want %+v", *calls, want)
+	want := map[string]revokeCall{
+		"hw-token":   {revoke: true, notifyID: vendors.NotifyID("m1"), body: "This message was recalled"},
+		"oppo-token": {revoke: false, notifyID: vendors.NotifyID("m1"), body: "This message was recalled"},
+	}
+	if len(*calls) != len(want) {
+		t.Fatalf("vendor calls %+v, want %+v", *calls, want)
+	}
+	for _, c := range *calls {
+		w, ok := want[c.tokens[0]]
+		if !ok || len(c.tokens) != 1 || c.revoke != w.revoke || c.notifyID != w.notifyID || c.body != w.body {
+			t.Errorf("vendor call %+v, want %+v", c, w)
+		}
 	}
 	// Explicit devices: another app's certificate is skipped.
 	out, err = rep.Recall(ctx, recallApp, "m1", RecallRequest{Devices: []Device{{CertID: 3, Token: "other-app-token"}, {CertID: 99, Token: "x"}}})

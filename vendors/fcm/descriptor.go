@@ -16,7 +16,7 @@ func Descriptor() vendors.Descriptor {
 		Ext:           vendors.ExtSpec{Placement: "data.ext", Limit: 3072},
 		Badge:         false,
 		Options:       vendors.AndroidKeys{ChannelID: "fcm_channel_id", Sound: "sound", Image: "fcm_image", Priority: "fcm_priority"},
-		CollapseField: "android.collapse_key",
+		CollapseField: "android.collapse_key, android.notification.tag",
 		Batch:         1,
 		Silent:        "data-only message (no notification)",
 		Endpoints:     endpoints(),

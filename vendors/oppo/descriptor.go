@@ -18,7 +18,7 @@ func Descriptor() vendors.Descriptor {
 		Badge:  false,
 		Options: vendors.AndroidKeys{ChannelID: "oppo_channel_id", Category: "oppo_category", PushStyle: "push_style",
 			NotifyLevel: "oppo_notify_level", Template: "oppo_private_template_id"},
-		CollapseField: "",
+		CollapseField: "notify_id",
 		Batch:         MaxBatch,
 		Silent:        "",
 		Endpoints:     endpoints(),

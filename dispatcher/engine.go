@@ -159,7 +159,14 @@ func (e *Engine) readLoop(ctx context.Context, sh *shard) {
 		if len(prios) == 0 {
 			continue
 		}
-		es, err := e.stream.read(ctx, e.cfg.Consumer, sh, prios, int64(min(n, e.cfg.ReadBatch)), time.Second)
+		// A read blocks for new jobs while every priority has room; with
+		// one full, it blocks only briefly, so the full one is read again
+		// as soon as its entries start (a blocked read cannot be woken).
+		block := time.Second
+		if len(prios) < int(numPriorities) {
+			block = fullBlock
+		}
+		es, err := e.stream.read(ctx, e.cfg.Consumer, sh, prios, int64(min(n, e.cfg.ReadBatch)), block)
 		if err != nil && ctx.Err() == nil {
 			if isNoGroup(err) {
 				// The stream was deleted (FLUSHALL, a new Redis): make it again.
@@ -174,6 +181,9 @@ func (e *Engine) readLoop(ctx context.Context, sh *shard) {
 		e.queue(es)
 	}
 }
+
+// fullBlock is how long a read blocks while a priority's read-ahead is full.
+const fullBlock = 5 * time.Millisecond
 
 // queue holds entries read or taken over and hands them to the
 // scheduler. Held entries are kept fresh (touch) until their outcome is

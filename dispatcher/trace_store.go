@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,7 +35,15 @@ type TraceStore struct {
 	AppBytes int64
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Paused, when set and true, skips the writes: Redis is near its
+	// maxmemory (the MemoryGuard says full), and the room is the queue's.
+	// Skipped traces are counted in Skipped.
+	Paused  func() bool
+	skipped atomic.Int64
 }
+
+// Skipped is how many job runs' traces were not written while Paused.
+func (s *TraceStore) Skipped() int64 { return s.skipped.Load() }
 
 // The defaults of a TraceStore.
 const (
@@ -170,6 +179,10 @@ func hourOf(t time.Time) int64 { return t.Unix() / 3600 }
 // returns the commands and, for each, the blobs it carries.
 func (s *TraceStore) queue(ctx context.Context, pipe redis.Pipeliner, blobs []*traceBlob) ([]*redis.Cmd, [][]*traceBlob) {
 	if len(blobs) == 0 {
+		return nil, nil
+	}
+	if s.Paused != nil && s.Paused() {
+		s.skipped.Add(int64(len(blobs)))
 		return nil, nil
 	}
 	h := hourOf(s.now())

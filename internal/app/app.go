@@ -201,9 +201,13 @@ func (a *App) assemble(ctx context.Context) error {
 		&queueCollector{inspector: a.Inspector})
 	a.Handler = a.newHandler()
 	a.Stream = dispatcher.NewShardedJobStream(a.Redis, a.Config.Worker.Retention, a.Config.Worker.Shards)
+	// The guard samples Redis' memory for intake (the API refuses jobs
+	// near maxmemory) and for the trace (workers stop writing traces
+	// then: the room is the queue's).
+	a.Guard = dispatcher.NewMemoryGuard(a.Redis, dispatcher.GuardConfig{
+		High: a.Config.Redis.HighWater, Low: a.Config.Redis.LowWater, Log: a.Log, Registerer: a.Registry})
+	a.boundTrace()
 	if !a.opts.NoAPI {
-		a.Guard = dispatcher.NewMemoryGuard(a.Redis, dispatcher.GuardConfig{
-			High: a.Config.Redis.HighWater, Low: a.Config.Redis.LowWater, Log: a.Log, Registerer: a.Registry})
 		a.Intake = dispatcher.NewIntake(a.Stream, dispatcher.IntakeConfig{Guard: a.Guard})
 	}
 	a.Registry.MustRegister(&streamCollector{stream: a.Stream})
@@ -287,6 +291,25 @@ func (a *App) eventSinks(streams *dispatcher.StreamSink) dispatcher.EventSink {
 		return streams
 	}
 	return sinks
+}
+
+// traceShare is the fraction of Redis' maxmemory one app's traces may
+// hold (at most dispatcher.DefaultTraceAppBytes).
+const traceShare = 20
+
+// boundTrace keeps the trace out of the queue's way: no trace is written
+// while the guard says Redis is full, and one app's traces hold at most a
+// twentieth of maxmemory.
+func (a *App) boundTrace() {
+	tr := a.Events.Trace
+	if tr == nil {
+		return
+	}
+	g := a.Guard
+	tr.Paused = func() bool { _, _, full := g.State(); return full }
+	if _, maxm, _ := g.State(); maxm > 0 {
+		tr.AppBytes = min(dispatcher.DefaultTraceAppBytes, maxm/traceShare)
+	}
 }
 
 // sinkOrNil is nil for no sink (the engine then calls none).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -175,9 +176,18 @@ log: {level: info, format: json}
 	}
 	inspector := asynq.NewInspector(asynq.RedisClientOpt{Addr: db.Addr, DB: db.Num})
 	defer inspector.Close()
+	// The asynq queue exists only once a task went there (a retry, a job
+	// enqueued directly): on a loaded machine none may have.
 	qi, err := inspector.GetQueueInfo(dispatcher.Queue)
-	if err != nil || qi.Active != 0 {
-		t.Fatalf("after a graceful exit: %+v %v, want no active task left", qi, err)
+	if err != nil && !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("after a graceful exit: %v", err)
+	}
+	active := 0
+	if err == nil {
+		active = qi.Active
+	}
+	if active != 0 {
+		t.Fatalf("after a graceful exit: %+v, want no active task left", qi)
 	}
 	if exitTook > 5*time.Second+2*time.Second {
 		t.Errorf("exit took %s, beyond the 5s shutdown_timeout", exitTook)
@@ -194,7 +204,7 @@ log: {level: info, format: json}
 		"jobs":                   jobs,
 		"delivered_at_sigterm":   atExit,
 		"exit_seconds":           seconds(exitTook),
-		"active_left_behind":     qi.Active,
+		"active_left_behind":     active,
 		"restart_to_all_seconds": seconds(drained),
 		"duplicates":             dups,
 		"lost":                   0,

@@ -96,7 +96,7 @@ func (rs *resolution) coalesce(ctx context.Context, conv devices.Conv, users []s
 			out = append(out, c)
 			continue
 		}
-		if !replaceableVendors(c.d.Vendor) {
+		if !updatable(c.d, rs.certs[c.b.CertID], bursts[k].Count) {
 			rs.drop(c.d.UserID, c.b.CertID, c.b.Token, RuleCoalesced)
 			continue
 		}
@@ -106,6 +106,32 @@ func (rs *resolution) coalesce(ctx context.Context, conv devices.Conv, users []s
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// MeizuBurstPushes bounds the pushes of one window on Meizu (the first
+// alert and its updates): Meizu folds a device's notifications and
+// answers 520 once it received more than five from one app within a
+// minute (vendor-protocols.md, Meizu, code 520), so a burst stops
+// updating after four, leaving room for other conversations.
+const MeizuBurstPushes = 4
+
+// updatable reports whether d, the count-th message of a window, may be
+// pushed as an update of the window's first notification. Not on vendors
+// that cannot replace it (replaceableVendors: OPPO, vivo); not on Xiaomi's
+// default channel, which allows one message per device a day
+// (vendor-protocols.md §3 extra.channel_id): without the job's or the
+// certificate's channel_id the first alert is the day's one; on Meizu
+// only up to MeizuBurstPushes.
+func updatable(d Delivery, cert *CertInfo, count int) bool {
+	switch {
+	case !replaceableVendors(d.Vendor):
+		return false
+	case d.Vendor == vendors.Xiaomi:
+		return d.Notif.Android.ChannelID != "" || cert != nil && cert.Fields[vendors.FieldChannelID] != ""
+	case d.Vendor == vendors.Meizu:
+		return count <= MeizuBurstPushes
+	}
+	return true
 }
 
 // asUpdate turns d into the update of its burst's first notification: the

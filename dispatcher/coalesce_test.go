@@ -214,3 +214,39 @@ func TestResolveCoalesceSettings(t *testing.T) {
 		t.Errorf("with the window off a window was opened: %+v, %v", keys, err)
 	}
 }
+
+// TestCoalesceVendorCaps: which vendors get an update inside a window.
+// OPPO and vivo cannot replace; Xiaomi's default channel (no channel_id
+// on the job or the certificate) allows one message a day; Meizu folds
+// after five a minute, so a burst stops updating after four pushes.
+func TestCoalesceVendorCaps(t *testing.T) {
+	withChannel := &CertInfo{Vendor: vendors.Xiaomi, Fields: map[string]string{vendors.FieldChannelID: "chat"}}
+	noChannel := &CertInfo{Vendor: vendors.Xiaomi, Fields: map[string]string{}}
+	cases := []struct {
+		name       string
+		v          vendors.Vendor
+		jobChannel string
+		cert       *CertInfo
+		count      int
+		want       bool
+	}{
+		{"APNs", vendors.APNs, "", nil, 50, true},
+		{"FCM", vendors.FCM, "", nil, 50, true},
+		{"Huawei", vendors.Huawei, "", nil, 50, true},
+		{"Honor", vendors.Honor, "", nil, 50, true},
+		{"HarmonyOS", harmonyVendor, "", nil, 50, true},
+		{"OPPO", vendors.OPPO, "", nil, 2, false},
+		{"vivo", vendors.Vivo, "", nil, 2, false},
+		{"Xiaomi default channel", vendors.Xiaomi, "", noChannel, 2, false},
+		{"Xiaomi certificate channel", vendors.Xiaomi, "", withChannel, 2, true},
+		{"Xiaomi job channel", vendors.Xiaomi, "chat", noChannel, 2, true},
+		{"Meizu within four", vendors.Meizu, "", nil, MeizuBurstPushes, true},
+		{"Meizu past four", vendors.Meizu, "", nil, MeizuBurstPushes + 1, false},
+	}
+	for _, tc := range cases {
+		d := Delivery{Vendor: tc.v, Notif: &vendors.Notification{Android: vendors.AndroidOptions{ChannelID: tc.jobChannel}}}
+		if got := updatable(d, tc.cert, tc.count); got != tc.want {
+			t.Errorf("%s: updatable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -20,10 +20,12 @@ const coalesceWindow = 4 * time.Second
 // dennyJob is a one-to-one message from Denny to every recipient.
 func dennyJob(msg string, recipients []string) map[string]any {
 	return map[string]any{"app_id": testApp, "msg_id": msg,
-		"sender":       map[string]any{"user_id": "denny", "nickname": "Denny"},
-		"recipients":   recipients,
-		"elems":        []map[string]any{{"type": "text", "text": "Are you there? " + msg}},
-		"offline_push": map[string]any{"ext": "conv:c2c_denny"}}
+		"sender":     map[string]any{"user_id": "denny", "nickname": "Denny"},
+		"recipients": recipients,
+		"elems":      []map[string]any{{"type": "text", "text": "Are you there? " + msg}},
+		// A Xiaomi channel of its own: the default one allows a single
+		// message per device a day, so updates are not sent on it.
+		"offline_push": map[string]any{"ext": "conv:c2c_denny", "android": map[string]any{"xiaomi_channel_id": "chat"}}}
 }
 
 // burst sends job and returns each vendor's one request (nil for a vendor

@@ -133,6 +133,23 @@ func TestCoalesceBurstOnEveryVendor(t *testing.T) {
 			t.Errorf("%s: APNs update reuses the first apns-id %s", step.msg, id)
 		}
 	}
+	// The trace names the rule on OPPO and vivo, and shows the update's
+	// text where it was sent.
+	steps := map[string]int{}
+	for _, e := range h.trace(testApp, "cb-3").Entries {
+		steps[e.Step]++
+		switch {
+		case e.Step == dispatcher.EventDropped && e.Rule != dispatcher.RuleCoalesced:
+			t.Errorf("cb-3 trace: %+v, want only coalesced drops", e)
+		case e.Step == dispatcher.EventDropped && e.UserID != "u-oppo" && e.UserID != "u-vivo":
+			t.Errorf("cb-3 trace: %s dropped, want only OPPO and vivo", e.UserID)
+		case e.Step == dispatcher.StepRendered && e.Body != "Denny: 3 new messages":
+			t.Errorf("cb-3 trace: rendered %+v, want the burst text", e)
+		}
+	}
+	if steps[dispatcher.EventDropped] != 2 || steps[dispatcher.StepRendered] != len(vendors.All())-2 {
+		t.Errorf("cb-3 trace steps %v, want 2 dropped and %d rendered", steps, len(vendors.All())-2)
+	}
 	// Another conversation (the group g1) is not coalesced.
 	other := burst(t, h, "cb-g1", groupJob("cb-g1", users))
 	for _, v := range vendors.All() {

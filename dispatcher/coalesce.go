@@ -72,12 +72,15 @@ func (rs *resolution) coalesce(ctx context.Context, conv devices.Conv, users []s
 	}
 	appWindow, _ := rs.app.Coalesce() // validated with the config
 	var of []devices.BurstOf
-	at := map[int]int{} // user index → index in of
+	var at map[int]int // user index → index in of; nil while none is on
 	for _, c := range cands {
 		if _, seen := at[c.user]; seen {
 			continue
 		}
 		if w := windowOf(appWindow, states[c.user]); w > 0 {
+			if at == nil {
+				at = map[int]int{}
+			}
 			at[c.user] = len(of)
 			of = append(of, devices.BurstOf{UserID: users[c.user], Window: w})
 		}

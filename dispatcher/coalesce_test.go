@@ -2,11 +2,16 @@ package dispatcher
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/pushd/pushd/devices"
+	"github.com/pushd/pushd/internal/testredis"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -248,5 +253,66 @@ func TestCoalesceVendorCaps(t *testing.T) {
 		if got := updatable(d, tc.cert, tc.count); got != tc.want {
 			t.Errorf("%s: updatable = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// coaCounter counts the commands that touch a burst window.
+type coaCounter struct {
+	roundTripCounter
+	coa atomic.Int64
+}
+
+func (c *coaCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	count := c.roundTripCounter.ProcessPipelineHook(next)
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, cmd := range cmds {
+			for _, a := range cmd.Args() {
+				if s, ok := a.(string); ok && strings.Contains(s, ":coa:") {
+					c.coa.Add(1)
+				}
+			}
+		}
+		return count(ctx, cmds)
+	}
+}
+
+// TestCoalesceCost: with the window off, Resolve sends no command for it;
+// on, one script per recipient, in one round trip per chunk of 500.
+func TestCoalesceCost(t *testing.T) {
+	db := testredis.New(t)
+	seed := devices.New(db.Client, devices.Options{})
+	users := make([]string, 1000)
+	for i := range users {
+		users[i] = fmt.Sprintf("u%04d", i)
+		if err := seed.Bind(context.Background(), devices.Binding{AppID: rsvApp, UserID: users[i], CertID: rsvAPNs, Token: "t" + users[i]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := redis.NewClient(db.Options())
+	defer c.Close()
+	hook := &coaCounter{}
+	c.AddHook(hook)
+	app := DefaultAppSettings()
+	r := &Resolver{Devices: devices.New(c, devices.Options{}), Certs: rsvCerts(), Now: func() time.Time { return rsvNow },
+		Apps: func(string) AppSettings { return app }}
+	resolve := func(msg string) (roundTrips, coa int64) {
+		hook.n.Store(0)
+		hook.coa.Store(0)
+		j := rsvJob()
+		j.MsgID, j.Group, j.Recipients = msg, hiking(GroupWork), users
+		if ds, _, err := r.Resolve(context.Background(), j); err != nil || len(ds) != len(users) {
+			t.Fatalf("%s: %d deliveries, %v", msg, len(ds), err)
+		}
+		return hook.n.Load(), hook.coa.Load()
+	}
+	offTrips, offCoa := resolve("off-1")
+	if offCoa != 0 {
+		t.Errorf("window off: %d commands on burst windows, want none", offCoa)
+	}
+	app.CoalesceWindow = "1m"
+	resolve("on-1") // may load the script first
+	onTrips, onCoa := resolve("on-2")
+	if onCoa != int64(len(users)) || onTrips != offTrips+2 {
+		t.Errorf("window on: %d window commands in %d round trips; want %d in %d (off: %d)", onCoa, onTrips, len(users), offTrips+2, offTrips)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pushd/pushd/certs"
 	"github.com/pushd/pushd/devices"
@@ -259,6 +260,12 @@ type ReceiveOptionRequest struct {
 	// hidden or id_only; "" clears it (the user's, else the app's mode
 	// applies). Absent leaves it unchanged.
 	Preview *string `json:"preview,omitempty"`
+	// CoalesceWindow is the conversation's burst-coalescing window
+	// (docs/rules.md, "Burst coalescing"): a duration of 1s to 1h, "0" to
+	// turn coalescing off for it whatever the app's window, "" to clear
+	// it (the app's window applies). Absent leaves it unchanged; with it
+	// set, an empty Opt leaves the receive option unchanged.
+	CoalesceWindow *string `json:"coalesce_window,omitempty"`
 }
 
 func (s *Server) putReceiveOption(w http.ResponseWriter, r *http.Request) {
@@ -281,7 +288,14 @@ func (s *Server) putReceiveOption(w http.ResponseWriter, r *http.Request) {
 		}
 		answer["preview"] = *req.Preview
 	}
-	if req.Preview == nil || req.Opt != "" {
+	if req.CoalesceWindow != nil {
+		if err := s.setConvCoalesce(r, app, user, kind, id, *req.CoalesceWindow); err != nil {
+			writeError(w, err)
+			return
+		}
+		answer["coalesce_window"] = *req.CoalesceWindow
+	}
+	if req.Preview == nil && req.CoalesceWindow == nil || req.Opt != "" {
 		if err := s.Devices.SetReceiveOption(r.Context(), app, user, kind, id, opt); err != nil {
 			writeError(w, deviceError(err))
 			return
@@ -293,6 +307,20 @@ func (s *Server) putReceiveOption(w http.ResponseWriter, r *http.Request) {
 	}
 	answer["opt"] = opt
 	writeJSON(w, http.StatusOK, answer)
+}
+
+// setConvCoalesce stores the conversation's window given as a duration
+// ("" clears it).
+func (s *Server) setConvCoalesce(r *http.Request, app, user, kind, id, window string) error {
+	var w *time.Duration
+	if window != "" {
+		d, err := time.ParseDuration(window)
+		if err != nil {
+			return badRequest("coalesce_window", "want a duration such as 30s, 0 for off or \"\" to clear, got %q", window)
+		}
+		w = &d
+	}
+	return deviceError(s.Devices.SetConvCoalesce(r.Context(), app, user, kind, id, w))
 }
 
 func (s *Server) getReceiveOptions(w http.ResponseWriter, r *http.Request) {

@@ -143,6 +143,8 @@ type scripts struct {
 	bind, unbind, state, nextBadge, removeInvalid, expire, lowerBadge *redis.Script
 	// setVoIP and dropVoIP keep the VoIP token beside a binding (voip.go).
 	setVoIP, dropVoIP *redis.Script
+	// coalesce counts a message into a burst window (coalesce.go).
+	coalesce *redis.Script
 }
 
 func newScripts() scripts {
@@ -156,6 +158,7 @@ func newScripts() scripts {
 		lowerBadge:    redis.NewScript(lowerBadgeSrc),
 		setVoIP:       redis.NewScript(setVoIPSrc),
 		dropVoIP:      redis.NewScript(dropVoIPSrc),
+		coalesce:      redis.NewScript(coalesceSrc),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -134,6 +135,9 @@ type UserState struct {
 	// Opt is the recipient's stored option for the message's
 	// conversation, OptDefault when none.
 	Opt ReceiveOpt
+	// Coalesce is the recipient's coalescing window for the conversation
+	// (0 = off for it), nil when unset: the app's window applies.
+	Coalesce *time.Duration
 }
 
 // States returns the settings and the receive option for conv of each of
@@ -153,7 +157,7 @@ func (s *Store) States(ctx context.Context, app string, users []string, conv Con
 		for _, u := range users {
 			p.HGetAll(ctx, s.usrKey(app, u))
 			if withOpt {
-				p.HMGet(ctx, s.optKey(app, u), conv.field(), conv.previewField())
+				p.HMGet(ctx, s.optKey(app, u), conv.field(), conv.previewField(), conv.coalesceField())
 			}
 		}
 	})
@@ -171,6 +175,7 @@ func (s *Store) States(ctx context.Context, app string, users []string, conv Con
 			if p := storedPreview(hmString(v, 1)); p != "" {
 				out[i].Settings.Preview = p
 			}
+			out[i].Coalesce = storedCoalesce(hmString(v, 2))
 			k++
 		}
 	}

@@ -51,6 +51,18 @@ type AppSettings struct {
 	// recalled or read notification in the app's own Locale.
 	Recalled      string `mapstructure:"recalled" yaml:"recalled" json:"recalled,omitempty"`
 	ReadElsewhere string `mapstructure:"read_elsewhere" yaml:"read_elsewhere" json:"read_elsewhere,omitempty"`
+	// CoalesceWindow turns burst coalescing on (docs/rules.md, "Burst
+	// coalescing"): at most one alert per recipient and conversation per
+	// window, later messages updating it. A duration ("30s"); "" or "0"
+	// is off (the default), else 1s to 1h. A conversation's own
+	// coalesce_window wins over it. It is a string because the config
+	// layer decodes apps.<id> without a duration hook.
+	CoalesceWindow string `mapstructure:"coalesce_window" yaml:"coalesce_window" json:"coalesce_window,omitempty"`
+	// Coalesced, CoalescedGroup and CoalescedHidden override the burst
+	// texts in the app's own Locale (see LocaleText).
+	Coalesced       string `mapstructure:"coalesced" yaml:"coalesced" json:"coalesced,omitempty"`
+	CoalescedGroup  string `mapstructure:"coalesced_group" yaml:"coalesced_group" json:"coalesced_group,omitempty"`
+	CoalescedHidden string `mapstructure:"coalesced_hidden" yaml:"coalesced_hidden" json:"coalesced_hidden,omitempty"`
 
 	// resolved marks settings ForLocale returned: asked again with no
 	// locale, they are their own answer.
@@ -69,6 +81,9 @@ func (a AppSettings) Validate() error {
 	}
 	if _, ok := vendors.ParsePreview(string(a.Preview)); !ok {
 		return fmt.Errorf("preview: %q is not a preview mode (want one of %v)", a.Preview, vendors.Previews())
+	}
+	if _, err := a.Coalesce(); err != nil {
+		return err
 	}
 	if err := checkPlaceholders("placeholders", a.Placeholders); err != nil {
 		return err
@@ -117,7 +132,8 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 	if loc == appLoc {
 		overlay(&text, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle,
 			SenderOnly: a.SenderOnly, SenderOnlyGroup: a.SenderOnlyGroup, Hidden: a.Hidden,
-			Recalled: a.Recalled, ReadElsewhere: a.ReadElsewhere})
+			Recalled: a.Recalled, ReadElsewhere: a.ReadElsewhere,
+			Coalesced: a.Coalesced, CoalescedGroup: a.CoalescedGroup, CoalescedHidden: a.CoalescedHidden})
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.Locales)) {
 		if NormalizeLocale(k) == loc {
@@ -135,6 +151,10 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 		Hidden:               text.Hidden,
 		Recalled:             text.Recalled,
 		ReadElsewhere:        text.ReadElsewhere,
+		CoalesceWindow:       a.CoalesceWindow,
+		Coalesced:            text.Coalesced,
+		CoalescedGroup:       text.CoalescedGroup,
+		CoalescedHidden:      text.CoalescedHidden,
 		resolved:             true,
 	}
 }
@@ -150,7 +170,8 @@ func overlay(dst *LocaleText, src LocaleText) {
 		src string
 	}{{&dst.DefaultTitle, src.DefaultTitle},
 		{&dst.SenderOnly, src.SenderOnly}, {&dst.SenderOnlyGroup, src.SenderOnlyGroup}, {&dst.Hidden, src.Hidden},
-		{&dst.Recalled, src.Recalled}, {&dst.ReadElsewhere, src.ReadElsewhere}} {
+		{&dst.Recalled, src.Recalled}, {&dst.ReadElsewhere, src.ReadElsewhere},
+		{&dst.Coalesced, src.Coalesced}, {&dst.CoalescedGroup, src.CoalescedGroup}, {&dst.CoalescedHidden, src.CoalescedHidden}} {
 		if f.src != "" {
 			*f.dst = f.src
 		}

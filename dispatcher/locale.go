@@ -39,12 +39,21 @@ type LocaleText struct {
 	// ReadElsewhere replaces the notification of a message read on
 	// another device.
 	ReadElsewhere string `mapstructure:"read_elsewhere" yaml:"read_elsewhere" json:"read_elsewhere,omitempty"`
+	// Coalesced is the body of a notification that stands for a burst of
+	// one-to-one messages (docs/rules.md, "Burst coalescing"): SenderName
+	// and CountToken are filled in. CoalescedGroup is a group's, with
+	// GroupName too, and CoalescedHidden the one that names no sender.
+	Coalesced       string `mapstructure:"coalesced" yaml:"coalesced" json:"coalesced,omitempty"`
+	CoalescedGroup  string `mapstructure:"coalesced_group" yaml:"coalesced_group" json:"coalesced_group,omitempty"`
+	CoalescedHidden string `mapstructure:"coalesced_hidden" yaml:"coalesced_hidden" json:"coalesced_hidden,omitempty"`
 }
 
 // The tokens the sender_only texts are filled with.
 const (
 	SenderName = "{sender}"
 	GroupName  = "{group}"
+	// CountToken stands for the number of messages of a burst.
+	CountToken = "{count}"
 )
 
 // placeholderTypes are the element types that render as a placeholder.
@@ -62,7 +71,8 @@ func placeholderTypes() []string {
 // app can override it. The seed gives no placeholder for video, location,
 // face or merger elements; pushd picks [video], [location], [sticker] and
 // [chat history]. The default Android title is the seed's "a new message"
-// (L24515). The preview texts are pushd's own (issue 15 point 3).
+// (L24515). The preview texts are pushd's own (issue 15 point 3), as are
+// the burst texts (point 5).
 func BuiltinLocale(locale string) (LocaleText, bool) {
 	switch locale {
 	case LocaleEnglish:
@@ -70,13 +80,17 @@ func BuiltinLocale(locale string) (LocaleText, bool) {
 			ElemImage: "[image]", ElemSound: "[voice]", ElemVideo: "[video]", ElemFile: "[file]",
 			ElemLocation: "[location]", ElemFace: "[sticker]", ElemMerger: "[chat history]",
 		}, SenderOnly: SenderName + " sent you a message", SenderOnlyGroup: SenderName + " sent a message in " + GroupName,
-			Hidden: "New message", Recalled: "This message was recalled", ReadElsewhere: "Read on another device"}, true
+			Hidden: "New message", Recalled: "This message was recalled", ReadElsewhere: "Read on another device",
+			Coalesced: SenderName + ": " + CountToken + " new messages", CoalescedGroup: SenderName + " (" + GroupName + "): " + CountToken + " new messages",
+			CoalescedHidden: CountToken + " new messages"}, true
 	case LocaleChinese:
 		return LocaleText{DefaultTitle: "新消息", Placeholders: map[string]string{
 			ElemImage: "[图片]", ElemSound: "[语音]", ElemVideo: "[视频]", ElemFile: "[文件]",
 			ElemLocation: "[位置]", ElemFace: "[表情]", ElemMerger: "[聊天记录]",
 		}, SenderOnly: SenderName + "给你发来一条消息", SenderOnlyGroup: SenderName + "在" + GroupName + "中发来一条消息",
-			Hidden: "新消息", Recalled: "此消息已撤回", ReadElsewhere: "已在其他设备上阅读"}, true
+			Hidden: "新消息", Recalled: "此消息已撤回", ReadElsewhere: "已在其他设备上阅读",
+			Coalesced: SenderName + ": " + CountToken + "条新消息", CoalescedGroup: SenderName + " (" + GroupName + "): " + CountToken + "条新消息",
+			CoalescedHidden: CountToken + "条新消息"}, true
 	}
 	return LocaleText{}, false
 }

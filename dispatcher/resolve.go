@@ -170,20 +170,20 @@ func (rs *resolution) chunk(ctx context.Context, users []string, conv devices.Co
 		return err
 	}
 	var keep []string
-	var keepSettings []devices.Settings
+	var keepStates []devices.UserState
 	for i, u := range users {
 		if rule := rs.rules.rule(u, states[i]); rule != "" {
 			rs.drop(u, 0, "", rule)
 			continue
 		}
 		keep = append(keep, u)
-		keepSettings = append(keepSettings, states[i].Settings)
+		keepStates = append(keepStates, states[i])
 	}
 	lists, expired, err := rs.r.Devices.ListExpiring(ctx, rs.j.AppID, keep)
 	if err != nil {
 		return err
 	}
-	var pending []Delivery
+	var cands []candidate
 	for i, u := range keep {
 		for _, b := range expired[i] {
 			rs.drop(u, b.CertID, b.Token, RuleBindingExpired)
@@ -195,7 +195,7 @@ func (rs *resolution) chunk(ctx context.Context, users []string, conv devices.Co
 			continue
 		}
 		for _, b := range lists[i] {
-			d, rule, err := rs.binding(ctx, b, keepSettings[i])
+			d, rule, err := rs.binding(ctx, b, keepStates[i].Settings)
 			if err != nil {
 				return err
 			}
@@ -203,18 +203,27 @@ func (rs *resolution) chunk(ctx context.Context, users []string, conv devices.Co
 				rs.drop(u, b.CertID, b.Token, rule)
 				continue
 			}
-			if d.Notif.VoIP {
-				// A VoIP push carries no badge: the counter is left alone.
-				rs.ds = append(rs.ds, d)
-				continue
-			}
-			if neverReportedAndroid(b, d.Vendor) {
-				rs.fixedBadge(&d)
-				rs.ds = append(rs.ds, d)
-				continue
-			}
-			pending = append(pending, d)
+			cands = append(cands, candidate{user: i, b: b, d: d})
 		}
+	}
+	// Burst coalescing: nothing at all unless a window is on.
+	if cands, err = rs.coalesce(ctx, conv, keep, keepStates, cands); err != nil {
+		return err
+	}
+	var pending []Delivery
+	for _, c := range cands {
+		d := c.d
+		if d.Notif.VoIP {
+			// A VoIP push carries no badge: the counter is left alone.
+			rs.ds = append(rs.ds, d)
+			continue
+		}
+		if neverReportedAndroid(c.b, d.Vendor) {
+			rs.fixedBadge(&d)
+			rs.ds = append(rs.ds, d)
+			continue
+		}
+		pending = append(pending, d)
 	}
 	return rs.assignBadges(ctx, pending)
 }

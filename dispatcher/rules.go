@@ -7,6 +7,15 @@ import (
 	"github.com/pushd/pushd/devices"
 )
 
+// RuleCoalesced drops a message inside a recipient's burst window on a
+// vendor that cannot replace the window's notification (OPPO, vivo; see
+// replaceableVendors): the phone keeps the window's first alert
+// (docs/rules.md, "Burst coalescing").
+const RuleCoalesced = "coalesced"
+
+// CoalescedSetting is what RuleSetting says of RuleCoalesced.
+const CoalescedSetting = "apps.<app_id>.coalesce_window (or the conversation's coalesce_window): a burst of this conversation is already shown, and this vendor cannot update it"
+
 // messageRule returns the rule that stops j from being pushed to anyone
 // (SPEC §4.1), or "" when it may be pushed. The rules, in order:
 //

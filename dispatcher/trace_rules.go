@@ -6,6 +6,8 @@ package dispatcher
 // complete.
 func RuleSetting(rule string) string {
 	switch rule {
+	case RuleCoalesced:
+		return CoalescedSetting
 	case RuleExpired:
 		return "the job's expire_at passed before it was sent"
 	case RuleOnlineUserOnly:

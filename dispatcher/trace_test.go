@@ -139,7 +139,7 @@ func TestEveryRuleHasASetting(t *testing.T) {
 	for _, r := range []string{RuleOnlineUserOnly, RuleDisabled, RuleSystemMessage, RuleGroupTips, RuleAVChatRoom,
 		RuleCustomNoDesc, RuleEmptyMessage, RuleSender, RulePushOff, RuleNotReceive, RuleReceiveNoNotify,
 		RuleGroupTypeDefault, RuleDoNotDisturb, RuleNoBinding, RuleForeground, RuleUnknownCert, RuleVendorMismatch,
-		RuleExpired, RuleBindingExpired} {
+		RuleExpired, RuleBindingExpired, RuleCoalesced} {
 		if RuleSetting(r) == "" {
 			t.Errorf("rule %q has no setting", r)
 		}

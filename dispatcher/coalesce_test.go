@@ -137,7 +137,7 @@ func (e *rsvEnv) resolveMsg(t *testing.T, msg string, edit func(*Job)) (map[vend
 
 // TestResolveCoalesces: inside the window the replacing vendors get a
 // silent update of the first notification with the count, the badge still
-// counts every message, OPPO gets nothing (rule coalesced); a message of
+// counts every message, on OPPO too (notify_id); a message of
 // another conversation opens its own window.
 func TestResolveCoalesces(t *testing.T) {
 	e := coalesceEnv(t, "10s")
@@ -153,11 +153,11 @@ func TestResolveCoalesces(t *testing.T) {
 	for i, msg := range []string{"m2", "m3"} {
 		got, drops := e.resolveMsg(t, msg, nil)
 		count := i + 2
-		if len(drops) != 1 || drops[0].Rule != RuleCoalesced || drops[0].CertID != rsvOPPO || drops[0].UserID != "vinson" {
-			t.Fatalf("%s: drops %+v, want OPPO dropped as coalesced", msg, drops)
+		if len(drops) != 0 {
+			t.Fatalf("%s: drops %+v, want none (OPPO replaces by notify_id)", msg, drops)
 		}
-		if len(got) != 2 {
-			t.Fatalf("%s: %d deliveries, want APNs and Huawei", msg, len(got))
+		if len(got) != 3 {
+			t.Fatalf("%s: %d deliveries, want APNs, Huawei and OPPO", msg, len(got))
 		}
 		for v, d := range got {
 			n := d.Notif
@@ -206,7 +206,9 @@ func TestResolveCoalesceSettings(t *testing.T) {
 			}
 			e.resolveMsg(t, "m1", tc.edit)
 			got, drops := e.resolveMsg(t, "m2", tc.edit)
-			coalesced := len(drops) == 1 && drops[0].Rule == RuleCoalesced && got[vendors.APNs].Notif.Replaces == "m1"
+			// Every vendor of the env replaces (OPPO by notify_id): an
+			// update drops nothing.
+			coalesced := len(drops) == 0 && got[vendors.APNs].Notif.Replaces == "m1"
 			if coalesced != tc.coalesced {
 				t.Errorf("coalesced = %v (drops %+v, APNs %+v), want %v", coalesced, drops, got[vendors.APNs].Notif, tc.coalesced)
 			}
@@ -221,7 +223,7 @@ func TestResolveCoalesceSettings(t *testing.T) {
 }
 
 // TestCoalesceVendorCaps: which vendors get an update inside a window.
-// OPPO and vivo cannot replace; Xiaomi's default channel (no channel_id
+// Every vendor replaces (OPPO and vivo by notify id); Xiaomi's default channel (no channel_id
 // on the job or the certificate) allows one message a day; Meizu folds
 // after five a minute, so a burst stops updating after four pushes.
 func TestCoalesceVendorCaps(t *testing.T) {
@@ -240,8 +242,8 @@ func TestCoalesceVendorCaps(t *testing.T) {
 		{"Huawei", vendors.Huawei, "", nil, 50, true},
 		{"Honor", vendors.Honor, "", nil, 50, true},
 		{"HarmonyOS", harmonyVendor, "", nil, 50, true},
-		{"OPPO", vendors.OPPO, "", nil, 2, false},
-		{"vivo", vendors.Vivo, "", nil, 2, false},
+		{"OPPO", vendors.OPPO, "", nil, 2, true},
+		{"vivo", vendors.Vivo, "", nil, 2, true},
 		{"Xiaomi default channel", vendors.Xiaomi, "", noChannel, 2, false},
 		{"Xiaomi certificate channel", vendors.Xiaomi, "", withChannel, 2, true},
 		{"Xiaomi job channel", vendors.Xiaomi, "chat", noChannel, 2, true},

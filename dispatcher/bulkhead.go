@@ -51,6 +51,12 @@ type Bulkheads struct {
 	// Metrics, when set, receives pushd_inflight, pushd_send_wait_seconds
 	// and pushd_bulkhead_held_total.
 	Metrics *Metrics
+	// Urgent, when set, reports that jobs of higher priority than low are
+	// running: a low-priority send then yields to them, up to YieldMax
+	// (default 20 ms) per send, so a broadcast leaves the worker's CPU to
+	// the messages people wait for (the engine sets it).
+	Urgent   func() bool
+	YieldMax time.Duration
 
 	once  sync.Once
 	heads map[vendors.Vendor]*bulkhead
@@ -109,6 +115,7 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 	start := time.Now()
 	low := priorityOf(ctx) == PriorityLow
 	if low {
+		b.yield(ctx)
 		select {
 		case h.low <- struct{}{}:
 		case <-ctx.Done():
@@ -140,6 +147,27 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 			m.Inflight.WithLabelValues(string(v)).Dec()
 		}
 	}, nil
+}
+
+// yield waits, up to YieldMax, while urgent jobs run.
+func (b *Bulkheads) yield(ctx context.Context) {
+	if b.Urgent == nil || !b.Urgent() {
+		return
+	}
+	max := b.YieldMax
+	if max <= 0 {
+		max = 20 * time.Millisecond
+	}
+	deadline := time.Now().Add(max)
+	t := time.NewTicker(time.Millisecond)
+	defer t.Stop()
+	for b.Urgent() && time.Now().Before(deadline) {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // wait queues for a slot of h unless its backlog is full.

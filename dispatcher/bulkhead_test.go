@@ -3,6 +3,7 @@ package dispatcher
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,4 +136,36 @@ func TestBulkheadLowQuarter(t *testing.T) {
 		t.Fatal("the waiting low-priority send never got the slot a low one freed")
 	}
 	lows[1]()
+}
+
+// A low-priority send waits while urgent jobs run (up to YieldMax), and
+// goes once they end; a high-priority send never waits for them.
+func TestBulkheadLowYields(t *testing.T) {
+	var urgent atomic.Bool
+	urgent.Store(true)
+	b := &Bulkheads{Urgent: urgent.Load, YieldMax: time.Minute}
+	high, err := b.Acquire(withPriority(context.Background(), PriorityHigh), vendors.APNs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	high()
+	got := make(chan func(), 1)
+	go func() {
+		r, err := b.Acquire(withPriority(context.Background(), PriorityLow), vendors.APNs)
+		if err == nil {
+			got <- r
+		}
+	}()
+	select {
+	case <-got:
+		t.Fatal("a low-priority send went while urgent jobs ran")
+	case <-time.After(50 * time.Millisecond):
+	}
+	urgent.Store(false)
+	select {
+	case r := <-got:
+		r()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the low-priority send did not go once the urgent jobs ended")
+	}
 }

@@ -74,6 +74,10 @@ type Engine struct {
 	weight *semaphore.Weighted
 	sched  *scheduler
 
+	// urgent counts the running jobs of a priority above low: while any
+	// runs, low-priority sends yield (Bulkheads.Urgent).
+	urgent atomic.Int64
+
 	mu   sync.Mutex
 	held map[entryRef]time.Time
 	wg   sync.WaitGroup
@@ -111,10 +115,14 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.AppShare <= 0 || cfg.AppShare > 1 {
 		cfg.AppShare = 0.5
 	}
-	return &Engine{cfg: cfg, h: cfg.Handler, stream: cfg.Stream, log: cfg.Log,
+	e := &Engine{cfg: cfg, h: cfg.Handler, stream: cfg.Stream, log: cfg.Log,
 		slots: make(chan struct{}, cfg.MaxJobs), weight: semaphore.NewWeighted(int64(cfg.MaxDeliveries)),
 		sched: newScheduler(cfg.MaxJobs, cfg.MaxDeliveries, cfg.AppShare, cfg.ReadBatch),
-		held:  map[entryRef]time.Time{}}, nil
+		held:  map[entryRef]time.Time{}}
+	if b := cfg.Handler.Bulkheads; b != nil && b.Urgent == nil {
+		b.Urgent = func() bool { return e.urgent.Load() > 0 }
+	}
+	return e, nil
 }
 
 func consumerName() string {
@@ -227,9 +235,15 @@ func (e *Engine) release(n int) {
 // start runs one entry in its own goroutine; its slot is already taken.
 func (e *Engine) start(ctx context.Context, en entry) {
 	e.wg.Add(1)
+	if en.prio != PriorityLow {
+		e.urgent.Add(1)
+	}
 	go func() {
 		defer e.wg.Done()
 		defer e.release(1)
+		if en.prio != PriorityLow {
+			defer e.urgent.Add(-1)
+		}
 		defer e.sched.done(en)
 		defer e.unhold(en.ref())
 		op := e.run(ctx, en)

@@ -70,3 +70,23 @@ func ExtCost(ext string) int {
 	b, _ := json.Marshal(ext)
 	return len(b) - 2
 }
+
+// IDOnly reports whether n is an id_only push (docs/rules.md "Preview
+// privacy"): a data message carrying the ids and ext, no text, on the
+// vendors that have one.
+func (n *Notification) IDOnly() bool { return n.Preview == PreviewIDOnly && len(n.IDs) > 0 }
+
+// IDOnlyData is the data of an id_only message: a JSON object of the ids
+// and the ext (ExtKey), whatever the click action (a data message has no
+// click).
+func (n *Notification) IDOnlyData() string {
+	m := make(map[string]string, len(n.IDs)+1)
+	for k, v := range n.IDs {
+		m[k] = v
+	}
+	if n.Ext != "" {
+		m[ExtKey] = n.Ext
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}

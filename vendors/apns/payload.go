@@ -84,7 +84,7 @@ func soundOf(n *vendors.Notification) string {
 // privacy"): a background push with the ids and ext, no alert. A VoIP
 // push is never one: PushKit shows nothing anyway.
 func idOnly(n *vendors.Notification) bool {
-	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0 && !n.VoIP
+	return n.IDOnly() && !n.VoIP
 }
 
 // backgroundAPS is the aps of a background push: content-available alone.

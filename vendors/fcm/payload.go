@@ -55,7 +55,7 @@ type sendRequest struct {
 // replaces a message still pending on FCM's side.
 func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *messaging.Message {
 	ttl := min(n.TTL(now, defaultTTL), maxTTL)
-	if idOnly(n) {
+	if n.IDOnly() {
 		return dataMessage(n, ttl)
 	}
 	an := &messaging.AndroidNotification{ChannelID: n.Android.ChannelID, Tag: collapseKey(n.ReplaceKey())}
@@ -87,12 +87,6 @@ func buildMessage(n *vendors.Notification, click vendors.Click, now time.Time) *
 	}
 	callClass(n, m)
 	return m
-}
-
-// idOnly reports whether n is an id_only push (docs/rules.md "Preview
-// privacy"): a data-only message with the ids and ext, no text.
-func idOnly(n *vendors.Notification) bool {
-	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
 }
 
 // dataMessage is n's id_only message: message.data with the ids and ext,

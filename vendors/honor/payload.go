@@ -1,7 +1,6 @@
 package honor
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -112,7 +111,7 @@ func buildBody(n vendors.Notification, s settings, tokens []string, now time.Tim
 
 // newRequest maps n onto Honor's fields.
 func newRequest(n *vendors.Notification, s settings, tokens []string, now time.Time) sendRequest {
-	if idOnly(n) {
+	if n.IDOnly() {
 		return dataRequest(n, tokens, now)
 	}
 	nt := &notification{Title: n.Title, Body: n.Body,
@@ -133,12 +132,6 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens, Android: a}
 }
 
-// idOnly reports whether n is an id_only push (docs/rules.md "Preview
-// privacy"): a data message with the ids and ext, no text.
-func idOnly(n *vendors.Notification) bool {
-	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
-}
-
 // dataRequest is n's id_only message: Honor's data (pass-through,
 // "透传消息") message, data with the ids and ext and no notification at
 // the top or in android, which Honor hands to the app without showing
@@ -149,22 +142,7 @@ func dataRequest(n *vendors.Notification, tokens []string, now time.Time) sendRe
 	if n.Callback != nil {
 		a.BiTag = n.Callback.Param
 	}
-	return sendRequest{Data: idOnlyData(n), Token: tokens, Android: a}
-}
-
-// idOnlyData is the data of an id_only message: a JSON object of the ids
-// and ext (vendors.ExtKey), whatever the click action (a data message has
-// no click).
-func idOnlyData(n *vendors.Notification) string {
-	m := make(map[string]string, len(n.IDs)+1)
-	for k, v := range n.IDs {
-		m[k] = v
-	}
-	if n.Ext != "" {
-		m[vendors.ExtKey] = n.Ext
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
+	return sendRequest{Data: n.IDOnlyData(), Token: tokens, Android: a}
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at

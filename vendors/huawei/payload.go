@@ -1,7 +1,6 @@
 package huawei
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -144,7 +143,7 @@ func buildBody(n vendors.Notification, s settings, tokens []string, now time.Tim
 
 // newRequest maps n onto Huawei's fields.
 func newRequest(n *vendors.Notification, s settings, tokens []string, now time.Time) sendRequest {
-	if idOnly(n) {
+	if n.IDOnly() {
 		return dataRequest(n, tokens, now)
 	}
 	nt := &notification{
@@ -171,12 +170,6 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: vendors.ExtJSON(n, s.Click), Android: a, Token: tokens}}
 }
 
-// idOnly reports whether n is an id_only push (docs/rules.md "Preview
-// privacy"): a data message with the ids and ext, no text.
-func idOnly(n *vendors.Notification) bool {
-	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
-}
-
 // dataRequest is n's id_only message: a data (pass-through) message,
 // message.data with the ids and ext and no android.notification, which
 // Huawei hands to the app's HmsMessageService.onMessageReceived without
@@ -190,22 +183,7 @@ func dataRequest(n *vendors.Notification, tokens []string, now time.Time) sendRe
 	if n.Callback != nil {
 		a.BiTag = n.Callback.Param
 	}
-	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: idOnlyData(n), Android: a, Token: tokens}}
-}
-
-// idOnlyData is the data of an id_only message: a JSON object of the ids
-// and ext (vendors.ExtKey), whatever the click action (a data message has
-// no click).
-func idOnlyData(n *vendors.Notification) string {
-	m := make(map[string]string, len(n.IDs)+1)
-	for k, v := range n.IDs {
-		m[k] = v
-	}
-	if n.Ext != "" {
-		m[vendors.ExtKey] = n.Ext
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
+	return sendRequest{ValidateOnly: n.ValidateOnly, Message: message{Data: n.IDOnlyData(), Android: a, Token: tokens}}
 }
 
 // ttl is the time left until n expires as "<seconds>s", capped at maxTTL,

@@ -1,7 +1,6 @@
 package xiaomi
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -76,7 +75,7 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 // title and description are cut to Xiaomi's limits here, never in the
 // caller's notification.
 func buildForm(n vendors.Notification, s settings, tokens []string, now time.Time) url.Values {
-	if idOnly(&n) {
+	if (&n).IDOnly() {
 		return passThroughForm(&n, s, tokens, now)
 	}
 	limits().Fit(&n)
@@ -116,12 +115,6 @@ func buildForm(n vendors.Notification, s settings, tokens []string, now time.Tim
 	return f
 }
 
-// idOnly reports whether n is an id_only push (docs/rules.md "Preview
-// privacy"): a pass-through message with the ids and ext, no text.
-func idOnly(n *vendors.Notification) bool {
-	return n.Preview == vendors.PreviewIDOnly && len(n.IDs) > 0
-}
-
 // passThroughForm is n's id_only message: pass_through 1, a pass-through
 // (data) message Xiaomi hands to the app's PushMessageReceiver
 // (onReceivePassThroughMessage) without showing anything, its payload the
@@ -134,25 +127,12 @@ func passThroughForm(n *vendors.Notification, s settings, tokens []string, now t
 	f.Set(fieldRegID, strings.Join(tokens, ","))
 	f.Set(fieldPackage, s.Package)
 	f.Set(fieldPassThrough, "1")
-	f.Set(fieldPayload, url.QueryEscape(idOnlyPayload(n)))
+	f.Set(fieldPayload, url.QueryEscape(n.IDOnlyData()))
 	if !n.ExpireAt.IsZero() {
 		f.Set(fieldTimeToLive, strconv.FormatInt(n.TTL(now, 0).Milliseconds(), 10))
 	}
 	setCallback(f, n.Callback)
 	return f
-}
-
-// idOnlyPayload is the JSON object of n's ids and ext (vendors.ExtKey).
-func idOnlyPayload(n *vendors.Notification) string {
-	m := make(map[string]string, len(n.IDs)+1)
-	for k, v := range n.IDs {
-		m[k] = v
-	}
-	if n.Ext != "" {
-		m[vendors.ExtKey] = n.Ext
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
 }
 
 // channelID is the job's channel, else the certificate's (SPEC §4.6).

@@ -120,7 +120,7 @@ const MeizuBurstPushes = 4
 
 // updatable reports whether d, the count-th message of a window, may be
 // pushed as an update of the window's first notification. Not on vendors
-// that cannot replace it (replaceableVendors: OPPO, vivo); not on Xiaomi's
+// that cannot replace it (replaceableVendors: the descriptor's Replaces); not on Xiaomi's
 // default channel, which allows one message per device a day
 // (vendor-protocols.md §3 extra.channel_id): without the job's or the
 // certificate's channel_id the first alert is the day's one; on Meizu

@@ -241,7 +241,7 @@ func TestCoalesceVendorCaps(t *testing.T) {
 		{"FCM", vendors.FCM, "", nil, 50, true},
 		{"Huawei", vendors.Huawei, "", nil, 50, true},
 		{"Honor", vendors.Honor, "", nil, 50, true},
-		{"HarmonyOS", harmonyVendor, "", nil, 50, true},
+		{"HarmonyOS", vendors.Vendor("harmony"), "", nil, 50, true},
 		{"OPPO", vendors.OPPO, "", nil, 2, true},
 		{"vivo", vendors.Vivo, "", nil, 2, true},
 		{"Xiaomi default channel", vendors.Xiaomi, "", noChannel, 2, false},

@@ -85,29 +85,14 @@ const (
 	ActionFailed = "failed"
 )
 
-// harmonyVendor is HarmonyOS NEXT: Push Kit's notifyId replaces an earlier
-// notification of the same id [vendor-protocols-harmony.md, notifyId].
-const harmonyVendor vendors.Vendor = "harmony"
-
 // replaceableVendors reports whether v replaces a shown notification by a
-// new one with the same id. APNs: apns-collapse-id; FCM:
-// android.notification.tag (a shown notification with the same tag is
-// replaced; collapse_key replaces one still pending); Huawei and Honor:
-// notify_id/notifyId; Xiaomi: notify_id ("same id → the new notification
-// replaces the old one", vendor-protocols.md §3); OPPO: notify_id ("same
-// id overrides", vendor-protocols.md §5); vivo: notifyId ("same id
-// replaces", vendor-protocols.md §6); Meizu: notifyKey (collapse key,
-// vendor-protocols.md, Meizu); HarmonyOS: notifyId. A replacement carries
-// its own id, so the vendors' dedupe ids (OPPO app_message_id, vivo
-// requestId, apns-id) do not drop it, and Replaces, so the collapse and
-// notify ids are the message's.
+// new one with the same collapse/notify id (its descriptor's Replaces). A
+// replacement carries its own id, so the vendors' dedupe ids (OPPO
+// app_message_id, vivo requestId, apns-id) do not drop it, and Replaces,
+// so the collapse and notify ids are the message's.
 func replaceableVendors(v vendors.Vendor) bool {
-	switch v {
-	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi, vendors.OPPO, vendors.Vivo,
-		vendors.Meizu, harmonyVendor:
-		return true
-	}
-	return false
+	d, ok := vendors.Lookup(v)
+	return ok && d.Replaces
 }
 
 // target is one device a replacement goes to.

@@ -32,6 +32,11 @@ type Descriptor struct {
 	// CollapseField is the vendor field a message id becomes, so a
 	// duplicate replaces the first notification.
 	CollapseField string
+	// Replaces means a push carrying the collapse/notify id of a shown
+	// notification replaces it on the phone (recall, read elsewhere,
+	// burst coalescing); the adapter derives those ids from
+	// Notification.ReplaceKey.
+	Replaces bool
 	// Batch is how many tokens one request carries.
 	Batch int
 	// Silent names the fields that make a push.no_sound push silent, ""

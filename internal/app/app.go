@@ -307,6 +307,10 @@ func (a *App) boundTrace() {
 	}
 	g := a.Guard
 	tr.Paused = func() bool { _, _, full := g.State(); return full }
+	a.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Namespace: "pushd", Name: "trace_skipped_total",
+		Help: "Job runs whose trace was not written because Redis was above redis.high_water.",
+	}, func() float64 { return float64(tr.Skipped()) }))
 	if _, maxm, _ := g.State(); maxm > 0 {
 		tr.AppBytes = min(dispatcher.DefaultTraceAppBytes, maxm/traceShare)
 	}

@@ -14,29 +14,14 @@ import (
 	"github.com/pushd/pushd/vendors/harmony"
 )
 
-// replacementFields decodes the fake's request r in pushd's words.
+// replacementFields decodes the fake's request r in pushd's words: as
+// vendorFields, but for Huawei and Honor, whose replacement carries no data.
 func replacementFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 	t.Helper()
-	switch v {
-	case vendors.APNs:
-		return apnsFields(t, r)
-	case vendors.FCM:
-		return fcmFields(t, r)
-	case vendors.Xiaomi:
-		return xiaomiFields(t, r)
-	case vendors.Huawei, vendors.Honor:
+	if v == vendors.Huawei || v == vendors.Honor {
 		return hmsReplacement(t, v, r)
-	case vendors.OPPO:
-		return oppoFields(t, r)
-	case vendors.Vivo:
-		return vivoFields(t, r)
-	case vendors.Meizu:
-		return meizuFields(t, r)
-	case harmony.Harmony:
-		return harmonyFields(t, r)
 	}
-	t.Fatalf("no decoder for %s", v)
-	return fields{}
+	return vendorFields(t, v, r)
 }
 
 // hmsReplacement reads a Huawei or Honor replacement, which carries no

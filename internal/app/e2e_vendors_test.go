@@ -88,29 +88,36 @@ type fields struct {
 	ids []string
 }
 
-func checkVendorRequest(t *testing.T, v vendors.Vendor, r fake.Recorded, msg string) {
+// vendorFields reads a request with the extractor of its vendor.
+func vendorFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 	t.Helper()
-	var got fields
 	switch v {
 	case vendors.APNs:
-		got = apnsFields(t, r)
+		return apnsFields(t, r)
 	case vendors.FCM:
-		got = fcmFields(t, r)
+		return fcmFields(t, r)
 	case vendors.Xiaomi:
-		got = xiaomiFields(t, r)
+		return xiaomiFields(t, r)
 	case vendors.Huawei:
-		got = huaweiFields(t, r)
+		return huaweiFields(t, r)
 	case vendors.Honor:
-		got = honorFields(t, r)
+		return honorFields(t, r)
 	case vendors.OPPO:
-		got = oppoFields(t, r)
+		return oppoFields(t, r)
 	case vendors.Vivo:
-		got = vivoFields(t, r)
+		return vivoFields(t, r)
 	case vendors.Meizu:
-		got = meizuFields(t, r)
+		return meizuFields(t, r)
 	case harmony.Harmony:
-		got = harmonyFields(t, r)
+		return harmonyFields(t, r)
 	}
+	t.Fatalf("no extractor for %s", v)
+	return fields{}
+}
+
+func checkVendorRequest(t *testing.T, v vendors.Vendor, r fake.Recorded, msg string) {
+	t.Helper()
+	got := vendorFields(t, v, r)
 	wantExt, wantBadge := grpExt, ""
 	if v == vendors.OPPO {
 		wantExt = `{"ext":"conv:group_g1"}`

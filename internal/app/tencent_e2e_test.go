@@ -12,7 +12,6 @@ import (
 	"github.com/pushd/pushd/api"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
-	"github.com/pushd/pushd/vendors/harmony"
 )
 
 // Tencent's documented request bodies (comments removed), posted to the
@@ -228,33 +227,6 @@ func uncountedFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
 		f.badge = "present"
 	}
 	return f
-}
-
-// vendorFields reads a request with the extractor of its vendor.
-func vendorFields(t *testing.T, v vendors.Vendor, r fake.Recorded) fields {
-	t.Helper()
-	switch v {
-	case vendors.APNs:
-		return apnsFields(t, r)
-	case vendors.FCM:
-		return fcmFields(t, r)
-	case vendors.Xiaomi:
-		return xiaomiFields(t, r)
-	case vendors.Huawei:
-		return huaweiFields(t, r)
-	case vendors.Honor:
-		return honorFields(t, r)
-	case vendors.OPPO:
-		return oppoFields(t, r)
-	case vendors.Vivo:
-		return vivoFields(t, r)
-	case vendors.Meizu:
-		return meizuFields(t, r)
-	case harmony.Harmony:
-		return harmonyFields(t, r)
-	}
-	t.Fatalf("no extractor for %s", v)
-	return fields{}
 }
 
 // The sendmsg example reaches lumotuwe2's iPhone with Tencent's Desc, Ext

@@ -22,10 +22,12 @@ func Descriptor() vendors.Descriptor {
 		Badge:         true,
 		Options:       vendors.AndroidKeys{Image: "apns.image", Alert: "apns"},
 		CollapseField: "apns-collapse-id",
-		Batch:         1,
-		Silent:        "aps.sound omitted",
-		Endpoints:     vendors.Endpoints{Send: "https://api.push.apple.com"},
-		Build:         New,
+		// A shown notification is replaced by the same apns-collapse-id.
+		Replaces:  true,
+		Batch:     1,
+		Silent:    "aps.sound omitted",
+		Endpoints: vendors.Endpoints{Send: "https://api.push.apple.com"},
+		Build:     New,
 	}
 }
 

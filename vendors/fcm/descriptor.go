@@ -17,10 +17,12 @@ func Descriptor() vendors.Descriptor {
 		Badge:         false,
 		Options:       vendors.AndroidKeys{ChannelID: "fcm_channel_id", Sound: "sound", Image: "fcm_image", Priority: "fcm_priority"},
 		CollapseField: "android.collapse_key, android.notification.tag",
-		Batch:         1,
-		Silent:        "data-only message (no notification)",
-		Endpoints:     endpoints(),
-		Build:         New,
+		// A shown notification is replaced by the same android.notification.tag (collapse_key replaces one still pending).
+		Replaces:  true,
+		Batch:     1,
+		Silent:    "data-only message (no notification)",
+		Endpoints: endpoints(),
+		Build:     New,
 	}
 }
 

@@ -47,7 +47,9 @@ func Descriptor() vendors.Descriptor {
 		// count pushd does not keep.
 		Options:       vendors.AndroidKeys{BadgeAdd: true},
 		CollapseField: "notification.notifyId, notification.appMessageId",
-		Batch:         maxBatch,
+		// A shown notification is replaced by the same notifyId [vendor-protocols-harmony.md, notifyId].
+		Replaces: true,
+		Batch:    maxBatch,
 		// Push Kit has no silent switch: the category decides how a
 		// notification alerts (docs/rules.md lists the vendors without).
 		Silent:    "",

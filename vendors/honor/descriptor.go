@@ -20,10 +20,12 @@ func Descriptor() vendors.Descriptor {
 		Badge:         true,
 		Options:       vendors.AndroidKeys{Importance: "honor_importance", Image: "honor_image", PushStyle: "push_style", BadgeAdd: true},
 		CollapseField: "notification.tag, notifyId",
-		Batch:         maxBatch,
-		Silent:        "importance LOW",
-		Endpoints:     endpoints(),
-		Build:         New,
+		// A shown notification is replaced by the same notifyId.
+		Replaces:  true,
+		Batch:     maxBatch,
+		Silent:    "importance LOW",
+		Endpoints: endpoints(),
+		Build:     New,
 	}
 }
 

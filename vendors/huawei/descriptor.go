@@ -22,10 +22,12 @@ func Descriptor() vendors.Descriptor {
 		Options: vendors.AndroidKeys{ChannelID: "huawei_channel_id", Category: "huawei_category", Importance: "huawei_importance",
 			Sound: "sound", Image: "huawei_image", PushStyle: "push_style", BadgeAdd: true},
 		CollapseField: "notification.tag, notify_id",
-		Batch:         maxBatch,
-		Silent:        "importance LOW (default_sound stays true: Huawei requires a sound)",
-		Endpoints:     endpoints(),
-		Build:         New,
+		// A shown notification is replaced by the same notify_id.
+		Replaces:  true,
+		Batch:     maxBatch,
+		Silent:    "importance LOW (default_sound stays true: Huawei requires a sound)",
+		Endpoints: endpoints(),
+		Build:     New,
 	}
 }
 

@@ -18,10 +18,12 @@ func Descriptor() vendors.Descriptor {
 		Badge:         false,
 		Options:       vendors.AndroidKeys{NoticeMsgType: "meizu_notice_msg_type"},
 		CollapseField: "notifyKey",
-		Batch:         MaxBatch,
-		Silent:        "sound and vibration off",
-		Endpoints:     vendors.Endpoints{Send: DefaultURL},
-		Build:         New,
+		// A shown notification is replaced by the same notifyKey (collapse key, vendor-protocols.md, Meizu).
+		Replaces:  true,
+		Batch:     MaxBatch,
+		Silent:    "sound and vibration off",
+		Endpoints: vendors.Endpoints{Send: DefaultURL},
+		Build:     New,
 	}
 }
 

@@ -19,10 +19,12 @@ func Descriptor() vendors.Descriptor {
 		Options: vendors.AndroidKeys{ChannelID: "oppo_channel_id", Category: "oppo_category", PushStyle: "push_style",
 			NotifyLevel: "oppo_notify_level", Template: "oppo_private_template_id"},
 		CollapseField: "notify_id",
-		Batch:         MaxBatch,
-		Silent:        "",
-		Endpoints:     endpoints(),
-		Build:         New,
+		// A shown notification is replaced by the same notify_id ("same id overrides", vendor-protocols.md §5).
+		Replaces:  true,
+		Batch:     MaxBatch,
+		Silent:    "",
+		Endpoints: endpoints(),
+		Build:     New,
 	}
 }
 

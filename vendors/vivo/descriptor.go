@@ -20,10 +20,12 @@ func Descriptor() vendors.Descriptor {
 		Badge:         false,
 		Options:       vendors.AndroidKeys{Category: "vivo_category", Classification: "vivo_classification", NotifyType: "vivo_notify_type"},
 		CollapseField: "notifyId",
-		Batch:         MaxBatch,
-		Silent:        "notifyType=1 (no sound, no vibration)",
-		Endpoints:     endpoints(),
-		Build:         New,
+		// A shown notification is replaced by the same notifyId ("same id replaces", vendor-protocols.md §6).
+		Replaces:  true,
+		Batch:     MaxBatch,
+		Silent:    "notifyType=1 (no sound, no vibration)",
+		Endpoints: endpoints(),
+		Build:     New,
 	}
 }
 

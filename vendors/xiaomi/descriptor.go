@@ -20,10 +20,12 @@ func Descriptor() vendors.Descriptor {
 		Badge:         false,
 		Options:       vendors.AndroidKeys{ChannelID: "xiaomi_channel_id", Sound: "sound"},
 		CollapseField: "notify_id",
-		Batch:         maxBatch,
-		Silent:        "notify_type=4 (lights only)",
-		Endpoints:     vendors.Endpoints{Send: HostChina},
-		Build:         New,
+		// A shown notification is replaced by the same notify_id ("same id → the new notification replaces the old one", vendor-protocols.md §3).
+		Replaces:  true,
+		Batch:     maxBatch,
+		Silent:    "notify_type=4 (lights only)",
+		Endpoints: vendors.Endpoints{Send: HostChina},
+		Build:     New,
 	}
 }
 

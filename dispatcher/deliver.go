@@ -84,14 +84,15 @@ func (o *outcome) byCert() []*outcome {
 // the push:retry and asynq push:message path; the job stream runs the same
 // stages in waves (Engine).
 func (h *Handler) deliver(ctx context.Context, app, msg string, expireAt time.Time, ds []Delivery, attempt int) (*outcome, error) {
-	ds, err := h.Marks.Unsent(ctx, app, msg, ds)
+	set := h.cfg.Marks.Set(app, msg)
+	ds, err := h.cfg.Marks.Unsent(ctx, set, ds)
 	if err != nil {
 		return nil, err
 	}
 	bs := h.plan(ds)
 	out, evs, done := h.record(ctx, app, msg, bs, h.send(ctx, bs), attempt)
 	h.emit(ctx, evs)
-	if err := h.Marks.Mark(ctx, app, msg, done, expireAt); err != nil {
+	if err := h.cfg.Marks.Mark(ctx, set, done, expireAt); err != nil {
 		// The sends happened; a lost marker only risks a duplicate, which
 		// the vendor collapse id replaces. Report it for the retry.
 		return out, err
@@ -109,7 +110,7 @@ func (h *Handler) send(ctx context.Context, bs []batch) [][]vendors.Result {
 		return results
 	}
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, h.sendConcurrency())
+	sem := make(chan struct{}, h.cfg.SendConcurrency)
 	for i := range bs {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -168,7 +169,7 @@ func (h *Handler) plan(ds []Delivery) []batch {
 // batchSize is the vendor's MaxBatch; deliveries whose sender cannot be built
 // go one per batch (they fail alike anyway).
 func (h *Handler) batchSize(certID int64, _ vendors.Vendor) int {
-	s, _, err := h.Pool.Sender(context.Background(), certID)
+	s, _, err := h.cfg.Pool.Sender(context.Background(), certID)
 	if err != nil || s == nil || s.MaxBatch() < 1 {
 		return 1
 	}
@@ -187,9 +188,9 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	for i, d := range b.ds {
 		tokens[i] = d.Token
 	}
-	s, cred, err := h.Pool.Sender(ctx, b.certID)
+	s, cred, err := h.cfg.Pool.Sender(ctx, b.certID)
 	if err != nil {
-		if h.Pool.notFound(err) {
+		if h.cfg.Pool.notFound(err) {
 			err = errUnknownCert
 		} else {
 			err = &vendors.Error{Vendor: b.ds[0].Vendor, Kind: vendors.Retryable, Code: "sender_unavailable", Message: err.Error()}
@@ -199,7 +200,7 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	if cred != nil {
 		b.version = cred.Version
 	}
-	release, err := h.Bulkheads.Acquire(ctx, s.Vendor())
+	release, err := h.cfg.Bulkheads.Acquire(ctx, s.Vendor())
 	if err != nil {
 		return vendors.Fail(tokens, err)
 	}
@@ -211,30 +212,30 @@ func (h *Handler) sendBatch(ctx context.Context, b *batch) []vendors.Result {
 	}
 	start := time.Now()
 	rs := h.guardedSend(ctx, s, b.notif, tokens)
-	if h.Metrics != nil {
-		h.Metrics.SendSeconds.WithLabelValues(string(s.Vendor())).Observe(time.Since(start).Seconds())
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.SendSeconds.WithLabelValues(string(s.Vendor())).Observe(time.Since(start).Seconds())
 	}
 	if len(rs) != len(tokens) {
 		// An adapter bug must not lose devices: treat the batch as failed.
 		rs = vendors.Fail(tokens, &vendors.Error{Vendor: s.Vendor(), Kind: vendors.Retryable, Code: "adapter_result_mismatch",
 			Message: "adapter returned " + strconv.Itoa(len(rs)) + " results for " + strconv.Itoa(len(tokens)) + " tokens"})
 	}
-	h.Breakers.Record(b.certID, rs)
-	h.Parking.Record(ctx, b.certID, rs)
+	h.cfg.Breakers.Record(b.certID, rs)
+	h.cfg.Parking.Record(ctx, b.certID, rs)
 	return rs
 }
 
 // guardedSend calls the adapter with the vendor's deadline and turns a
 // panic into a retryable failure of the batch.
 func (h *Handler) guardedSend(ctx context.Context, s vendors.Sender, n *vendors.Notification, tokens []string) (rs []vendors.Result) {
-	ctx, cancel := context.WithTimeout(ctx, h.sendTimeout())
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.SendTimeout)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
-			if h.Metrics != nil {
-				h.Metrics.Panics.WithLabelValues(string(s.Vendor())).Inc()
+			if h.cfg.Metrics != nil {
+				h.cfg.Metrics.Panics.WithLabelValues(string(s.Vendor())).Inc()
 			}
-			h.Log.Error("adapter panicked; the batch will be retried", "vendor", s.Vendor(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.cfg.Log.Error("adapter panicked; the batch will be retried", "vendor", s.Vendor(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			rs = vendors.Fail(tokens, &vendors.Error{Vendor: s.Vendor(), Kind: vendors.Retryable, Code: "adapter_panic",
 				Message: fmt.Sprintf("adapter panicked: %v", p)})
 		}
@@ -260,23 +261,23 @@ func (h *Handler) admit(ctx context.Context, v vendors.Vendor, cert int64) error
 		return &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: codeCircuitOpen,
 			Message: "vendor failing repeatedly; circuit breaker open", RetryAfter: w}
 	}
-	if until, code := h.Parking.Until(ctx, cert); !until.IsZero() {
+	if until, code := h.cfg.Parking.Until(ctx, cert); !until.IsZero() {
 		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: code,
 			Message:    fmt.Sprintf("certificate %d parked until %s: the vendor's quota is exhausted", cert, until.UTC().Format(time.RFC3339)),
 			RetryAfter: time.Until(until)}
 	}
-	if w := h.Breakers.Holding(cert); w > 0 {
+	if w := h.cfg.Breakers.Holding(cert); w > 0 {
 		return circuitOpen(w)
 	}
-	back, err := h.Limits.Wait(ctx, cert)
+	back, err := h.cfg.Limits.Wait(ctx, cert)
 	if err != nil && ctx.Err() == nil {
-		h.Log.Warn("rate limit unavailable; sending unthrottled", "cert_id", cert, "err", err)
+		h.cfg.Log.Warn("rate limit unavailable; sending unthrottled", "cert_id", cert, "err", err)
 	}
 	if back > 0 {
 		return &vendors.Error{Vendor: v, Kind: vendors.RateLimited, Code: "pushd_rate_limit",
-			Message: fmt.Sprintf("certificate %d is over its rate limit of %g requests/s", cert, h.Limits.Rate(cert)), RetryAfter: back}
+			Message: fmt.Sprintf("certificate %d is over its rate limit of %g requests/s", cert, h.cfg.Limits.Rate(cert)), RetryAfter: back}
 	}
-	if w := h.Breakers.Wait(cert); w > 0 {
+	if w := h.cfg.Breakers.Wait(cert); w > 0 {
 		return circuitOpen(w)
 	}
 	return nil

@@ -119,7 +119,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		slots: make(chan struct{}, cfg.MaxJobs), weight: semaphore.NewWeighted(int64(cfg.MaxDeliveries)),
 		sched: newScheduler(cfg.MaxJobs, cfg.MaxDeliveries, cfg.AppShare, cfg.ReadBatch),
 		held:  map[entryRef]time.Time{}}
-	if b := cfg.Handler.Bulkheads; b != nil && b.Urgent == nil {
+	if b := cfg.Handler.cfg.Bulkheads; b != nil && b.Urgent == nil {
 		b.Urgent = func() bool { return e.urgent.Load() > 0 }
 	}
 	return e, nil

@@ -1,6 +1,7 @@
 package dispatcher
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,24 +26,42 @@ type Enqueuer interface {
 	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
-// Handler processes push:message and push:retry tasks.
-type Handler struct {
-	Pool     *Pool
+// HandlerConfig configures a Handler. Pool, Resolver and Queue are
+// required; every other zero value is a documented default, so a Handler
+// never panics on a field left out.
+type HandlerConfig struct {
+	// Pool hands out the Sender of each certificate (required).
+	Pool *Pool
+	// Resolver turns a job into deliveries and drops (required).
 	Resolver JobResolver
-	Marks    *Marks
-	Queue    Enqueuer
-	Events   EventSink
-	Metrics  *Metrics
+	// Queue takes the push:retry tasks of failed devices and the jobs the
+	// stream hands to asynq (required: without it nothing could be tried
+	// again).
+	Queue Enqueuer
+	// Marks remembers the devices a message reached, so a re-run skips
+	// them (NewMarks keeps them in Redis). Nil keeps them in this
+	// process's memory, which survives no restart: for tests and tools.
+	Marks Markers
+	// Events receives the delivery events; nil writes none.
+	Events EventSink
+	// Metrics counts pushes, drops, outcomes and panics; nil counts none.
+	Metrics *Metrics
+	// Breakers hold back sends through a certificate whose vendor keeps
+	// failing; nil is DefaultBreakers().
 	Breakers *Breakers
-	Log      *slog.Logger
+	// Log is where the handler logs; nil is slog.Default().
+	Log *slog.Logger
 	// InvalidToken removes the binding of a dead token; since is when the
-	// vendor says it died (zero when it did not say).
+	// vendor says it died (zero when it did not say). Nil removes none.
 	InvalidToken func(ctx context.Context, d *Delivery, since time.Time) error
-	// SendConcurrency bounds the vendor requests in flight per task.
+	// SendConcurrency bounds the vendor requests in flight per job
+	// (DefaultSendConcurrency when 0).
 	SendConcurrency int
-	// MaxRetry is how often a push:retry task is retried.
+	// MaxRetry is how often a push:retry task is retried (DefaultMaxRetry
+	// when 0; retries also stop at the message's expire_at).
 	MaxRetry int
-	// RetryBase and RetryMax bound the exponential backoff.
+	// RetryBase and RetryMax bound the exponential backoff (2s and 10m
+	// when 0).
 	RetryBase, RetryMax time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -65,28 +84,83 @@ type Handler struct {
 	// timeouts (DefaultSendTimeout when 0). A request that runs out of
 	// time is retryable.
 	SendTimeout time.Duration
+}
 
+// Defaults of HandlerConfig's zero values.
+const (
+	// DefaultSendConcurrency bounds a job's requests in flight when
+	// HandlerConfig.SendConcurrency is 0.
+	DefaultSendConcurrency = 32
+	// DefaultSendTimeout bounds one vendor request when
+	// HandlerConfig.SendTimeout is 0.
+	DefaultSendTimeout = 30 * time.Second
+	// DefaultMaxRetry is how often a push:retry is retried when
+	// HandlerConfig.MaxRetry is 0.
+	DefaultMaxRetry  = 8
+	defaultRetryBase = 2 * time.Second
+	defaultRetryMax  = 10 * time.Minute
+)
+
+// DefaultBreakers are the circuit breakers of a HandlerConfig without
+// any: a certificate opens after 5 failed requests in a row, for 5 s
+// doubling up to 2 min.
+func DefaultBreakers() *Breakers { return NewBreakers(5, 5*time.Second, 2*time.Minute) }
+
+// Handler runs jobs through the stages — decode and validate once,
+// resolve, plan (batches per certificate), send, record — for the job
+// stream (Engine) and for the push:message and push:retry tasks of asynq.
+// Make one with NewHandler.
+type Handler struct {
+	cfg    HandlerConfig
 	health healthCache
 }
 
-func (h *Handler) now() time.Time {
-	if h.Now != nil {
-		return h.Now()
+// NewHandler returns a Handler of cfg with its defaults filled in, or an
+// error naming a required field that is missing.
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
+	switch {
+	case cfg.Pool == nil:
+		return nil, errors.New("dispatcher: NewHandler needs a Pool")
+	case cfg.Resolver == nil:
+		return nil, errors.New("dispatcher: NewHandler needs a Resolver")
+	case cfg.Queue == nil:
+		return nil, errors.New("dispatcher: NewHandler needs a Queue for retries")
+	case cfg.SendConcurrency < 0, cfg.MaxRetry < 0, cfg.AuthRetries < 0, cfg.RetryBase < 0, cfg.RetryMax < 0, cfg.SendTimeout < 0:
+		return nil, errors.New("dispatcher: NewHandler: counts and durations must not be negative")
 	}
-	return time.Now()
+	if cfg.Marks == nil {
+		cfg.Marks = NewMemoryMarks()
+	}
+	if cfg.Breakers == nil {
+		cfg.Breakers = DefaultBreakers()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	cfg.SendConcurrency = cmp.Or(cfg.SendConcurrency, DefaultSendConcurrency)
+	cfg.SendTimeout = cmp.Or(cfg.SendTimeout, DefaultSendTimeout)
+	cfg.MaxRetry = cmp.Or(cfg.MaxRetry, DefaultMaxRetry)
+	cfg.AuthRetries = cmp.Or(cfg.AuthRetries, DefaultAuthRetries)
+	cfg.RetryBase = cmp.Or(cfg.RetryBase, defaultRetryBase)
+	if cfg.RetryMax < cfg.RetryBase {
+		cfg.RetryMax = max(defaultRetryMax, cfg.RetryBase)
+	}
+	return &Handler{cfg: cfg}, nil
 }
 
-func (h *Handler) sendConcurrency() int { return max(h.SendConcurrency, 1) }
+// Events is where the handler writes delivery events (nil when nowhere).
+func (h *Handler) Events() EventSink { return h.cfg.Events }
 
-// DefaultSendTimeout bounds one vendor request when Handler.SendTimeout is 0.
-const DefaultSendTimeout = 30 * time.Second
+// Breakers are the handler's circuit breakers.
+func (h *Handler) Breakers() *Breakers { return h.cfg.Breakers }
 
-func (h *Handler) sendTimeout() time.Duration {
-	if h.SendTimeout > 0 {
-		return h.SendTimeout
-	}
-	return DefaultSendTimeout
-}
+// Bulkheads are the handler's per-vendor bounds (nil when unbounded).
+func (h *Handler) Bulkheads() *Bulkheads { return h.cfg.Bulkheads }
+
+func (h *Handler) now() time.Time { return h.cfg.Now() }
 
 // HandleMessage processes a push:message task. A job that cannot be decoded
 // or is invalid is archived at once with the reason.
@@ -106,7 +180,7 @@ func (h *Handler) HandleMessage(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeMessage, "invalid")
 		return fmt.Errorf("invalid job, archived: %v: %w", err, asynq.SkipRetry)
 	}
-	ds, drops, err := h.Resolver.Resolve(ctx, j)
+	ds, drops, err := h.cfg.Resolver.Resolve(ctx, j)
 	if errors.As(err, &fe) {
 		// A job no vendor can carry (an ext too large for any payload):
 		// retrying cannot help.
@@ -187,8 +261,8 @@ func (h *Handler) scheduleCertRetry(ctx context.Context, j *Job, o *outcome, tr 
 		if i > 0 {
 			id += ":" + strconv.Itoa(i)
 		}
-		_, err = h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeRetry, b),
-			asynq.TaskID(id), asynq.Queue(Queue), asynq.MaxRetry(h.maxRetry()),
+		_, err = h.cfg.Queue.EnqueueContext(ctx, asynq.NewTask(TypeRetry, b),
+			asynq.TaskID(id), asynq.Queue(Queue), asynq.MaxRetry(h.cfg.MaxRetry),
 			asynq.ProcessAt(at), asynq.Retention(time.Hour), asynq.Deadline(expireAt))
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("schedule retry of %s: %w", j.MsgID, err)
@@ -235,7 +309,7 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 		h.jobOutcome(TypeRetry, "done")
 		return nil
 	}
-	if out.auth && attempt+1 >= h.authRetries() {
+	if out.auth && attempt+1 >= h.cfg.AuthRetries {
 		// The credentials are refused: more retries cannot help until an
 		// operator rotates them and replays the archived task.
 		h.giveUp(ctx, &p, out, "certificate credentials rejected")
@@ -261,7 +335,7 @@ func (h *Handler) HandleRetry(ctx context.Context, t *asynq.Task) error {
 
 // expire drops what is left of a message whose expire_at has passed.
 func (h *Handler) expire(ctx context.Context, p *RetryPayload) {
-	left, err := h.Marks.Unsent(ctx, p.AppID, p.MsgID, p.deliveries())
+	left, err := h.cfg.Marks.Unsent(ctx, h.cfg.Marks.Set(p.AppID, p.MsgID), p.deliveries())
 	if err != nil {
 		left = p.deliveries()
 	}
@@ -297,8 +371,8 @@ func expiredJob(payload []byte, now time.Time) *Job {
 }
 
 func (h *Handler) jobOutcome(typ, outcome string) {
-	if h.Metrics != nil {
-		h.Metrics.Jobs.WithLabelValues(typ, outcome).Inc()
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.Jobs.WithLabelValues(typ, outcome).Inc()
 	}
 }
 
@@ -361,28 +435,9 @@ func (h *Handler) retryDelay(n int, re *retryError) time.Duration {
 	return d
 }
 
-// maxRetry is MaxRetry, at least 1: zero is not "never retry" but the
-// default of the configuration (worker.max_retry must be set to retry).
-func (h *Handler) maxRetry() int {
-	if h.MaxRetry <= 0 {
-		return DefaultMaxRetry
-	}
-	return h.MaxRetry
-}
-
-// DefaultMaxRetry is how often a push:retry is retried when
-// Handler.MaxRetry is 0.
-const DefaultMaxRetry = 8
-
 // backoff is RetryBase·2ⁿ with jitter in [½, 1], capped at RetryMax.
 func (h *Handler) backoff(n int) time.Duration {
-	base, ceil := h.RetryBase, h.RetryMax
-	if base <= 0 {
-		base = 2 * time.Second
-	}
-	if ceil < base {
-		ceil = 10 * time.Minute
-	}
+	base, ceil := h.cfg.RetryBase, h.cfg.RetryMax
 	d := base << min(n, 30)
 	if d <= 0 || d > ceil {
 		d = ceil

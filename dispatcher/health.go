@@ -71,7 +71,7 @@ func verdict(rs []vendors.Result) (healthy, known bool, reason string) {
 // observeHealth writes a batch's verdict on its certificate when it
 // differs from the last one this worker wrote.
 func (h *Handler) observeHealth(ctx context.Context, b *batch, rs []vendors.Result) {
-	if h.CertHealth == nil || b.version == 0 {
+	if h.cfg.CertHealth == nil || b.version == 0 {
 		return
 	}
 	healthy, known, reason := verdict(rs)
@@ -82,21 +82,14 @@ func (h *Handler) observeHealth(ctx context.Context, b *batch, rs []vendors.Resu
 	if h.health.known(b.certID, st) {
 		return
 	}
-	if err := h.CertHealth(ctx, b.certID, b.version, healthy, reason); err != nil {
-		h.Log.Warn("could not record certificate health", "cert_id", b.certID, "healthy", healthy, "err", err)
+	if err := h.cfg.CertHealth(ctx, b.certID, b.version, healthy, reason); err != nil {
+		h.cfg.Log.Warn("could not record certificate health", "cert_id", b.certID, "healthy", healthy, "err", err)
 		return
 	}
 	if !healthy {
-		h.Log.Warn("certificate marked unhealthy: the vendor rejects its credentials", "cert_id", b.certID, "version", b.version, "reason", reason)
+		h.cfg.Log.Warn("certificate marked unhealthy: the vendor rejects its credentials", "cert_id", b.certID, "version", b.version, "reason", reason)
 	} else {
-		h.Log.Debug("certificate healthy", "cert_id", b.certID, "version", b.version)
+		h.cfg.Log.Debug("certificate healthy", "cert_id", b.certID, "version", b.version)
 	}
 	h.health.remember(b.certID, st)
-}
-
-func (h *Handler) authRetries() int {
-	if h.AuthRetries > 0 {
-		return h.AuthRetries
-	}
-	return DefaultAuthRetries
 }

@@ -89,7 +89,7 @@ func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
 	f := &fixture{sender: &scriptedSender{answer: func() error { return nil }}, queue: &capturedQueue{}}
 	reg := vendors.NewRegistry()
 	reg.Register(vendors.APNs, func(*vendors.Credential, vendors.Endpoint) (vendors.Sender, error) { return f.sender, nil }, vendors.Endpoint{})
-	f.h = &Handler{
+	f.h = newTestHandler(t, HandlerConfig{
 		Pool:  NewPool(oneCert{version: 3}, reg, time.Hour),
 		Marks: NewMarks(rdb, "pushd:", time.Hour),
 		Queue: f.queue,
@@ -99,7 +99,7 @@ func newFixture(t *testing.T, rdb redis.UniversalClient) *fixture {
 			return nil
 		},
 		MaxRetry: 8,
-	}
+	})
 	return f
 }
 
@@ -118,7 +118,7 @@ func retryTask(t *testing.T, ds ...Delivery) *asynq.Task {
 func TestAuthFailuresMarkTheCertificateAndArchive(t *testing.T) {
 	db := testredis.New(t)
 	f := newFixture(t, db.Client)
-	f.h.AuthRetries = 1 // the unit test has no asynq retry count: archive on the first retry
+	f.h.cfg.AuthRetries = 1 // the unit test has no asynq retry count: archive on the first retry
 	authErr := &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Auth, Status: 403, Code: "InvalidProviderToken"}
 	f.sender.answer = func() error { return authErr }
 	ctx := context.Background()
@@ -146,7 +146,7 @@ func TestAuthFailuresMarkTheCertificateAndArchive(t *testing.T) {
 func TestMixedFailuresAreNotArchivedAsAuth(t *testing.T) {
 	db := testredis.New(t)
 	f := newFixture(t, db.Client)
-	f.h.AuthRetries = 1
+	f.h.cfg.AuthRetries = 1
 	n := 0
 	f.sender.answer = func() error {
 		n++
@@ -189,8 +189,8 @@ func TestVerdict(t *testing.T) {
 func TestRateLimitedSendsGoToRetryWithoutBurningRetries(t *testing.T) {
 	db := testredis.New(t)
 	f := newFixture(t, db.Client)
-	f.h.Limits = NewRateLimits(db.Client, "pushd:", map[int64]float64{1: 1}, 0)
-	f.h.Limits.MaxWait = 10 * time.Millisecond
+	f.h.cfg.Limits = NewRateLimits(db.Client, "pushd:", map[int64]float64{1: 1}, 0)
+	f.h.cfg.Limits.MaxWait = 10 * time.Millisecond
 	out, err := f.h.deliver(context.Background(), "1400000001", "m1", time.Now().Add(time.Hour), []Delivery{delivery("aa01"), delivery("aa02"), delivery("aa03")}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +230,7 @@ func TestOpenBreakerHoldsWithoutClaimingTheProbe(t *testing.T) {
 func TestOpenBreakerDoesNotBurnRetries(t *testing.T) {
 	db := testredis.New(t)
 	f := newFixture(t, db.Client)
-	f.h.Breakers = NewBreakers(1, time.Minute, time.Hour)
+	f.h.cfg.Breakers = NewBreakers(1, time.Minute, time.Hour)
 	f.sender.answer = func() error {
 		return &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Retryable, Status: 503, Code: "ServiceUnavailable"}
 	}

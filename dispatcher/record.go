@@ -65,7 +65,7 @@ func (h *Handler) event(app, msg string, d *Delivery, now time.Time, attempt int
 // removeToken drops the binding of a dead token. An APNs 410 carries when
 // the token became invalid: a binding re-reported after that stays.
 func (h *Handler) removeToken(ctx context.Context, d *Delivery, err error) {
-	if h.InvalidToken == nil {
+	if h.cfg.InvalidToken == nil {
 		return
 	}
 	var since time.Time
@@ -73,30 +73,30 @@ func (h *Handler) removeToken(ctx context.Context, d *Delivery, err error) {
 	if errors.As(err, &ve) {
 		since = ve.Timestamp
 	}
-	if err := h.InvalidToken(ctx, d, since); err != nil {
-		h.Log.Warn("could not remove the binding of an invalid token",
+	if err := h.cfg.InvalidToken(ctx, d, since); err != nil {
+		h.cfg.Log.Warn("could not remove the binding of an invalid token",
 			"cert_id", d.CertID, "token", vendors.TokenHash(d.Token), "err", err)
 	}
 }
 
 func (h *Handler) emit(ctx context.Context, evs []Event) {
-	if h.Events != nil && len(evs) > 0 {
-		h.Events.Emit(ctx, evs)
+	if h.cfg.Events != nil && len(evs) > 0 {
+		h.cfg.Events.Emit(ctx, evs)
 	}
 }
 
 func (h *Handler) countPush(v vendors.Vendor, k vendors.Kind, unclassified bool) {
-	if h.Metrics != nil {
-		h.Metrics.Pushes.WithLabelValues(string(v), k.String()).Inc()
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.Pushes.WithLabelValues(string(v), k.String()).Inc()
 	}
-	if h.Metrics != nil && unclassified {
-		h.Metrics.Unclassified.WithLabelValues(string(v)).Inc()
+	if h.cfg.Metrics != nil && unclassified {
+		h.cfg.Metrics.Unclassified.WithLabelValues(string(v)).Inc()
 	}
 }
 
 func (h *Handler) countDrop(rule string) {
-	if h.Metrics != nil {
-		h.Metrics.Drops.WithLabelValues(rule).Inc()
+	if h.cfg.Metrics != nil {
+		h.cfg.Metrics.Drops.WithLabelValues(rule).Inc()
 	}
 }
 

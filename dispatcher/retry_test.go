@@ -9,7 +9,7 @@ import (
 )
 
 func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
-	h := &Handler{RetryBase: time.Second, RetryMax: 30 * time.Second}
+	h := newTestHandler(t, HandlerConfig{RetryBase: time.Second, RetryMax: 30 * time.Second})
 	for n := 0; n < 40; n++ {
 		want := min(time.Second<<min(n, 30), 30*time.Second)
 		for i := 0; i < 50; i++ {
@@ -22,7 +22,7 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 }
 
 func TestRetryDelayHonoursRateLimits(t *testing.T) {
-	h := &Handler{RetryBase: time.Second, RetryMax: time.Minute}
+	h := newTestHandler(t, HandlerConfig{RetryBase: time.Second, RetryMax: time.Minute})
 	rl := &retryError{rateLimited: true, after: 7 * time.Second}
 	// asynq keeps retry times in whole seconds, truncated: the extra
 	// second keeps the retry from coming before the vendor's 7 s.

@@ -40,7 +40,7 @@ func option(opts []asynq.Option, typ asynq.OptionType) any {
 func TestRetriesAreScheduledPerCertificate(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	q := &recordingQueue{}
-	h := &Handler{Queue: q, MaxRetry: 3, RetryBase: time.Second, RetryMax: time.Minute, Now: func() time.Time { return now }}
+	h := newTestHandler(t, HandlerConfig{Queue: q, MaxRetry: 3, RetryBase: time.Second, RetryMax: time.Minute, Now: func() time.Time { return now }})
 	quota := vendors.QuotaError(vendors.OPPO, 200, "33", "daily limit", now)
 	down := &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Retryable, Status: 503, Code: "ServiceUnavailable"}
 	out := &outcome{}
@@ -83,7 +83,7 @@ func TestNoRetryPastExpiry(t *testing.T) {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	q := &recordingQueue{}
 	sink := &recordingSink{}
-	h := &Handler{Queue: q, Events: sink, RetryBase: time.Second, RetryMax: time.Minute, Now: func() time.Time { return now }}
+	h := newTestHandler(t, HandlerConfig{Queue: q, Events: sink, RetryBase: time.Second, RetryMax: time.Minute, Now: func() time.Time { return now }})
 	out := &outcome{}
 	out.add(Delivery{CertID: 4, Token: "o1", Vendor: vendors.OPPO}, vendors.QuotaError(vendors.OPPO, 200, "33", "daily limit", now))
 	exp := now.Add(time.Hour) // the quota resets in 6 h

@@ -44,7 +44,7 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 		h.jobOutcome(TypeMessage, "expired")
 		return tr.op(&commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))})
 	}
-	ds, drops, err := h.Resolver.Resolve(ctx, &j)
+	ds, drops, err := h.cfg.Resolver.Resolve(ctx, &j)
 	if err != nil {
 		// A job no vendor can carry is archived with its reason; a failure
 		// to reach Redis or the certificate store is retried by asynq with
@@ -56,10 +56,10 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 	tr.events(op.events, nil)
 	tr.rendered(ds, h.now())
 	expire := j.Expiry(now.Add(DefaultExpiry))
-	markKey := h.Marks.streamKey(j.AppID, j.MsgID)
+	markKey := h.cfg.Marks.RunSet(j.AppID, j.MsgID)
 	if en.redelivered {
 		// A previous run may have done part of the job.
-		if ds, err = h.Marks.unsentIn(ctx, markKey, ds); err != nil {
+		if ds, err = h.cfg.Marks.Unsent(ctx, markKey, ds); err != nil {
 			return nil
 		}
 	}
@@ -73,7 +73,7 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 		op.events = append(op.events, evs...)
 		total.merge(out)
 		if len(waves) > 1 && len(done) > 0 {
-			c.submit(&commitOp{markKey: markKey, marks: members(done), markTTL: h.Marks.ttlUntil(expire)})
+			h.markWave(ctx, c, markKey, done, expire)
 		}
 	}
 	if len(waves) > 1 || en.redelivered {
@@ -84,11 +84,26 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 		return tr.op(op)
 	}
 	if err := h.retryHard(ctx, &j, total, tr); err != nil {
-		h.Log.Warn("could not schedule the retry of failed devices; the job runs again", "msg_id", j.MsgID, "err", err)
+		h.cfg.Log.Warn("could not schedule the retry of failed devices; the job runs again", "msg_id", j.MsgID, "err", err)
 		return nil
 	}
 	h.jobOutcome(TypeMessage, "partial")
 	return tr.op(op)
+}
+
+// markWave marks a wave's devices done, with the committer's pipeline
+// when there is one (the engine) and the marks are in Redis, else through
+// the Markers. A lost mark
+// only risks a duplicate after a crash, which the vendor's collapse id
+// replaces.
+func (h *Handler) markWave(ctx context.Context, c *committer, set string, done []*Delivery, expire time.Time) {
+	if _, inRedis := h.cfg.Marks.(*Marks); c != nil && inRedis {
+		c.submit(&commitOp{markKey: set, marks: members(done), markTTL: h.cfg.Marks.TTL(expire)})
+		return
+	}
+	if err := h.cfg.Marks.Mark(ctx, set, done, expire); err != nil {
+		h.cfg.Log.Warn("could not mark a wave of devices done", "set", set, "err", err)
+	}
 }
 
 // retryHard schedules the retries of out, riding out a Redis blip of a
@@ -117,13 +132,13 @@ func (h *Handler) slowPath(ctx context.Context, payload []byte, why string) *com
 	}
 	json.Unmarshal(payload, &head)
 	id := TaskID(head.AppID, head.MsgID)
-	_, err := h.Queue.EnqueueContext(ctx, asynq.NewTask(TypeMessage, payload),
+	_, err := h.cfg.Queue.EnqueueContext(ctx, asynq.NewTask(TypeMessage, payload),
 		asynq.TaskID(id), asynq.Queue(Queue), asynq.MaxRetry(5), asynq.Retention(time.Hour))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		h.Log.Warn("could not hand a job to the retry queue; it runs again", "task_id", id, "err", err)
+		h.cfg.Log.Warn("could not hand a job to the retry queue; it runs again", "task_id", id, "err", err)
 		return nil
 	}
-	h.Log.Info("job handed to the retry queue", "task_id", id, "reason", why)
+	h.cfg.Log.Info("job handed to the retry queue", "task_id", id, "reason", why)
 	return &commitOp{}
 }
 

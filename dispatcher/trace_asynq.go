@@ -25,7 +25,7 @@ func traceStoreOf(sink EventSink) *TraceStore {
 // asynqTrace returns the trace of a run of app's message msg on the asynq
 // path (push:message, push:retry) when events are traced, else nil.
 func (h *Handler) asynqTrace(app, msg string) *traceRun {
-	if traceStoreOf(h.Events) == nil {
+	if traceStoreOf(h.cfg.Events) == nil {
 		return nil
 	}
 	return newTraceRun(app, msg)
@@ -35,14 +35,14 @@ func (h *Handler) asynqTrace(app, msg string) *traceRun {
 // emitted). A failure only loses the trace.
 func (h *Handler) writeTrace(ctx context.Context, tr *traceRun) {
 	b := tr.done()
-	store := traceStoreOf(h.Events)
+	store := traceStoreOf(h.cfg.Events)
 	if b == nil || store == nil {
 		return
 	}
 	pipe := store.rdb.Pipeline()
 	store.queue(ctx, pipe, []*traceBlob{b})
 	if _, err := pipe.Exec(ctx); err != nil {
-		h.Log.Warn("could not write a message's trace", "msg_id", b.msg, "err", err)
+		h.cfg.Log.Warn("could not write a message's trace", "msg_id", b.msg, "err", err)
 	}
 }
 

@@ -26,7 +26,7 @@ func (h *Handler) sendTimed(ctx context.Context, bs []batch, timed bool) ([][]ve
 		one(0)
 	} else {
 		var wg sync.WaitGroup
-		sem := make(chan struct{}, h.sendConcurrency())
+		sem := make(chan struct{}, h.cfg.SendConcurrency)
 		for i := range bs {
 			wg.Add(1)
 			sem <- struct{}{}

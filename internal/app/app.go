@@ -199,7 +199,9 @@ func (a *App) assemble(ctx context.Context) error {
 	a.Inspector = asynq.NewInspectorFromRedisClient(a.Redis)
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&queueCollector{inspector: a.Inspector})
-	a.Handler = a.newHandler()
+	if a.Handler, err = a.newHandler(); err != nil {
+		return err
+	}
 	a.Stream = dispatcher.NewShardedJobStream(a.Redis, a.Config.Worker.Retention, a.Config.Worker.Shards)
 	// The guard samples Redis' memory for intake (the API refuses jobs
 	// near maxmemory) and for the trace (workers stop writing traces
@@ -233,7 +235,7 @@ func (a *App) NewEngine() (*dispatcher.Engine, error) {
 	})
 }
 
-func (a *App) newHandler() *dispatcher.Handler {
+func (a *App) newHandler() (*dispatcher.Handler, error) {
 	w := a.Config.Worker
 	streams := dispatcher.NewStreamSink(a.Redis, "pushd:", a.Config.Events.StreamMaxLen)
 	streams.OnError = func(err error) { a.Log.Warn("could not append delivery events", "err", err) }
@@ -244,14 +246,14 @@ func (a *App) newHandler() *dispatcher.Handler {
 	}
 	a.Events = streams
 	limits := dispatcher.NewRateLimits(a.Redis, "pushd:", w.CertRateLimits(), w.DefaultRateLimit)
-	return &dispatcher.Handler{
+	return dispatcher.NewHandler(dispatcher.HandlerConfig{
 		Pool:     a.Pool,
 		Resolver: &dispatcher.Resolver{Devices: a.Devices, Certs: a.Pool.Lookup, Apps: a.appSettings, Now: time.Now},
 		Marks:    dispatcher.NewMarks(a.Redis, "pushd:", w.SentTTL),
 		Queue:    a.Queue,
 		Events:   a.eventSinks(streams),
 		Metrics:  a.Metrics,
-		Breakers: dispatcher.NewBreakers(5, 5*time.Second, 2*time.Minute),
+		Breakers: dispatcher.DefaultBreakers(),
 		Parking:  dispatcher.NewParking(a.Redis, "pushd:", nil),
 		Log:      a.Log,
 		InvalidToken: func(ctx context.Context, d *dispatcher.Delivery, since time.Time) error {
@@ -269,7 +271,7 @@ func (a *App) newHandler() *dispatcher.Handler {
 		MaxRetry:        w.MaxRetry,
 		RetryBase:       w.RetryBase,
 		RetryMax:        w.RetryMax,
-	}
+	})
 }
 
 // eventSinks adds the webhook and the funnel, when configured, to the
@@ -350,7 +352,7 @@ func (a *App) newAPI() *api.Server {
 		Monitoring: asynqmon.New(asynqmon.Options{RootPath: "/monitoring", RedisConnOpt: a.RedisOpt,
 			PayloadFormatter: asynqmon.PayloadFormatterFunc(dispatcher.RedactedPayload)}),
 		Sandbox: a.Sandbox,
-		Receipts: api.ReceiptDeps{Refs: a.receipts, Events: a.Handler.Events, Funnel: a.funnel,
+		Receipts: api.ReceiptDeps{Refs: a.receipts, Events: a.Handler.Events(), Funnel: a.funnel,
 			CallbackUser: a.Config.Receipts.CallbackUser, CallbackSecret: []byte(a.Config.Receipts.CallbackSecret), Prefix: "pushd:"},
 	})
 }

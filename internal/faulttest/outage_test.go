@@ -46,7 +46,7 @@ func TestVendorOutage(t *testing.T) {
 	cfg.Worker.VendorConcurrency = map[string]int{"apns": concurrency}
 	n := e.start(cfg, app.Options{})
 	cert := e.addCert(n.client)
-	br := n.app.Handler.Breakers
+	br := n.app.Handler.Breakers()
 	toks := tokens(0xe0, jobs)
 	js := make([]*dispatcher.Job, len(toks))
 	for i, tok := range toks {

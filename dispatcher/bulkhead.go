@@ -57,6 +57,9 @@ type Bulkheads struct {
 	// the messages people wait for (the engine sets it).
 	Urgent   func() bool
 	YieldMax time.Duration
+	// Pacer, when set, bounds the low-priority sends in flight by the
+	// machine's spare CPU while urgent jobs flow (the engine sets it).
+	Pacer *LowPacer
 
 	once  sync.Once
 	heads map[vendors.Vendor]*bulkhead
@@ -114,11 +117,17 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 	}
 	start := time.Now()
 	low := priorityOf(ctx) == PriorityLow
+	paced := func() {}
 	if low {
 		b.yield(ctx)
+		var err error
+		if paced, err = b.Pacer.acquire(ctx); err != nil {
+			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: err.Error()}
+		}
 		select {
 		case h.low <- struct{}{}:
 		case <-ctx.Done():
+			paced()
 			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
 		}
 	}
@@ -128,6 +137,7 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 		if err := b.wait(ctx, h, v); err != nil {
 			if low {
 				<-h.low
+				paced()
 			}
 			return nil, err
 		}
@@ -142,6 +152,7 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 		<-h.slots
 		if low {
 			<-h.low
+			paced()
 		}
 		if m := b.Metrics; m != nil {
 			m.Inflight.WithLabelValues(string(v)).Dec()

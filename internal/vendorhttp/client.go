@@ -67,9 +67,19 @@ func Transport(v vendors.Vendor, ep vendors.Endpoint) (*http.Transport, bool) {
 	// silent this long is pinged, and dropped when the ping is not
 	// answered within PingTimeout, so a half-dead HTTP/2 connection does
 	// not swallow requests until the kernel notices.
-	tr.HTTP2 = &http.HTTP2Config{SendPingTimeout: t.Ping, PingTimeout: t.PingAnswer}
+	//
+	// The header table used to encode requests is off: APNs puts every
+	// device token in :path and a fresh apns-id in each request, so the
+	// dynamic table only churned (adding and evicting two entries per push,
+	// a twentieth of the worker's CPU), and the batch vendors send few
+	// requests. The static table and Huffman coding still apply.
+	tr.HTTP2 = &http.HTTP2Config{SendPingTimeout: t.Ping, PingTimeout: t.PingAnswer, MaxEncoderHeaderTableSize: noHeaderTable}
 	return tr, true
 }
+
+// noHeaderTable is the smallest encoder header table: no entry fits, so
+// the encoder never indexes (0 would mean the default, 4 096 bytes).
+const noHeaderTable = 1
 
 // idleConnTimeout closes connections nobody used for this long, so a
 // sender that is replaced or forgotten does not keep its connections.

@@ -1,0 +1,189 @@
+package dispatcher
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// LowPacer gives low-priority sends the machine's spare CPU only, while
+// messages of a higher priority are flowing. A broadcast drained as fast
+// as the vendors take it saturates the cores (pushd, Redis and, on one
+// box, everything else), and Go has no goroutine priorities: a one-to-one
+// message then queues for CPU behind the broadcast at every step. The
+// pacer bounds the low-priority sends in flight with a window that halves
+// while the machine is busier than Busy and grows back while it is not
+// (as TCP's congestion window does), and opens fully once no urgent job
+// has started for a second. Against a real vendor a send spends its time
+// waiting on the network, not on the CPU, so the window stays open and a
+// broadcast keeps its throughput; on a saturated box it yields.
+//
+// The CPU is read from /proc/stat (the whole machine, every Interval); where
+// that is unavailable the pacer never holds a send.
+type LowPacer struct {
+	// Busy is the share of the machine's CPU above which the window
+	// shrinks (default 0.85); below Busy-0.1 it grows.
+	Busy float64
+	// Interval is how often the CPU is sampled and the window adjusted
+	// (default 20ms).
+	Interval time.Duration
+	// Max is the widest window (default 256 low-priority sends).
+	Max int
+
+	// sample returns the CPU busy share since the previous call (false
+	// when unknown); readProcStat by default.
+	sample func() (float64, bool)
+	// urgentRecent reports that a job above low priority started lately.
+	urgentRecent func() bool
+
+	mu       sync.Mutex
+	window   float64
+	inflight int
+	changed  chan struct{} // closed and replaced when a send leaves or the window grows
+}
+
+// NewLowPacer returns a pacer with the defaults; urgentRecent reports
+// whether a job above low priority started in the last second.
+func NewLowPacer(urgentRecent func() bool) *LowPacer {
+	p := &LowPacer{Busy: 0.85, Interval: 20 * time.Millisecond, Max: 256, urgentRecent: urgentRecent}
+	p.sample = newProcStat().busy
+	p.window = float64(p.Max)
+	p.changed = make(chan struct{})
+	return p
+}
+
+// Run samples the CPU and adjusts the window until ctx ends.
+func (p *LowPacer) Run(ctx context.Context) {
+	t := time.NewTicker(p.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		busy, ok := p.sample()
+		p.adjust(busy, ok && p.urgentRecent())
+	}
+}
+
+// adjust moves the window by one sample: halved when the machine is busy
+// and urgent work flows, grown by a tenth (at least one send) when it has
+// room, and fully open when no urgent job is about.
+func (p *LowPacer) adjust(busy float64, urgent bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	before := p.window
+	switch {
+	case !urgent:
+		p.window = float64(p.Max)
+	case busy > p.Busy:
+		p.window = max(p.window/2, 1)
+	case busy < p.Busy-0.1:
+		p.window = min(p.window+max(p.window/10, 1), float64(p.Max))
+	}
+	if p.window > before {
+		p.wake()
+	}
+}
+
+func (p *LowPacer) wake() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// Window is the number of low-priority sends allowed in flight now.
+func (p *LowPacer) Window() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int(p.window)
+}
+
+// acquire waits for room in the window and returns its release. A nil
+// pacer admits at once.
+func (p *LowPacer) acquire(ctx context.Context) (release func(), err error) {
+	if p == nil {
+		return func() {}, nil
+	}
+	for {
+		p.mu.Lock()
+		if p.inflight < int(p.window) {
+			p.inflight++
+			p.mu.Unlock()
+			return p.release, nil
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (p *LowPacer) release() {
+	p.mu.Lock()
+	p.inflight--
+	p.wake()
+	p.mu.Unlock()
+}
+
+// procStat reads the machine's CPU time from /proc/stat.
+type procStat struct {
+	busyTicks, totalTicks uint64
+	ok                    bool
+}
+
+func newProcStat() *procStat {
+	s := &procStat{}
+	s.busy() // the baseline
+	return s
+}
+
+// busy returns the share of CPU time not idle since the previous call.
+func (s *procStat) busy() (float64, bool) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	busy, total, ok := parseCPULine(b)
+	if !ok {
+		return 0, false
+	}
+	prev := *s
+	s.busyTicks, s.totalTicks, s.ok = busy, total, true
+	if !prev.ok || total <= prev.totalTicks || busy < prev.busyTicks {
+		return 0, false
+	}
+	return float64(busy-prev.busyTicks) / float64(total-prev.totalTicks), true
+}
+
+// parseCPULine reads the first line of /proc/stat ("cpu  user nice system
+// idle iowait irq softirq steal …", in clock ticks): busy is everything
+// but idle and iowait.
+func parseCPULine(b []byte) (busy, total uint64, ok bool) {
+	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	f := bytes.Fields(line)
+	if len(f) < 5 || string(f[0]) != "cpu" {
+		return 0, 0, false
+	}
+	var idle uint64
+	for i, x := range f[1:] {
+		n, err := strconv.ParseUint(string(x), 10, 64)
+		if err != nil {
+			return 0, 0, false
+		}
+		if i >= 8 { // guest and guest_nice are already counted in user and nice
+			break
+		}
+		total += n
+		if i == 3 || i == 4 {
+			idle += n
+		}
+	}
+	return total - idle, total, true
+}

@@ -1,0 +1,115 @@
+package dispatcher
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/pushd/pushd/vendors"
+)
+
+func TestParseCPULine(t *testing.T) {
+	for _, tc := range []struct {
+		in          string
+		busy, total uint64
+		ok          bool
+	}{
+		// user nice system idle iowait irq softirq steal guest guest_nice
+		{"cpu  100 5 50 800 20 3 2 0 7 0\ncpu0 1 2 3 4\n", 160, 980, true},
+		{"cpu  10 0 10 80\n", 20, 100, true},
+		{"intr 1 2 3\n", 0, 0, false},
+		{"cpu  1 x 3 4\n", 0, 0, false},
+	} {
+		busy, total, ok := parseCPULine([]byte(tc.in))
+		if busy != tc.busy || total != tc.total || ok != tc.ok {
+			t.Errorf("parseCPULine(%q) = %d, %d, %v; want %d, %d, %v", tc.in, busy, total, ok, tc.busy, tc.total, tc.ok)
+		}
+	}
+	if _, err := os.Stat("/proc/stat"); err != nil {
+		t.Skip("no /proc/stat here: the pacer never holds a send")
+	}
+	s := newProcStat()
+	time.Sleep(50 * time.Millisecond)
+	if busy, ok := s.busy(); !ok || busy < 0 || busy > 1 {
+		t.Fatalf("busy share over 50 ms = %v, %v; want a share in [0, 1]", busy, ok)
+	}
+}
+
+func testPacer(max int) *LowPacer {
+	p := NewLowPacer(func() bool { return true })
+	p.Max, p.window = max, float64(max)
+	return p
+}
+
+// The window halves while the box is busy and urgent work flows, grows
+// back by a tenth when there is room, and opens once nothing urgent runs.
+func TestLowPacerWindow(t *testing.T) {
+	p := testPacer(64)
+	steps := []struct {
+		busy   float64
+		urgent bool
+		want   int
+	}{
+		{0.95, true, 32}, {0.95, true, 16}, {0.99, true, 8}, {0.80, true, 8}, // between Busy-0.1 and Busy: held
+		{0.50, true, 9}, {0.50, true, 10}, {0.95, true, 5}, {0.95, true, 2}, {0.95, true, 1}, {0.95, true, 1},
+		{0.99, false, 64},
+	}
+	for i, s := range steps {
+		p.adjust(s.busy, s.urgent)
+		if got := p.Window(); got != s.want {
+			t.Fatalf("step %d (busy %.2f, urgent %v): window %d, want %d", i, s.busy, s.urgent, got, s.want)
+		}
+	}
+}
+
+// A low-priority send beyond the window waits until a send leaves or the
+// window grows; sends of other priorities never wait on it.
+func TestLowPacerHoldsLowSends(t *testing.T) {
+	p := testPacer(4)
+	for range 3 {
+		p.adjust(0.99, true) // window 4 → 2 → 1 → 1
+	}
+	b := &Bulkheads{Limits: map[vendors.Vendor]int{vendors.APNs: 64}, Pacer: p}
+	low := withPriority(context.Background(), PriorityLow)
+	first, err := b.Acquire(low, vendors.APNs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan func(), 1)
+	go func() {
+		r, err := b.Acquire(low, vendors.APNs)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	select {
+	case <-got:
+		t.Fatal("a second low-priority send went past a window of 1")
+	case <-time.After(50 * time.Millisecond):
+	}
+	urgent, err := b.Acquire(withPriority(context.Background(), PriorityHigh), vendors.APNs)
+	if err != nil {
+		t.Fatal("a high-priority send waited on the low window:", err)
+	}
+	urgent()
+	first()
+	select {
+	case r := <-got:
+		r()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting low-priority send was not let through when the first left")
+	}
+	// A cancelled wait leaves the window as it was.
+	hold, _ := b.Acquire(low, vendors.APNs)
+	ctx, cancel := context.WithTimeout(low, 20*time.Millisecond)
+	defer cancel()
+	if _, err := b.Acquire(ctx, vendors.APNs); err == nil {
+		t.Fatal("a cancelled wait acquired a send")
+	}
+	hold()
+	if p.inflight != 0 {
+		t.Fatalf("%d sends still counted in flight", p.inflight)
+	}
+}

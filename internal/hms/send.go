@@ -52,7 +52,7 @@ type Params struct {
 	// Build encodes n for tokens at now.
 	Build func(n vendors.Notification, tokens []string, now time.Time) ([]byte, error)
 	// Parse turns an answer to a send to tokens into one Result per token.
-	Parse func(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result
+	Parse Parser
 	// Header, when set, adds the vendor's own headers to a send (Honor's
 	// millisecond timestamp).
 	Header func(h http.Header, now time.Time)
@@ -144,7 +144,7 @@ func (c *Client) once(ctx context.Context, body []byte, tokens []string) ([]vend
 	// The raw answer of the push request (never of the token exchange,
 	// whose body is a credential), for a test push that asks for it.
 	vendors.CaptureAnswer(req.Context(), a.Status, a.Header, a.Body)
-	return c.p.Parse(a, tokens, c.Now()), tok
+	return c.p.Parse(a.Status, a.Header, a.Body, tokens, c.Now()), tok
 }
 
 // DryRun returns the request Send would make without fetching an access

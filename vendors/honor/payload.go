@@ -10,7 +10,7 @@ import (
 // maxBodyBytes is the body limit, tokens excluded: Honor's API is a fork
 // of Huawei's and vendors.LimitsOf gives both 4096 bytes [§8, UNCERTAIN].
 // The other limits are internal/hms's (maxTTL, badge, tag).
-const maxBodyBytes = 4096
+const maxBodyBytes = hms.MaxBodyBytes
 
 // settings are the certificate values a message needs.
 type settings = hms.Settings
@@ -68,7 +68,7 @@ type badge struct {
 // buildBody returns the JSON body of one message to tokens, shrunk to
 // maxBodyBytes (tokens excluded); an ext too large to fit is Rejected.
 func buildBody(n vendors.Notification, s settings, tokens []string, now time.Time) ([]byte, error) {
-	return hms.Body(vendors.Honor, limits(), n, s, tokens, now, newRequest)
+	return hms.Body(vendors.Honor, hms.Limits(), n, s, tokens, now, newRequest)
 }
 
 // newRequest maps n onto Honor's fields; a silent push is importance LOW

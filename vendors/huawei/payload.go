@@ -12,7 +12,7 @@ import (
 // maxBodyBytes is the message body limit, tokens excluded [§4 "Limits";
 // HWDOC https-send-api]. The other limits are internal/hms's (maxTTL,
 // badge, tag).
-const maxBodyBytes = 4096
+const maxBodyBytes = hms.MaxBodyBytes
 
 // settings are the certificate values a message needs.
 type settings = hms.Settings
@@ -99,7 +99,7 @@ type badge struct {
 // shrunk to Huawei's 4096 bytes (tokens excluded) by shortening the text;
 // an ext too large to fit fails with a Rejected error.
 func buildBody(n vendors.Notification, s settings, tokens []string, now time.Time) ([]byte, error) {
-	return hms.Body(vendors.Huawei, limits(), n, s, tokens, now, newRequest)
+	return hms.Body(vendors.Huawei, hms.Limits(), n, s, tokens, now, newRequest)
 }
 
 // newRequest maps n onto Huawei's fields; a silent push is importance LOW

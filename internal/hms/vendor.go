@@ -79,9 +79,11 @@ func Open(v Vendor, cred *vendors.Credential, ep vendors.Endpoint) (vendors.Send
 
 // Describe completes d with what both OAuth vendors are: Android
 // vendors with a launcher badge, whose shown notification the same notify
-// id replaces, with their batch and payload limits, the production hosts
-// of v and build as the Builder.
+// id replaces, with their batch and payload limits, and with v's name,
+// production hosts and the certificate fields Open requires (before d's
+// own Fields); build is the Builder.
 func Describe(d vendors.Descriptor, v Vendor, build vendors.Builder) vendors.Descriptor {
+	d.Name, d.Fields = v.Name, append(credentialFields(v), d.Fields...)
 	d.Android, d.Badge, d.Replaces = true, true, true
 	d.Limits, d.Batch = Limits(), MaxBatch
 	d.Endpoints, d.Build = v.Endpoints, build
@@ -92,3 +94,32 @@ func Describe(d vendors.Descriptor, v Vendor, build vendors.Builder) vendors.Des
 // without the tokens (HWDOC; Honor's taken as Huawei's [§8, UNCERTAIN]);
 // ext is JSON inside JSON, so it counts about twice.
 func Limits() vendors.Limits { return vendors.Limits{Payload: MaxBodyBytes} }
+
+// BadgeClassField is the certificate's launcher Activity class, which both
+// vendors' badge names [vendor-protocols.md §4 Badge, §8].
+func BadgeClassField() vendors.FieldSpec {
+	return vendors.FieldSpec{Name: vendors.FieldBadgeClass, Help: "launcher Activity class for the badge"}
+}
+
+// ImportanceField is the certificate's default notification importance,
+// LOW or NORMAL on both vendors [§4 android.notification, §8].
+func ImportanceField() vendors.FieldSpec {
+	return vendors.FieldSpec{Name: vendors.FieldImportance, Help: "LOW or NORMAL", OneOf: []string{"LOW", "NORMAL"}}
+}
+
+// credentialFields are the fields Open requires: the app id, the OAuth
+// client id when it is not the app id (Huawei's is, Honor's is not), and
+// the client secret.
+func credentialFields(v Vendor) []vendors.FieldSpec {
+	if v.ClientID == vendors.FieldAppID {
+		return []vendors.FieldSpec{
+			{Name: vendors.FieldAppID, Required: true, Help: "AppID (OAuth client id)"},
+			{Name: v.Secret, Secret: true, Required: true, Help: "AppSecret (OAuth client secret)"},
+		}
+	}
+	return []vendors.FieldSpec{
+		{Name: vendors.FieldAppID, Required: true, Help: "AppID"},
+		{Name: v.ClientID, Required: true, Help: "OAuth client id"},
+		{Name: v.Secret, Secret: true, Required: true, Help: "OAuth client secret"},
+	}
+}

@@ -7,18 +7,16 @@ import (
 
 // Descriptor is what pushd knows about Huawei: vendors/registry lists it.
 // hms.Describe adds what Huawei shares with Honor: Android, the badge,
-// replacement by notify_id, the batch of 1000 tokens [§4 Limits] and the
-// 4096-byte payload without tokens (HWDOC).
+// replacement by notify_id, the batch of 1000 tokens [§4 Limits], the
+// 4096-byte payload without tokens (HWDOC) and the required AppID (the
+// OAuth client id) and AppSecret.
 func Descriptor() vendors.Descriptor {
 	return hms.Describe(vendors.Descriptor{
-		Name: vendors.Huawei,
 		Fields: []vendors.FieldSpec{
-			{Name: vendors.FieldAppID, Required: true, Help: "AppID (OAuth client id)"},
-			{Name: vendors.SecretAppSecret, Secret: true, Required: true, Help: "AppSecret (OAuth client secret)"},
 			{Name: vendors.FieldChannelID, Help: "notification channel id"},
-			{Name: vendors.FieldBadgeClass, Help: "launcher Activity class for the badge"},
+			hms.BadgeClassField(),
 			{Name: vendors.FieldCategory, Help: "message category, e.g. IM"},
-			{Name: vendors.FieldImportance, Help: "LOW or NORMAL", OneOf: []string{"LOW", "NORMAL"}},
+			hms.ImportanceField(),
 		},
 		Ext: vendors.ExtSpec{Placement: "message.data and click intent extras", Limit: 1536},
 		Options: vendors.AndroidKeys{ChannelID: "huawei_channel_id", Category: "huawei_category", Importance: "huawei_importance",

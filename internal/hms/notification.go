@@ -68,8 +68,9 @@ func SettingsOf(v vendors.Vendor, cred *vendors.Credential, check func(vendors.C
 }
 
 // Notification is what Huawei's and Honor's android.notification share.
-// Each vendor copies it onto its own wire fields; its Badge and Look
-// convert to the vendor's tagged types directly.
+// Each vendor copies it onto its own wire fields; its Badge converts to the
+// vendor's tagged badge directly. Image is the https URL of the icon;
+// Style StyleBigText with BigTitle and BigBody is the big-text style.
 type Notification struct {
 	Title, Body string
 	Click       ClickAction
@@ -77,7 +78,10 @@ type Notification struct {
 	NotifyID    int
 	Tag         string
 	Badge       *Badge
-	Look        Look
+	Image       string
+	Style       int
+	BigTitle    string
+	BigBody     string
 }
 
 // Badge is the launcher badge: SetNum sets it, AddNum raises it on the
@@ -89,30 +93,20 @@ type Badge struct {
 	Class  string
 }
 
-// Look is the icon and style of a notification: Image is the https URL of
-// the icon; Style StyleBigText with BigTitle and BigBody is the big-text
-// style.
-type Look struct {
-	Image    string
-	Style    int
-	BigTitle string
-	BigBody  string
-}
-
 // NotificationOf is the shared part of n's notification for the
 // certificate's settings s: the job's importance over the certificate's
 // (LOW when silent), the click action, the ids of the message it replaces,
-// the badge and the look.
+// the badge, the image and the style.
 func NotificationOf(n *vendors.Notification, s Settings) Notification {
 	nt := Notification{Title: n.Title, Body: n.Body, Importance: Pick(n.Android.Importance, s.Importance),
 		Click: Click(n, s.Click, ClickTypes{Intent: ClickIntent, URL: ClickURL, App: ClickApp}),
-		Badge: BadgeOf(n, s.BadgeClass), Look: Look{Image: n.Image}}
+		Badge: BadgeOf(n, s.BadgeClass), Image: n.Image}
 	if n.Silent {
 		nt.Importance = ImportanceSilent
 	}
 	nt.NotifyID, nt.Tag = IDs(ReplaceIDs(n), MaxTag)
 	if n.Android.BigText {
-		nt.Look.Style, nt.Look.BigTitle, nt.Look.BigBody = StyleBigText, n.Title, n.Body
+		nt.Style, nt.BigTitle, nt.BigBody = StyleBigText, n.Title, n.Body
 	}
 	return nt
 }

@@ -43,13 +43,8 @@ type notification struct {
 	Badge       *badge          `json:"badge,omitempty"`
 	NotifyID    int             `json:"notifyId,omitempty"`
 	Tag         string          `json:"tag,omitempty"`
-	look
-}
-
-// look is hms.Look on Honor's fields: image is the https URL of the icon;
-// style 1 with bigTitle and bigBody is the big-text style
-// [vendor-protocols.md §8 Send].
-type look struct {
+	// Image is the https URL of the icon; Style 1 with BigTitle and
+	// BigBody is the big-text style [vendor-protocols.md §8 Send].
 	Image    string `json:"image,omitempty"`
 	Style    int    `json:"style,omitempty"`
 	BigTitle string `json:"bigTitle,omitempty"`
@@ -72,24 +67,21 @@ func buildBody(n vendors.Notification, s settings, tokens []string, now time.Tim
 }
 
 // newRequest maps n onto Honor's fields; a silent push is importance LOW
-// (hms.ImportanceSilent): Honor has no sound field.
+// (hms.ImportanceSilent): Honor has no sound field. An id_only n is
+// Honor's data (pass-through, "透传消息") message: data with the ids and
+// ext and no notification at the top or in android, which Honor hands to
+// the app without showing anything (vendor-protocols.md §8 Send:
+// "data":"<string>" beside the optional notification; docs/rules.md
+// "Preview privacy").
 func newRequest(n *vendors.Notification, s settings, tokens []string, now time.Time) sendRequest {
 	a := android{TTL: hms.TTL(n, now), BiTag: hms.BiTag(n)}
 	if n.IDOnly() {
-		return dataRequest(a, n, tokens)
+		return sendRequest{Data: n.IDOnlyData(), Token: tokens, Android: a}
 	}
 	c := hms.NotificationOf(n, s)
-	a.Notification = &notification{Title: c.Title, Body: c.Body, ClickAction: c.Click,
-		Importance: c.Importance, Badge: (*badge)(c.Badge), NotifyID: c.NotifyID, Tag: c.Tag, look: look(c.Look)}
+	a.Notification = &notification{Title: c.Title, Body: c.Body, ClickAction: c.Click, Importance: c.Importance,
+		Badge: (*badge)(c.Badge), NotifyID: c.NotifyID, Tag: c.Tag,
+		Image: c.Image, Style: c.Style, BigTitle: c.BigTitle, BigBody: c.BigBody}
 	callClass(n, a.Notification)
 	return sendRequest{Data: vendors.ExtJSON(n, s.Click), Token: tokens, Android: a}
-}
-
-// dataRequest is n's id_only message: Honor's data (pass-through,
-// "透传消息") message, data with the ids and ext and no notification at
-// the top or in android, which Honor hands to the app without showing
-// anything (vendor-protocols.md §8 Send: "data":"<string>" beside the
-// optional notification; docs/rules.md "Preview privacy").
-func dataRequest(a android, n *vendors.Notification, tokens []string) sendRequest {
-	return sendRequest{Data: n.IDOnlyData(), Token: tokens, Android: a}
 }

@@ -73,13 +73,9 @@ type notification struct {
 	// Sound is a custom sound, "/raw/<name>" in the app's resources
 	// (default_sound false).
 	Sound string `json:"sound,omitempty"`
-	look
-}
-
-// look is hms.Look on Huawei's fields: image is the https URL of the
-// right-hand icon; style 1 with big_title and big_body is the big-text
-// style [vendor-protocols.md §4 android.notification].
-type look struct {
+	// Image is the https URL of the right-hand icon; Style 1 with
+	// BigTitle and BigBody is the big-text style [vendor-protocols.md §4
+	// android.notification].
 	Image    string `json:"image,omitempty"`
 	Style    int    `json:"style,omitempty"`
 	BigTitle string `json:"big_title,omitempty"`
@@ -112,7 +108,8 @@ func newRequest(n *vendors.Notification, s settings, tokens []string, now time.T
 	c := hms.NotificationOf(n, s)
 	nt := &notification{Title: c.Title, Body: c.Body, ClickAction: c.Click,
 		ChannelID: hms.Pick(n.Android.ChannelID, s.ChannelID), NotifyID: c.NotifyID, Tag: c.Tag,
-		Importance: c.Importance, DefaultSound: true, Badge: (*badge)(c.Badge), look: look(c.Look)}
+		Importance: c.Importance, DefaultSound: true, Badge: (*badge)(c.Badge),
+		Image: c.Image, Style: c.Style, BigTitle: c.BigTitle, BigBody: c.BigBody}
 	if snd := n.Android.Sound; snd != "" && !n.Silent {
 		nt.Sound, nt.DefaultSound = "/raw/"+snd, false
 	}

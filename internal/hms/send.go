@@ -71,6 +71,8 @@ type Params struct {
 // safe for concurrent use; its access token is shared by all senders. It
 // implements vendors.Sender.
 type Client struct {
+	// Batch names the vendor and the token limit of one request.
+	vendorhttp.Batch
 	p      Params
 	http   *http.Client
 	tokens *tokencache.Cache
@@ -81,7 +83,8 @@ type Client struct {
 
 // NewClient returns the client of p sending with the HTTP client of ep.
 func NewClient(p Params, ep vendors.Endpoint) *Client {
-	c := &Client{p: p, http: vendorhttp.NewClient(p.Vendor, ep), Now: time.Now}
+	c := &Client{p: p, http: vendorhttp.NewClient(p.Vendor, ep), Now: time.Now,
+		Batch: vendorhttp.Batch{V: p.Vendor, Max: p.Batch}}
 	source := c.fetchToken
 	if p.Mint != nil {
 		source = p.Mint
@@ -95,12 +98,6 @@ func NewClient(p Params, ep vendors.Endpoint) *Client {
 func (c *Client) URLs() (send string, token []string) {
 	return c.p.SendURL, append([]string(nil), c.p.TokenURLs...)
 }
-
-// Vendor returns the vendor of the client's Params.
-func (c *Client) Vendor() vendors.Vendor { return c.p.Vendor }
-
-// MaxBatch returns the token limit of one request.
-func (c *Client) MaxBatch() int { return c.p.Batch }
 
 // Send delivers n to tokens in one request and returns one Result per
 // token. When the vendor refuses the access token, Send drops it, fetches
@@ -167,9 +164,8 @@ func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 
 // body checks the batch size and encodes the message.
 func (c *Client) body(n *vendors.Notification, tokens []string) ([]byte, error) {
-	if len(tokens) > c.p.Batch {
-		return nil, &vendors.Error{Vendor: c.p.Vendor, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), c.p.Batch)}
+	if err := c.TooMany(tokens); err != nil {
+		return nil, err
 	}
 	return c.p.Build(*n, tokens, c.Now())
 }

@@ -33,6 +33,27 @@ func (b Batch) TooMany(tokens []string) error {
 		Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), b.Max)}
 }
 
+// Refused is the results of a send that must not go out, and true: none
+// for no tokens, every token Rejected (TooMany) for more than Max. It is
+// false when the send goes ahead.
+func (b Batch) Refused(tokens []string) ([]vendors.Result, bool) {
+	if len(tokens) == 0 {
+		return nil, true
+	}
+	if err := b.TooMany(tokens); err != nil {
+		return vendors.Fail(tokens, err), true
+	}
+	return nil, false
+}
+
+// Sized is the error of a DryRun of no tokens or more than Max, else nil.
+func (b Batch) Sized(tokens []string) error {
+	if len(tokens) == 0 || len(tokens) > b.Max {
+		return fmt.Errorf("%s: %d tokens, want 1..%d", b.V, len(tokens), b.Max)
+	}
+	return nil
+}
+
 // MarshalUnescaped encodes v as JSON without HTML escaping and without the
 // trailing newline, so a title's "<" and "&" are sent (and signed, and
 // shown by DryRun) as they are.

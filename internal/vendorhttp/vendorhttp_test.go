@@ -146,3 +146,32 @@ func TestMarshalUnescapedKeepsHTMLAndDropsTheNewline(t *testing.T) {
 		t.Error("a func encoded")
 	}
 }
+
+func TestBatchRefusedAndSized(t *testing.T) {
+	b := Batch{V: vendors.Vivo, Max: 2}
+	cases := []struct {
+		tokens  []string
+		refused bool
+		results int
+		sized   string
+	}{
+		{nil, true, 0, "vivo: 0 tokens, want 1..2"},
+		{[]string{"a"}, false, 0, ""},
+		{[]string{"a", "b"}, false, 0, ""},
+		{[]string{"a", "b", "c"}, true, 3, "vivo: 3 tokens, want 1..2"},
+	}
+	for _, c := range cases {
+		rs, refused := b.Refused(c.tokens)
+		if refused != c.refused || len(rs) != c.results {
+			t.Errorf("%d tokens: refused %v with %d results", len(c.tokens), refused, len(rs))
+		}
+		for _, r := range rs {
+			if r.Kind() != vendors.Rejected {
+				t.Errorf("%d tokens: result %+v", len(c.tokens), r)
+			}
+		}
+		if err := b.Sized(c.tokens); (err == nil) != (c.sized == "") || (err != nil && err.Error() != c.sized) {
+			t.Errorf("%d tokens: Sized %v, want %q", len(c.tokens), err, c.sized)
+		}
+	}
+}

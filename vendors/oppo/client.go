@@ -84,11 +84,8 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 
 // Send delivers n to tokens: unicast for one token, unicast_batch for more.
 func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	if len(tokens) == 0 {
-		return nil
-	}
-	if err := s.TooMany(tokens); err != nil {
-		return vendors.Fail(tokens, err)
+	if rs, refused := s.Refused(tokens); refused {
+		return rs
 	}
 	req, err := build(n, s.st, tokens, s.now())
 	if err != nil {
@@ -115,8 +112,8 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 // DryRun returns the request Send would make, with the auth_token redacted.
 // It makes no network call, not even for a token.
 func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	if len(tokens) == 0 || len(tokens) > MaxBatch {
-		return nil, fmt.Errorf("oppo: %d tokens, want 1..%d", len(tokens), MaxBatch)
+	if err := s.Sized(tokens); err != nil {
+		return nil, err
 	}
 	req, err := build(n, s.st, tokens, s.now())
 	if err != nil {

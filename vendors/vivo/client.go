@@ -99,11 +99,8 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 // saveListPayload (shared by every chunk of the same notification for
 // taskTTL) and one pushToList.
 func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	if len(tokens) == 0 {
-		return nil
-	}
-	if err := s.TooMany(tokens); err != nil {
-		return vendors.Fail(tokens, err)
+	if rs, refused := s.Refused(tokens); refused {
+		return rs
 	}
 	m, err := buildMessage(n, s.st, s.now())
 	if err != nil {
@@ -178,8 +175,8 @@ func (s *Sender) saveList(ctx context.Context, payload message) (string, error) 
 // redacted and, for a list, the taskId saveListPayload would return shown
 // as a placeholder. It makes no network call.
 func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	if len(tokens) == 0 || len(tokens) > MaxBatch {
-		return nil, fmt.Errorf("vivo: %d tokens, want 1..%d", len(tokens), MaxBatch)
+	if err := s.Sized(tokens); err != nil {
+		return nil, err
 	}
 	m, err := buildMessage(n, s.st, s.now())
 	if err != nil {

@@ -75,9 +75,7 @@ type meizuResult struct {
 // NewMeizu starts a Meizu fake; Close it when done.
 func NewMeizu(opts MeizuOptions) *Meizu {
 	f := &Meizu{now: opts.Now, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+meizuPushByPushPath, f.handlePush)
 	f.Server = StartTLS(mux)

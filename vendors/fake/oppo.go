@@ -123,9 +123,7 @@ func NewOPPO(opts OPPOOptions) *OPPO {
 		apps:   map[string]*oppoApp{},
 		tokens: map[string]oppoIssued{},
 	}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	if f.ttl <= 0 {
 		f.ttl = oppoDefaultTokenTTL
 	}

@@ -100,9 +100,7 @@ type vivoResult struct {
 func NewVivo(opts VivoOptions) *Vivo {
 	f := &Vivo{ReceiptLog: newReceiptLog(), now: opts.Now, ttl: opts.TokenTTL, apps: map[string]*vivoApp{},
 		tokens: map[string]vivoIssued{}, tasks: map[string]string{}}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	if f.ttl <= 0 {
 		f.ttl = vivoDefaultTokenTTL
 	}

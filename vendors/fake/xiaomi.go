@@ -71,9 +71,7 @@ type Xiaomi struct {
 // NewXiaomi starts a Xiaomi fake. Close it when done.
 func NewXiaomi(opts XiaomiOptions) *Xiaomi {
 	x := &Xiaomi{now: opts.Now, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
-	if x.now == nil {
-		x.now = time.Now
-	}
+	x.now = clock(x.now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/message/regid", x.send)
 	mux.HandleFunc("POST /v2/message/regid", x.send)

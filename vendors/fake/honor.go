@@ -61,7 +61,7 @@ type Honor struct {
 
 // NewHonor starts a Honor fake. Close it when done.
 func NewHonor(opts HonorOptions) *Honor {
-	h := &Honor{now: opts.Now, ReceiptLog: newReceiptLog()}
+	h := &Honor{now: opts.Now, ReceiptLog: newReceiptLog(), receipts: hwReceiptConfig{header: hnCallbackHeader}}
 	h.now = clock(h.now)
 	h.tokens = newHWTokens(h.now, opts.TokenTTL)
 	mux := http.NewServeMux()

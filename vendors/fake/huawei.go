@@ -74,7 +74,8 @@ type Huawei struct {
 
 // NewHuawei starts a Huawei fake. Close it when done.
 func NewHuawei(opts HuaweiOptions) *Huawei {
-	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, ReceiptLog: newReceiptLog()}
+	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, ReceiptLog: newReceiptLog(),
+		receipts: hwReceiptConfig{header: hwCallbackHeader}}
 	h.now = clock(h.now)
 	h.tokens = newHWTokens(h.now, opts.TokenTTL)
 	mux := http.NewServeMux()

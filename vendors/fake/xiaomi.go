@@ -361,6 +361,16 @@ func writeJSONAnswer(w http.ResponseWriter, status int, retryAfter time.Duration
 		return
 	}
 	b, _ := json.Marshal(body)
+	writeAnswer(w, status, retryAfter, b)
+}
+
+// writeAnswer writes status and body b as JSON (whatever b holds: vivo
+// answers a 500 in plain text under the JSON type), with a Retry-After
+// header in whole seconds when retryAfter is set.
+func writeAnswer(w http.ResponseWriter, status int, retryAfter time.Duration, b []byte) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Round(time.Second)/time.Second)))
+	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

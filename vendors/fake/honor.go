@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -203,14 +202,8 @@ func hnValidate(body []byte, m *hnMessage, decodeErr, tokenErr error, tokens []s
 	case n.ClickAction == nil:
 		return HonorBadParam, "clickAction is required"
 	}
-	c := n.ClickAction
-	switch {
-	case c.Type == 1 && c.Intent == "" && c.Action == "":
-		return HonorBadParam, "intent or action is required when type is 1"
-	case c.Type == 2 && !strings.HasPrefix(c.URL, "https://") && !strings.HasPrefix(c.URL, "http://"):
-		return HonorBadParam, "url is required when type is 2"
-	case c.Type < 1 || c.Type > 3:
-		return HonorBadParam, "clickAction type must be 1, 2 or 3"
+	if msg := n.ClickAction.fault("clickAction", "https://", "http://"); msg != "" {
+		return HonorBadParam, msg
 	}
 	return "", ""
 }

@@ -266,14 +266,8 @@ func hwValidateAndroid(a *hwAndroid, common *hwText) (string, string) {
 	case n.ClickAction == nil:
 		return HuaweiBadParam, "click_action object must not be null"
 	}
-	c := n.ClickAction
-	switch {
-	case c.Type == 1 && c.Intent == "" && c.Action == "":
-		return HuaweiBadParam, "intent or action is required when type is 1"
-	case c.Type == 2 && !strings.HasPrefix(c.URL, "https://"):
-		return HuaweiBadParam, "url must be https when type is 2"
-	case c.Type < 1 || c.Type > 3:
-		return HuaweiBadParam, "click_action type must be 1, 2 or 3"
+	if msg := n.ClickAction.fault("click_action", "https://"); msg != "" {
+		return HuaweiBadParam, msg
 	}
 	return "", ""
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +163,20 @@ type hwClick struct {
 	Intent string `json:"intent"`
 	Action string `json:"action"`
 	URL    string `json:"url"`
+}
+
+// fault is the first fault Huawei and Honor find in a click action named
+// name, whose type-2 URL must start with one of schemes, or "".
+func (c *hwClick) fault(name string, schemes ...string) string {
+	switch {
+	case c.Type == 1 && c.Intent == "" && c.Action == "":
+		return "intent or action is required when type is 1"
+	case c.Type == 2 && !slices.ContainsFunc(schemes, func(s string) bool { return strings.HasPrefix(c.URL, s) }):
+		return "url must be " + strings.Join(schemes, " or ") + " when type is 2"
+	case c.Type < 1 || c.Type > 3:
+		return name + " type must be 1, 2 or 3"
+	}
+	return ""
 }
 
 // hwInjected is the answer of the HMS-style fakes (Huawei, Honor,

@@ -218,7 +218,8 @@ func TestDryRunNeedsNoTokenAndRedacts(t *testing.T) {
 		r.Header["Content-Type"] != contentType {
 		t.Errorf("headers %v", r.Header)
 	}
-	want, _ := buildBody(*testNotification(), mustSettings(t), []string{"a"}, at)
+	set, _ := settingsOf(testCred())
+	want, _ := buildBody(*testNotification(), set, []string{"a"}, at)
 	if r.Body != string(want) {
 		t.Errorf("body %s\nwant %s", r.Body, want)
 	}
@@ -263,14 +264,4 @@ func TestAuthEndpointIsAFullURLOrABase(t *testing.T) {
 			t.Errorf("auth_endpoint %q: token URLs %s, want %s", c.configured, got, c.want)
 		}
 	}
-}
-
-// mustSettings are the settings of testCred().
-func mustSettings(t *testing.T) settings {
-	t.Helper()
-	s, err := settingsOf(testCred())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

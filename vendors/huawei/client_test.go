@@ -251,7 +251,8 @@ func TestDryRunNeedsNoTokenAndRedacts(t *testing.T) {
 	if r.Header["Authorization"] != vendors.Redacted || r.Header["Content-Type"] != contentType {
 		t.Errorf("headers %v", r.Header)
 	}
-	want, _ := buildBody(*testNotification(), mustSettings(t), []string{"a", "b"}, s.Now())
+	set, _ := settingsOf(testCred())
+	want, _ := buildBody(*testNotification(), set, []string{"a", "b"}, s.Now())
 	if r.Body != string(want) {
 		t.Errorf("body %s\nwant %s", r.Body, want)
 	}
@@ -318,14 +319,4 @@ func TestAuthEndpointIsAFullURLOrABase(t *testing.T) {
 			t.Errorf("auth_endpoint %q: token URLs %v, want %s", c.configured, got, c.want)
 		}
 	}
-}
-
-// mustSettings are the settings of testCred().
-func mustSettings(t *testing.T) settings {
-	t.Helper()
-	s, err := settingsOf(testCred())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

@@ -104,7 +104,7 @@ func NotificationOf(n *vendors.Notification, s Settings) Notification {
 	if n.Silent {
 		nt.Importance = ImportanceSilent
 	}
-	nt.NotifyID, nt.Tag = IDs(ReplaceIDs(n), MaxTag)
+	nt.NotifyID, nt.Tag = IDs(replaceIDs(n), MaxTag)
 	if n.Android.BigText {
 		nt.Style, nt.BigTitle, nt.BigBody = StyleBigText, n.Title, n.Body
 	}
@@ -128,10 +128,10 @@ func BadgeOf(n *vendors.Notification, class string) *Badge {
 	return &Badge{AddNum: min(*n.BadgeAdd, MaxBadge), Class: class}
 }
 
-// ReplaceIDs returns n, or a copy whose ID is n.Replaces: the notify id
+// replaceIDs returns n, or a copy whose ID is n.Replaces: the notify id
 // and tag then replace the notification of that message (a call's cancel
 // replaces the call).
-func ReplaceIDs(n *vendors.Notification) *vendors.Notification {
+func replaceIDs(n *vendors.Notification) *vendors.Notification {
 	if n.Replaces == "" {
 		return n
 	}

@@ -3,24 +3,22 @@ package certs
 import (
 	"bytes"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"net/url"
 	"strings"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
+	"github.com/pushd/pushd/vendors/fcm"
 )
 
 // serviceAccount is the part of a Google service-account key file that the
-// FCM HTTP v1 OAuth flow needs (vendor-protocols.md, FCM auth).
+// FCM HTTP v1 OAuth flow needs (vendor-protocols.md, FCM auth): the
+// adapter's fcm.ServiceAccount, and what tells a mistaken upload apart.
 type serviceAccount struct {
-	Type        string `json:"type"`
-	ProjectID   string `json:"project_id"`
-	PrivateKey  string `json:"private_key"`
-	ClientEmail string `json:"client_email"`
-	TokenURI    string `json:"token_uri"`
+	fcm.ServiceAccount
 	// ProjectInfo is only in google-services.json, the app-side config
 	// that operators often upload by mistake.
 	ProjectInfo json.RawMessage `json:"project_info"`
@@ -104,20 +102,14 @@ func checkRSAPEM(s string) error {
 	if block == nil {
 		return invalid(field, "has no PEM private_key")
 	}
-	var key any
-	var err error
-	switch block.Type {
-	case "PRIVATE KEY":
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	default:
+	key, known, err := vendorhttp.PrivateKey(block)
+	_, isRSA := key.(*rsa.PrivateKey)
+	switch {
+	case !known:
 		return invalid(field, "has a private_key that is not a PEM private key")
-	}
-	if err != nil {
+	case err != nil:
 		return invalid(field, "has a private_key that cannot be parsed")
-	}
-	if _, ok := key.(*rsa.PrivateKey); !ok {
+	case !isRSA:
 		return invalid(field, "has a private_key that is not an RSA key")
 	}
 	return nil

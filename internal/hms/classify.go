@@ -1,7 +1,9 @@
 package hms
 
 import (
+	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/pushd/pushd/internal/vendorhttp"
@@ -23,6 +25,11 @@ const (
 	ClassAuth
 	ClassFatal
 )
+
+// CodePartial is Push Kit's partial success, some tokens failed, on
+// Huawei's v1 API and HarmonyOS's v3 alike [vendor-protocols.md §4;
+// vendor-protocols-harmony.md §3].
+const CodePartial = "80100000"
 
 // CodeError is the error of a failed result code of class cl. An
 // undocumented code falls back to the HTTP status, keeping the code.
@@ -61,4 +68,15 @@ func StatusError(v vendors.Vendor, status int, h http.Header, msg string, now ti
 		e.RetryAfter = vendorhttp.RetryAfter(h, now, 0)
 	}
 	return e
+}
+
+// ReadCode decodes an answer body into r, whose result code field code
+// points to, and returns the code without surrounding space. ok is false
+// when body is not JSON or names no code: the answer is then classified
+// by its HTTP status alone.
+func ReadCode(body []byte, r any, code **vendorhttp.FlexString) (string, bool) {
+	if err := json.Unmarshal(body, r); err != nil || *code == nil {
+		return "", false
+	}
+	return strings.TrimSpace(string(**code)), true
 }

@@ -2,7 +2,6 @@ package hms
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -17,13 +16,14 @@ type ClickTypes struct {
 	App    int // open the app
 }
 
-// ClickAction is the click action of a notification. Its fields match
-// each vendor's tagged clickAction, which converts from it directly.
+// ClickAction is the click action of a notification, with the field names
+// Huawei's click_action and Honor's clickAction share [vendor-protocols.md
+// §4 android.notification, §8 Send].
 type ClickAction struct {
-	Type   int
-	Intent string
-	Action string
-	URL    string
+	Type   int    `json:"type"`
+	Intent string `json:"intent,omitempty"`
+	Action string `json:"action,omitempty"`
+	URL    string `json:"url,omitempty"`
 }
 
 // Click maps the certificate's click action. An intent URI carries ext in
@@ -50,24 +50,6 @@ func IDs(n *vendors.Notification, maxTag int) (notifyID int, tag string) {
 	return vendors.NotifyID(n.ID), vendors.CollapseID(n.ID, maxTag)
 }
 
-// Badge returns n's badge number clamped to 0..maxBadge, and false when n
-// sets no badge or the certificate names no badge class to apply it to.
-func Badge(n *vendors.Notification, class string, maxBadge int) (int, bool) {
-	if n.Badge == nil || class == "" {
-		return 0, false
-	}
-	return min(max(*n.Badge, 0), maxBadge), true
-}
-
-// TTL is the time left until n expires as "<seconds>s", capped at maxTTL,
-// or "" for the vendor's default.
-func TTL(n *vendors.Notification, now time.Time, maxTTL time.Duration) string {
-	if n.ExpireAt.IsZero() {
-		return ""
-	}
-	return fmt.Sprintf("%ds", int64(min(n.TTL(now, 0), maxTTL)/time.Second))
-}
-
 // Pick prefers the job's value over the certificate's.
 func Pick(job, cert string) string {
 	if job != "" {
@@ -76,21 +58,21 @@ func Pick(job, cert string) string {
 	return cert
 }
 
-// Body returns the JSON of build(n, tokens), the text of n cut to l and
-// shortened until the body without tokens fits l.Payload; an ext too
+// Body returns the JSON of build(n, s, tokens, now), the text of n cut to
+// l and shortened until the body without tokens fits l.Payload; an ext too
 // large to fit fails with a Rejected error of v.
-func Body[T any](v vendors.Vendor, l vendors.Limits, n vendors.Notification, tokens []string,
-	build func(n *vendors.Notification, tokens []string) T) ([]byte, error) {
+func Body[S, T any](v vendors.Vendor, l vendors.Limits, n vendors.Notification, s S, tokens []string, now time.Time,
+	build func(n *vendors.Notification, s S, tokens []string, now time.Time) T) ([]byte, error) {
 	l.Fit(&n)
 	maxBytes := l.Payload
 	size := func(m *vendors.Notification) (int, error) {
-		b, err := json.Marshal(build(m, []string{}))
+		b, err := json.Marshal(build(m, s, []string{}, now))
 		return len(b) - len(`[]`), err
 	}
 	if err := vendors.ShrinkToFit(v, &n, maxBytes, size); err != nil {
 		return nil, err
 	}
-	return json.Marshal(build(&n, tokens))
+	return json.Marshal(build(&n, s, tokens, now))
 }
 
 // isIntentURI reports whether s is an Intent.toUri string.

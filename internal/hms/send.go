@@ -52,7 +52,7 @@ type Params struct {
 	// Build encodes n for tokens at now.
 	Build func(n vendors.Notification, tokens []string, now time.Time) ([]byte, error)
 	// Parse turns an answer to a send to tokens into one Result per token.
-	Parse func(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result
+	Parse Parser
 	// Header, when set, adds the vendor's own headers to a send (Honor's
 	// millisecond timestamp).
 	Header func(h http.Header, now time.Time)
@@ -71,6 +71,8 @@ type Params struct {
 // safe for concurrent use; its access token is shared by all senders. It
 // implements vendors.Sender.
 type Client struct {
+	// Batch names the vendor and the token limit of one request.
+	vendorhttp.Batch
 	p      Params
 	http   *http.Client
 	tokens *tokencache.Cache
@@ -81,7 +83,8 @@ type Client struct {
 
 // NewClient returns the client of p sending with the HTTP client of ep.
 func NewClient(p Params, ep vendors.Endpoint) *Client {
-	c := &Client{p: p, http: vendorhttp.NewClient(p.Vendor, ep), Now: time.Now}
+	c := &Client{p: p, http: vendorhttp.NewClient(p.Vendor, ep), Now: time.Now,
+		Batch: vendorhttp.Batch{V: p.Vendor, Max: p.Batch}}
 	source := c.fetchToken
 	if p.Mint != nil {
 		source = p.Mint
@@ -95,12 +98,6 @@ func NewClient(p Params, ep vendors.Endpoint) *Client {
 func (c *Client) URLs() (send string, token []string) {
 	return c.p.SendURL, append([]string(nil), c.p.TokenURLs...)
 }
-
-// Vendor returns the vendor of the client's Params.
-func (c *Client) Vendor() vendors.Vendor { return c.p.Vendor }
-
-// MaxBatch returns the token limit of one request.
-func (c *Client) MaxBatch() int { return c.p.Batch }
 
 // Send delivers n to tokens in one request and returns one Result per
 // token. When the vendor refuses the access token, Send drops it, fetches
@@ -144,7 +141,7 @@ func (c *Client) once(ctx context.Context, body []byte, tokens []string) ([]vend
 	// The raw answer of the push request (never of the token exchange,
 	// whose body is a credential), for a test push that asks for it.
 	vendors.CaptureAnswer(req.Context(), a.Status, a.Header, a.Body)
-	return c.p.Parse(a, tokens, c.Now()), tok
+	return c.p.Parse(a.Status, a.Header, a.Body, tokens, c.Now()), tok
 }
 
 // DryRun returns the request Send would make without fetching an access
@@ -167,9 +164,8 @@ func (c *Client) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 
 // body checks the batch size and encodes the message.
 func (c *Client) body(n *vendors.Notification, tokens []string) ([]byte, error) {
-	if len(tokens) > c.p.Batch {
-		return nil, &vendors.Error{Vendor: c.p.Vendor, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), c.p.Batch)}
+	if err := c.TooMany(tokens); err != nil {
+		return nil, err
 	}
 	return c.p.Build(*n, tokens, c.Now())
 }

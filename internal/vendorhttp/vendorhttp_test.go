@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pushd/pushd/vendors"
 )
 
 func TestFlexString(t *testing.T) {
@@ -98,5 +100,78 @@ func TestFlexStringInt(t *testing.T) {
 	}
 	if !FlexString(" 10000 ").Is(10000) {
 		t.Error("10000 is not 10000")
+	}
+}
+
+func TestBatchRefusesOnlyMoreThanMax(t *testing.T) {
+	b := Batch{V: vendors.Meizu, Max: 2}
+	cases := []struct {
+		tokens []string
+		want   vendors.Kind
+	}{
+		{nil, vendors.OK}, {[]string{"a"}, vendors.OK}, {[]string{"a", "b"}, vendors.OK},
+		{[]string{"a", "b", "c"}, vendors.Rejected},
+	}
+	for _, c := range cases {
+		err := b.TooMany(c.tokens)
+		if got := vendors.KindOf(err); got != c.want {
+			t.Errorf("%d tokens: %v (%s), want %s", len(c.tokens), err, got, c.want)
+		}
+	}
+	err := b.TooMany([]string{"a", "b", "c"})
+	if e, ok := err.(*vendors.Error); !ok || e.Vendor != vendors.Meizu || e.Message != "3 tokens exceed the batch limit of 2" {
+		t.Errorf("error %#v", err)
+	}
+	if b.Vendor() != vendors.Meizu || b.MaxBatch() != 2 {
+		t.Errorf("Vendor %s, MaxBatch %d", b.Vendor(), b.MaxBatch())
+	}
+}
+
+func TestMarshalUnescapedKeepsHTMLAndDropsTheNewline(t *testing.T) {
+	cases := []struct {
+		in   any
+		want string
+	}{
+		{map[string]string{"title": "<a> & b"}, `{"title":"<a> & b"}`},
+		{[]int{1, 2}, `[1,2]`},
+		{"x", `"x"`},
+	}
+	for _, c := range cases {
+		got, err := MarshalUnescaped(c.in)
+		if err != nil || string(got) != c.want {
+			t.Errorf("%v: %s, %v, want %s", c.in, got, err, c.want)
+		}
+	}
+	if _, err := MarshalUnescaped(func() {}); err == nil {
+		t.Error("a func encoded")
+	}
+}
+
+func TestBatchRefusedAndSized(t *testing.T) {
+	b := Batch{V: vendors.Vivo, Max: 2}
+	cases := []struct {
+		tokens  []string
+		refused bool
+		results int
+		sized   string
+	}{
+		{nil, true, 0, "vivo: 0 tokens, want 1..2"},
+		{[]string{"a"}, false, 0, ""},
+		{[]string{"a", "b"}, false, 0, ""},
+		{[]string{"a", "b", "c"}, true, 3, "vivo: 3 tokens, want 1..2"},
+	}
+	for _, c := range cases {
+		rs, refused := b.Refused(c.tokens)
+		if refused != c.refused || len(rs) != c.results {
+			t.Errorf("%d tokens: refused %v with %d results", len(c.tokens), refused, len(rs))
+		}
+		for _, r := range rs {
+			if r.Kind() != vendors.Rejected {
+				t.Errorf("%d tokens: result %+v", len(c.tokens), r)
+			}
+		}
+		if err := b.Sized(c.tokens); (err == nil) != (c.sized == "") || (err != nil && err.Error() != c.sized) {
+			t.Errorf("%d tokens: Sized %v, want %q", len(c.tokens), err, c.sized)
+		}
 	}
 }

@@ -1,14 +1,13 @@
 package apns
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/sideshow/apns2"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -118,7 +117,7 @@ func backgroundPayload(n *vendors.Notification) map[string]any {
 // ">" and "&" cost one byte each against the 4096-byte limit, not six.
 func encodePayload(n *vendors.Notification) ([]byte, error) {
 	if idOnly(n) {
-		return encodeJSON(backgroundPayload(n))
+		return vendorhttp.MarshalUnescaped(backgroundPayload(n))
 	}
 	p := payload{
 		APS: aps{Alert: alert{Title: n.Title, Body: n.Body, Subtitle: n.Subtitle}, Badge: n.Badge, Sound: soundOf(n),
@@ -127,19 +126,7 @@ func encodePayload(n *vendors.Notification) ([]byte, error) {
 		Ext:   n.Ext,
 		Image: n.Image,
 	}
-	return encodeJSON(p)
-}
-
-// encodeJSON encodes v without HTML escaping and without the trailing
-// newline.
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return vendorhttp.MarshalUnescaped(p)
 }
 
 // fitPayload returns the body for n, its body text (then title) shortened

@@ -1,13 +1,12 @@
 package apns
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/sideshow/apns2"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -53,13 +52,7 @@ func encodeVoIP(n *vendors.Notification) ([]byte, error) {
 	if !n.CallCancel && (n.Title != "" || n.Body != "") {
 		p.APS.Alert = &alert{Title: n.Title, Body: n.Body}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return vendorhttp.MarshalUnescaped(p)
 }
 
 // fitVoIP is fitPayload for a VoIP push, against the 5120-byte limit.

@@ -97,9 +97,7 @@ type APNsStats struct {
 func NewAPNs(opts APNsOptions) *APNs {
 	a := &APNs{now: opts.Now, keys: map[string]apnsKey{}, topics: map[string]bool{}, cas: x509.NewCertPool(),
 		verified: map[string]time.Time{}}
-	if a.now == nil {
-		a.now = time.Now
-	}
+	a.now = clock(a.now)
 	a.Server = startTLSClientCerts(a, func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			a.conns.Add(1)

@@ -208,3 +208,11 @@ func (s *Server) WriteCA(path string) error {
 
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
+
+// clock is now, or time.Now when a fake's options bring no clock.
+func clock(now func() time.Time) func() time.Time {
+	if now == nil {
+		return time.Now
+	}
+	return now
+}

@@ -84,9 +84,7 @@ type fcmIssuedToken struct {
 func NewFCM(opts FCMOptions) *FCM {
 	f := &FCM{now: opts.Now, ttl: opts.TokenTTL, accounts: map[string]*rsa.PublicKey{},
 		projects: map[string]bool{}, issued: map[string]fcmIssuedToken{}}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	if f.ttl <= 0 {
 		f.ttl = time.Hour
 	}

@@ -88,7 +88,7 @@ type Harmony struct {
 	keys     map[string]hmKey // kid → key
 	tests    map[string]int   // project → accepted test requests
 	warnings []string
-	seq      int64
+	ids      requestIDs
 }
 
 // hmKey is a registered service-account key.
@@ -100,9 +100,7 @@ type hmKey struct {
 // NewHarmony starts a HarmonyOS Push Kit fake. Close it when done.
 func NewHarmony(opts HarmonyOptions) *Harmony {
 	f := &Harmony{now: opts.Now, keys: map[string]hmKey{}, tests: map[string]int{}}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/{projectId}/messages:send", f.send)
 	// v1 and v2 do not reach NEXT devices; a JWT there is refused.
@@ -203,14 +201,7 @@ func (f *Harmony) send(w http.ResponseWriter, r *http.Request) {
 // the JWT, then the request, then the tokens.
 func (f *Harmony) answer(r *http.Request, body []byte, req *hmRequest, rawTokens int, decodeErr error) (int, time.Duration, any) {
 	if fl, ok := f.TakeNext(); ok {
-		if fl.Code == "" {
-			return hwBareStatus(fl), fl.RetryAfter, nil
-		}
-		st, ans := f.fail(fl.Code, fl.Message)
-		if fl.Status != 0 {
-			st = fl.Status
-		}
-		return st, fl.RetryAfter, ans
+		return hwInjected(fl, f.fail)
 	}
 	project := r.PathValue("projectId")
 	if !strings.HasPrefix(r.URL.Path, "/v3/") {
@@ -358,9 +349,4 @@ func hmStatus(code string) int {
 }
 
 // requestID is a millisecond timestamp and a sequence of 8 digits.
-func (f *Harmony) requestID() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.seq++
-	return fmt.Sprintf("%d%08d", f.now().UnixMilli(), f.seq)
-}
+func (f *Harmony) requestID() string { return f.ids.next(f.now(), 8) }

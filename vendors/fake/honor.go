@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -57,19 +55,13 @@ type Honor struct {
 
 	now    func() time.Time
 	tokens *hwTokens
-	mu     sync.Mutex
-	apps   map[string]hnClient // client id → app
-	seq    int64
+	ids    requestIDs
 }
-
-type hnClient struct{ appID, secret string }
 
 // NewHonor starts a Honor fake. Close it when done.
 func NewHonor(opts HonorOptions) *Honor {
-	h := &Honor{now: opts.Now, apps: map[string]hnClient{}, ReceiptLog: newReceiptLog()}
-	if h.now == nil {
-		h.now = time.Now
-	}
+	h := &Honor{now: opts.Now, ReceiptLog: newReceiptLog(), receipts: hwReceiptConfig{header: hnCallbackHeader}}
+	h.now = clock(h.now)
 	h.tokens = newHWTokens(h.now, opts.TokenTTL)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /auth/realms/developer/protocol/openid-connect/token", h.token)
@@ -81,9 +73,7 @@ func NewHonor(opts HonorOptions) *Honor {
 
 // AddApp registers an app and the OAuth client that may send for it.
 func (h *Honor) AddApp(appID, clientID, clientSecret string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.apps[clientID] = hnClient{appID: appID, secret: clientSecret}
+	h.tokens.addClient(clientID, appID, clientSecret)
 }
 
 // TokenRequests returns how many requests reached the token endpoints.
@@ -95,24 +85,12 @@ func (h *Honor) ExpireTokens() { h.tokens.expireAll() }
 // token answers like Keycloak: 400 for a bad grant, 401 for bad client
 // credentials [§8 Auth].
 func (h *Honor) token(w http.ResponseWriter, r *http.Request) {
-	h.tokens.count()
-	form, ok := hwReadForm(r)
-	h.mu.Lock()
-	cl, known := h.apps[form.Get("client_id")]
-	h.mu.Unlock()
-	switch {
-	case !ok || form.Get("grant_type") != "client_credentials":
-		writeJSONAnswer(w, http.StatusBadRequest, 0, map[string]any{
-			"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"})
-	case !known || cl.secret == "" || form.Get("client_secret") != cl.secret:
-		writeJSONAnswer(w, http.StatusUnauthorized, 0, map[string]any{
-			"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"})
-	default:
-		tok, ttl := h.tokens.issue(cl.appID)
-		writeJSONAnswer(w, http.StatusOK, 0, map[string]any{"access_token": tok,
-			"expires_in": int(ttl / time.Second), "refresh_expires_in": 0, "token_type": "Bearer",
-			"not-before-policy": 0})
-	}
+	h.tokens.serve(w, r,
+		oauthRefusal{http.StatusBadRequest, map[string]any{
+			"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"}},
+		oauthRefusal{http.StatusUnauthorized, map[string]any{
+			"error": "unauthorized_client", "error_description": "Invalid client or Invalid client credentials"}},
+		map[string]any{"refresh_expires_in": 0, "not-before-policy": 0})
 }
 
 // hnMessage is the part of a send body the fake checks.
@@ -124,14 +102,9 @@ type hnMessage struct {
 		TargetUserType *int   `json:"targetUserType"`
 		Notification   *struct {
 			hwText
-			ClickAction *struct {
-				Type   int    `json:"type"`
-				Intent string `json:"intent"`
-				Action string `json:"action"`
-				URL    string `json:"url"`
-			} `json:"clickAction"`
-			Importance string `json:"importance"`
-			Badge      *struct {
+			ClickAction *hwClick `json:"clickAction"`
+			Importance  string   `json:"importance"`
+			Badge       *struct {
 				AddNum     *int   `json:"addNum"`
 				SetNum     *int   `json:"setNum"`
 				BadgeClass string `json:"badgeClass"`
@@ -163,14 +136,7 @@ func (h *Honor) send(w http.ResponseWriter, r *http.Request) {
 // timestamp, then the message, then the per-token failures.
 func (h *Honor) answer(r *http.Request, body []byte, m *hnMessage, decodeErr, tokenErr error, tokens []string) (int, time.Duration, any) {
 	if fl, ok := h.TakeNext(); ok {
-		if fl.Code == "" {
-			return hwBareStatus(fl), fl.RetryAfter, nil
-		}
-		st, ans := hnFail(fl.Code, fl.Message)
-		if fl.Status != 0 {
-			st = fl.Status
-		}
-		return st, fl.RetryAfter, ans
+		return hwInjected(fl, hnFail)
 	}
 	code, msg := h.checkAuth(r)
 	if code == "" {
@@ -186,10 +152,9 @@ func (h *Honor) answer(r *http.Request, body []byte, m *hnMessage, decodeErr, to
 // checkAuth requires a Bearer token issued for the app of the URL and a
 // millisecond timestamp header.
 func (h *Honor) checkAuth(r *http.Request) (string, string) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	app, state := h.tokens.check(tok)
+	app, state := h.tokens.bearer(r)
 	switch {
-	case !ok || state == hwTokenUnknown || app != r.PathValue("appId"):
+	case state == hwTokenUnknown || app != r.PathValue("appId"):
 		return HonorAuthError, "Oauth authentication error"
 	case state == hwTokenExpired:
 		return HonorTokenExpired, "Oauth Token expired"
@@ -237,14 +202,8 @@ func hnValidate(body []byte, m *hnMessage, decodeErr, tokenErr error, tokens []s
 	case n.ClickAction == nil:
 		return HonorBadParam, "clickAction is required"
 	}
-	c := n.ClickAction
-	switch {
-	case c.Type == 1 && c.Intent == "" && c.Action == "":
-		return HonorBadParam, "intent or action is required when type is 1"
-	case c.Type == 2 && !strings.HasPrefix(c.URL, "https://") && !strings.HasPrefix(c.URL, "http://"):
-		return HonorBadParam, "url is required when type is 2"
-	case c.Type < 1 || c.Type > 3:
-		return HonorBadParam, "clickAction type must be 1, 2 or 3"
+	if msg := n.ClickAction.fault("clickAction", "https://", "http://"); msg != "" {
+		return HonorBadParam, msg
 	}
 	return "", ""
 }
@@ -261,10 +220,7 @@ func (h *Honor) deliver(tokens []string) any {
 			failed = append(failed, t)
 		}
 	}
-	h.mu.Lock()
-	h.seq++
-	id := fmt.Sprintf("%d%06d", h.now().UnixMilli(), h.seq)
-	h.mu.Unlock()
+	id := h.ids.next(h.now(), 6)
 	return map[string]any{"code": 200, "message": "success", "data": map[string]any{
 		"sendResult": len(expired)+len(failed) < len(tokens), "requestId": id,
 		"failTokens": failed, "expireTokens": expired}}

@@ -2,8 +2,6 @@ package fake
 
 import (
 	"encoding/json"
-	"net/http"
-	"strconv"
 )
 
 // Honor receipts, as read by vendors/honor/receipt.go (Huawei's shape,
@@ -16,18 +14,11 @@ const hnCallbackHeader = "X-HONOR-CALLBACK-ID"
 
 // SetReceipts configures the receipt address of every app, and the
 // callback user name and key that sign receipts ("" and nil: unsigned).
-func (h *Honor) SetReceipts(url, user string, secret []byte) {
-	h.receipts.mu.Lock()
-	defer h.receipts.mu.Unlock()
-	h.receipts.url, h.receipts.user, h.receipts.secret = url, user, append([]byte(nil), secret...)
-}
+func (h *Honor) SetReceipts(url, user string, secret []byte) { h.receipts.set(url, user, secret) }
 
 func (h *Honor) deliveredReceipts(body []byte, tokens []string, ans any) {
-	h.receipts.mu.Lock()
-	to, user, secret := h.receipts.url, h.receipts.user, h.receipts.secret
-	h.receipts.mu.Unlock()
 	a, ok := ans.(map[string]any)
-	if to == "" || !ok || a["code"] != 200 {
+	if !ok || a["code"] != 200 {
 		return
 	}
 	data, _ := a["data"].(map[string]any)
@@ -45,20 +36,5 @@ func (h *Honor) deliveredReceipts(body []byte, tokens []string, ans any) {
 		} `json:"android"`
 	}
 	json.Unmarshal(body, &m)
-	var st []hwReceiptStatus
-	for _, t := range tokens {
-		if !bad[t] {
-			st = append(st, hwReceiptStatus{BiTag: m.Android.BiTag, Token: t, RequestID: rid,
-				DeliveryStatus: hwDeliveryStatus{Timestamp: h.now().UnixMilli()}})
-		}
-	}
-	if len(st) == 0 {
-		return
-	}
-	b, _ := json.Marshal(map[string]any{"statuses": st})
-	hd := http.Header{"Content-Type": {"application/json"}}
-	if user != "" && len(secret) > 0 {
-		hd.Set(hnCallbackHeader, hwSign(strconv.FormatInt(h.now().UnixMilli(), 10), user, secret))
-	}
-	h.postLater(to, hd, b)
+	h.receipts.send(h.ReceiptLog, h.now(), m.Android.BiTag, rid, tokens, bad)
 }

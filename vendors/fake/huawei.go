@@ -1,16 +1,12 @@
 package fake
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -73,17 +69,14 @@ type Huawei struct {
 	now     func() time.Time
 	mapForm bool
 	tokens  *hwTokens
-	mu      sync.Mutex
-	apps    map[string]string // AppID → AppSecret
-	seq     int64
+	ids     requestIDs
 }
 
 // NewHuawei starts a Huawei fake. Close it when done.
 func NewHuawei(opts HuaweiOptions) *Huawei {
-	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
-	if h.now == nil {
-		h.now = time.Now
-	}
+	h := &Huawei{now: opts.Now, mapForm: opts.IllegalTokensMap, ReceiptLog: newReceiptLog(),
+		receipts: hwReceiptConfig{header: hwCallbackHeader}}
+	h.now = clock(h.now)
 	h.tokens = newHWTokens(h.now, opts.TokenTTL)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth2/v3/token", h.token)
@@ -95,9 +88,7 @@ func NewHuawei(opts HuaweiOptions) *Huawei {
 // AddApp registers an app: its AppID is the OAuth client id, its AppSecret
 // the client secret.
 func (h *Huawei) AddApp(appID, secret string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.apps[appID] = secret
+	h.tokens.addClient(appID, appID, secret)
 }
 
 // TokenRequests returns how many requests reached the token endpoint.
@@ -107,39 +98,15 @@ func (h *Huawei) TokenRequests() int { return h.tokens.requests() }
 // hour had passed: the next send with one is answered 80200003.
 func (h *Huawei) ExpireTokens() { h.tokens.expireAll() }
 
+// token answers like Huawei's OAuth server: 400 with error 1101 and a
+// sub_error for a bad grant or bad client credentials [§4 Auth].
 func (h *Huawei) token(w http.ResponseWriter, r *http.Request) {
-	h.tokens.count()
-	form, ok := hwReadForm(r)
-	h.mu.Lock()
-	secret, known := h.apps[form.Get("client_id")]
-	h.mu.Unlock()
-	switch {
-	case !ok || form.Get("grant_type") != "client_credentials":
-		writeJSONAnswer(w, http.StatusBadRequest, 0, hwOAuthRefusal(hwOAuthError, 20001, "invalid request"))
-	case !known || secret == "" || form.Get("client_secret") != secret:
-		writeJSONAnswer(w, http.StatusBadRequest, 0, hwOAuthRefusal(hwOAuthError, hwOAuthBadClient, "invalid client"))
-	default:
-		tok, ttl := h.tokens.issue(form.Get("client_id"))
-		writeJSONAnswer(w, http.StatusOK, 0, map[string]any{"access_token": tok,
-			"expires_in": int(ttl / time.Second), "token_type": "Bearer"})
-	}
+	h.tokens.serve(w, r, hwOAuthRefusal(hwOAuthError, 20001, "invalid request"),
+		hwOAuthRefusal(hwOAuthError, hwOAuthBadClient, "invalid client"), nil)
 }
 
-func hwOAuthRefusal(code, sub int, desc string) map[string]any {
-	return map[string]any{"error": code, "sub_error": sub, "error_description": desc}
-}
-
-// hwReadForm parses a form-encoded OAuth request.
-func hwReadForm(r *http.Request) (url.Values, bool) {
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		return url.Values{}, false
-	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
-	if err != nil {
-		return url.Values{}, false
-	}
-	v, err := url.ParseQuery(string(b))
-	return v, err == nil
+func hwOAuthRefusal(code, sub int, desc string) oauthRefusal {
+	return oauthRefusal{http.StatusBadRequest, map[string]any{"error": code, "sub_error": sub, "error_description": desc}}
 }
 
 // hwMessage is the part of a send body the fake checks. validate_only
@@ -171,15 +138,10 @@ type hwAndroid struct {
 	TTL          string `json:"ttl"`
 	Notification *struct {
 		hwText
-		ClickAction *struct {
-			Type   int    `json:"type"`
-			Intent string `json:"intent"`
-			Action string `json:"action"`
-			URL    string `json:"url"`
-		} `json:"click_action"`
-		Importance   string `json:"importance"`
-		Sound        string `json:"sound"`
-		DefaultSound bool   `json:"default_sound"`
+		ClickAction  *hwClick `json:"click_action"`
+		Importance   string   `json:"importance"`
+		Sound        string   `json:"sound"`
+		DefaultSound bool     `json:"default_sound"`
 		Badge        *struct {
 			AddNum *int   `json:"add_num"`
 			SetNum *int   `json:"set_num"`
@@ -208,14 +170,7 @@ func (h *Huawei) send(w http.ResponseWriter, r *http.Request) {
 // the message, then the per-token failures.
 func (h *Huawei) answer(r *http.Request, body []byte, m *hwMessage, decodeErr error, tokens []string) (int, time.Duration, any) {
 	if fl, ok := h.TakeNext(); ok {
-		if fl.Code == "" {
-			return hwBareStatus(fl), fl.RetryAfter, nil
-		}
-		st, ans := h.fail(fl.Code, fl.Message)
-		if fl.Status != 0 {
-			st = fl.Status
-		}
-		return st, fl.RetryAfter, ans
+		return hwInjected(fl, h.fail)
 	}
 	if code, msg := h.checkAuth(r); code != "" {
 		st, ans := h.fail(code, msg)
@@ -231,11 +186,7 @@ func (h *Huawei) answer(r *http.Request, body []byte, m *hwMessage, decodeErr er
 
 // checkAuth requires a Bearer token issued to the app of the URL.
 func (h *Huawei) checkAuth(r *http.Request) (string, string) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		return HuaweiAuthError, "Oauth authentication error"
-	}
-	app, state := h.tokens.check(tok)
+	app, state := h.tokens.bearer(r)
 	switch {
 	case state == hwTokenExpired:
 		return HuaweiTokenExpired, "Oauth Token expired"
@@ -315,14 +266,8 @@ func hwValidateAndroid(a *hwAndroid, common *hwText) (string, string) {
 	case n.ClickAction == nil:
 		return HuaweiBadParam, "click_action object must not be null"
 	}
-	c := n.ClickAction
-	switch {
-	case c.Type == 1 && c.Intent == "" && c.Action == "":
-		return HuaweiBadParam, "intent or action is required when type is 1"
-	case c.Type == 2 && !strings.HasPrefix(c.URL, "https://"):
-		return HuaweiBadParam, "url must be https when type is 2"
-	case c.Type < 1 || c.Type > 3:
-		return HuaweiBadParam, "click_action type must be 1, 2 or 3"
+	if msg := n.ClickAction.fault("click_action", "https://"); msg != "" {
+		return HuaweiBadParam, msg
 	}
 	return "", ""
 }
@@ -417,84 +362,4 @@ func hwBareStatus(fl Failure) int {
 	return fl.Status
 }
 
-func (h *Huawei) requestID() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.seq++
-	return fmt.Sprintf("%d%06d", h.now().UnixMilli(), h.seq)
-}
-
-// Token states of hwTokens.check.
-const (
-	hwTokenUnknown = iota
-	hwTokenValid
-	hwTokenExpired
-)
-
-// hwTokens issues and checks OAuth access tokens for the Huawei and Honor
-// fakes, whose token endpoints behave alike.
-type hwTokens struct {
-	now    func() time.Time
-	ttl    time.Duration
-	mu     sync.Mutex
-	calls  int
-	issued map[string]hwIssued
-}
-
-type hwIssued struct {
-	app     string
-	expires time.Time
-}
-
-func newHWTokens(now func() time.Time, ttl time.Duration) *hwTokens {
-	if ttl <= 0 {
-		ttl = hwDefaultTokenTTL
-	}
-	return &hwTokens{now: now, ttl: ttl, issued: map[string]hwIssued{}}
-}
-
-func (s *hwTokens) count() {
-	s.mu.Lock()
-	s.calls++
-	s.mu.Unlock()
-}
-
-func (s *hwTokens) requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls
-}
-
-// issue returns a new random access token for app and its lifetime.
-func (s *hwTokens) issue(app string) (string, time.Duration) {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	tok := "CgB6e3x9" + hex.EncodeToString(b)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.issued[tok] = hwIssued{app: app, expires: s.now().Add(s.ttl)}
-	return tok, s.ttl
-}
-
-// check returns the app tok was issued to and whether it is still valid.
-func (s *hwTokens) check(tok string) (string, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	is, ok := s.issued[tok]
-	switch {
-	case !ok:
-		return "", hwTokenUnknown
-	case !s.now().Before(is.expires):
-		return is.app, hwTokenExpired
-	}
-	return is.app, hwTokenValid
-}
-
-func (s *hwTokens) expireAll() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for tok, is := range s.issued {
-		is.expires = time.Time{}
-		s.issued[tok] = is
-	}
-}
+func (h *Huawei) requestID() string { return h.ids.next(h.now(), 6) }

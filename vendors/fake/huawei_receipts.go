@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // Huawei receipts [HWDOC push-msg-receipt, https-send-receipt-api]: the
@@ -25,20 +26,53 @@ import (
 // hwCallbackHeader is the signature header of Huawei receipts.
 const hwCallbackHeader = "X-HUAWEI-CALLBACK-ID"
 
+// hwReceiptConfig is the receipt address of an HMS-style fake (Huawei,
+// Honor) and the callback user and key that sign its receipts under
+// header.
 type hwReceiptConfig struct {
+	header string
 	mu     sync.Mutex
 	url    string
 	user   string
 	secret []byte
 }
 
+// set configures the receipt address and the callback user and key ("" and
+// nil: unsigned).
+func (c *hwReceiptConfig) set(url, user string, secret []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.url, c.user, c.secret = url, user, append([]byte(nil), secret...)
+}
+
+// send posts to the receipt address, later through l, one receipt of
+// request rid with biTag tag per token not in bad; nothing without an
+// address or without such a token.
+func (c *hwReceiptConfig) send(l *ReceiptLog, now time.Time, tag, rid string, tokens []string, bad map[string]bool) {
+	c.mu.Lock()
+	url, user, secret := c.url, c.user, c.secret
+	c.mu.Unlock()
+	var st []hwReceiptStatus
+	for _, t := range tokens {
+		if !bad[t] {
+			st = append(st, hwReceiptStatus{BiTag: tag, Token: t, RequestID: rid,
+				DeliveryStatus: hwDeliveryStatus{Timestamp: now.UnixMilli()}})
+		}
+	}
+	if url == "" || len(st) == 0 {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"statuses": st})
+	hd := http.Header{"Content-Type": {"application/json"}}
+	if user != "" && len(secret) > 0 {
+		hd.Set(c.header, hwSign(strconv.FormatInt(now.UnixMilli(), 10), user, secret))
+	}
+	l.postLater(url, hd, b)
+}
+
 // SetReceipts configures the receipt address of every app, and the
 // callback user name and key that sign receipts ("" and nil: unsigned).
-func (h *Huawei) SetReceipts(url, user string, secret []byte) {
-	h.receipts.mu.Lock()
-	defer h.receipts.mu.Unlock()
-	h.receipts.url, h.receipts.user, h.receipts.secret = url, user, append([]byte(nil), secret...)
-}
+func (h *Huawei) SetReceipts(url, user string, secret []byte) { h.receipts.set(url, user, secret) }
 
 type hwReceiptStatus struct {
 	BiTag          string           `json:"biTag,omitempty"`
@@ -56,11 +90,8 @@ type hwDeliveryStatus struct {
 
 // deliveredReceipts sends the receipts of an accepted send.
 func (h *Huawei) deliveredReceipts(m *hwMessage, tokens []string, ans any) {
-	h.receipts.mu.Lock()
-	url, user, secret := h.receipts.url, h.receipts.user, h.receipts.secret
-	h.receipts.mu.Unlock()
 	body, ok := ans.(map[string]any)
-	if url == "" || !ok || (body["code"] != HuaweiSuccess && body["code"] != HuaweiPartial) {
+	if !ok || (body["code"] != HuaweiSuccess && body["code"] != HuaweiPartial) {
 		return
 	}
 	rid, _ := body["requestId"].(string)
@@ -69,22 +100,7 @@ func (h *Huawei) deliveredReceipts(m *hwMessage, tokens []string, ans any) {
 	if m.Message != nil && m.Message.Android != nil {
 		tag = m.Message.Android.BiTag
 	}
-	var st []hwReceiptStatus
-	for _, t := range tokens {
-		if !bad[t] {
-			st = append(st, hwReceiptStatus{BiTag: tag, Token: t, RequestID: rid,
-				DeliveryStatus: hwDeliveryStatus{Timestamp: h.now().UnixMilli()}})
-		}
-	}
-	if len(st) == 0 {
-		return
-	}
-	b, _ := json.Marshal(map[string]any{"statuses": st})
-	hd := http.Header{"Content-Type": {"application/json"}}
-	if user != "" && len(secret) > 0 {
-		hd.Set(hwCallbackHeader, hwSign(strconv.FormatInt(h.now().UnixMilli(), 10), user, secret))
-	}
-	h.postLater(url, hd, b)
+	h.receipts.send(h.ReceiptLog, h.now(), tag, rid, tokens, bad)
 }
 
 // hwIllegal returns the tokens a partial answer lists as failed.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,9 +74,7 @@ type meizuResult struct {
 // NewMeizu starts a Meizu fake; Close it when done.
 func NewMeizu(opts MeizuOptions) *Meizu {
 	f := &Meizu{now: opts.Now, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+meizuPushByPushPath, f.handlePush)
 	f.Server = StartTLS(mux)
@@ -292,12 +289,7 @@ func (f *Meizu) finish(w http.ResponseWriter, r *http.Request, raw []byte, ids [
 		"redirect": "", "msgId": res.msgID})
 	f.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: raw,
 		Tokens: ids, Status: status, At: f.now()})
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	if res.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(res.retryAfter/time.Second)))
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeAnswer(w, status, res.retryAfter, b)
 	if status == http.StatusOK && res.code == meizuCodeOK {
 		f.deliveredReceipts(raw, ids, res)
 	}

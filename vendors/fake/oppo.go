@@ -123,9 +123,7 @@ func NewOPPO(opts OPPOOptions) *OPPO {
 		apps:   map[string]*oppoApp{},
 		tokens: map[string]oppoIssued{},
 	}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	if f.ttl <= 0 {
 		f.ttl = oppoDefaultTokenTTL
 	}
@@ -507,12 +505,7 @@ func (f *OPPO) finish(w http.ResponseWriter, r *http.Request, raw []byte, tokens
 	b, _ := json.Marshal(body)
 	f.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: raw,
 		Tokens: tokens, Status: status, At: f.now()})
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	if res.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(res.retryAfter/time.Second)))
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeAnswer(w, status, res.retryAfter, b)
 	if status == http.StatusOK && res.code == 0 {
 		f.deliveredReceipts(raw, res.data)
 	}

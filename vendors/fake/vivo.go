@@ -100,9 +100,7 @@ type vivoResult struct {
 func NewVivo(opts VivoOptions) *Vivo {
 	f := &Vivo{ReceiptLog: newReceiptLog(), now: opts.Now, ttl: opts.TokenTTL, apps: map[string]*vivoApp{},
 		tokens: map[string]vivoIssued{}, tasks: map[string]string{}}
-	if f.now == nil {
-		f.now = time.Now
-	}
+	f.now = clock(f.now)
 	if f.ttl <= 0 {
 		f.ttl = vivoDefaultTokenTTL
 	}
@@ -476,12 +474,7 @@ func (f *Vivo) finish(w http.ResponseWriter, r *http.Request, raw []byte, tokens
 	validated := status == http.StatusOK && res.result == 0 && len(tokens) > 0 && vivoStr(body, "pushMode") == "1"
 	f.Add(Recorded{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: raw,
 		Tokens: tokens, Status: status, At: f.now(), Validated: validated})
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	if res.retryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(res.retryAfter/time.Second)))
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeAnswer(w, status, res.retryAfter, b)
 	if status == http.StatusOK && res.result == 0 && r.URL.Path == vivoSendPath {
 		f.deliveredReceipts(raw, tokens, res.extra)
 	}

@@ -71,9 +71,7 @@ type Xiaomi struct {
 // NewXiaomi starts a Xiaomi fake. Close it when done.
 func NewXiaomi(opts XiaomiOptions) *Xiaomi {
 	x := &Xiaomi{now: opts.Now, apps: map[string]string{}, ReceiptLog: newReceiptLog()}
-	if x.now == nil {
-		x.now = time.Now
-	}
+	x.now = clock(x.now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/message/regid", x.send)
 	mux.HandleFunc("POST /v2/message/regid", x.send)
@@ -363,6 +361,16 @@ func writeJSONAnswer(w http.ResponseWriter, status int, retryAfter time.Duration
 		return
 	}
 	b, _ := json.Marshal(body)
+	writeAnswer(w, status, retryAfter, b)
+}
+
+// writeAnswer writes status and body b as JSON (whatever b holds: vivo
+// answers a 500 in plain text under the JSON type), with a Retry-After
+// header in whole seconds when retryAfter is set.
+func writeAnswer(w http.ResponseWriter, status int, retryAfter time.Duration, b []byte) {
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter.Round(time.Second)/time.Second)))
+	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

@@ -17,9 +17,9 @@ import (
 var ErrLegacyServerKey = errors.New("not a service-account JSON: Google shut the legacy FCM API and its server keys down in 2024; " +
 	"download a service-account JSON (Firebase console > Project settings > Service accounts > Generate new private key)")
 
-// serviceAccount holds the fields of a service-account JSON the adapter
-// needs. PrivateKey is secret.
-type serviceAccount struct {
+// ServiceAccount holds the fields of a service-account JSON the adapter
+// needs (certs validates an upload with them). PrivateKey is secret.
+type ServiceAccount struct {
 	Type        string `json:"type"`
 	ProjectID   string `json:"project_id"`
 	PrivateKey  string `json:"private_key"`
@@ -40,12 +40,12 @@ func ValidateServiceAccount(b []byte) (projectID string, err error) {
 	return sa.ProjectID, nil
 }
 
-func parseServiceAccount(b []byte) (*serviceAccount, error) {
+func parseServiceAccount(b []byte) (*ServiceAccount, error) {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, ErrLegacyServerKey
 	}
-	var sa serviceAccount
+	var sa ServiceAccount
 	if err := json.Unmarshal(trimmed, &sa); err != nil {
 		return nil, jsonError(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -89,18 +89,11 @@ func parseKey(b []byte, fields map[string]string) (*rsa.PrivateKey, error) {
 	if block == nil {
 		return nil, refuse("is not a PEM private key (-----BEGIN PRIVATE KEY-----)")
 	}
-	var key any
-	var err error
-	switch block.Type {
-	case "PRIVATE KEY":
-		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	default:
-		return nil, refuse("is a PEM block of another kind, not a private key")
-	}
+	key, known, err := vendorhttp.PrivateKey(block)
 	rk, ok := key.(*rsa.PrivateKey)
 	switch {
+	case !known:
+		return nil, refuse("is a PEM block of another kind, not a private key")
 	case err != nil:
 		return nil, refuse("cannot be parsed as a PKCS #8 private key")
 	case !ok:

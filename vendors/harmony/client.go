@@ -76,9 +76,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		Build: func(n vendors.Notification, tokens []string, now time.Time) ([]byte, error) {
 			return buildBody(n, set, tokens, now)
 		},
-		Parse: func(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result {
-			return parseResponse(a.Status, a.Header, a.Body, tokens, now)
-		},
+		Parse:  parseResponse,
 		Header: func(h http.Header, _ time.Time) { h.Set(headerPushType, pushTypeAlert) },
 		Mint:   s.signer.mint,
 	}, ep)

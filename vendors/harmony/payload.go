@@ -137,9 +137,7 @@ func buildBody(n vendors.Notification, s settings, tokens []string, now time.Tim
 	if n.Harmony != nil && strings.TrimSpace(n.Harmony.Title) != "" {
 		n.Title = n.Harmony.Title
 	}
-	return hms.Body(Harmony, limits(), n, tokens, func(m *vendors.Notification, ts []string) sendRequest {
-		return newRequest(m, s, ts, now)
-	})
+	return hms.Body(Harmony, limits(), n, s, tokens, now, newRequest)
 }
 
 // newRequest maps n onto Push Kit's fields.

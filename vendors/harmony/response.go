@@ -3,7 +3,6 @@ package harmony
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pushd/pushd/internal/hms"
@@ -13,8 +12,6 @@ import (
 
 // Codes with behaviour of their own [vendor-protocols-harmony.md §3].
 const (
-	codeSuccess    = "80000000"
-	codePartial    = "80100000"
 	codeAllInvalid = "80300007"
 	codeTestRate   = "80300029"
 )
@@ -87,10 +84,10 @@ type tokenReport struct {
 // order: the body first, whatever the status, then the status alone.
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
-	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
+	code, ok := hms.ReadCode(body, &r, &r.Code)
+	if !ok {
 		return vendors.Fail(tokens, statusError(status, h, vendorhttp.Snippet(body), now))
 	}
-	code := strings.TrimSpace(string(*r.Code))
 	switch classOf(code) {
 	case hms.ClassOK:
 		return perToken(string(r.RequestID), code, tokens, nil)

@@ -14,15 +14,3 @@ func callClass(n *vendors.Notification, nt *notification) {
 		nt.Importance = callImportance
 	}
 }
-
-// replaceIDs returns n, or a copy whose ID is n.ReplaceKey(): notifyId
-// and tag replace the notification of that message (a call's cancel
-// replaces the call).
-func replaceIDs(n *vendors.Notification) *vendors.Notification {
-	if n.Replaces == "" {
-		return n
-	}
-	c := *n
-	c.ID = n.Replaces
-	return &c
-}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/pushd/pushd/internal/hms"
-	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -27,43 +26,30 @@ const (
 const (
 	contentType     = "application/json; charset=UTF-8"
 	headerTimestamp = "timestamp"
-	// maxBatch is the token limit of one request [§8, assumed ≤1000 like
-	// Huawei's, UNCERTAIN].
-	maxBatch = 1000
 )
 
-var (
-	_ vendors.Builder = New
-	_ vendors.Sender  = (*Sender)(nil)
-)
+var _ vendors.Builder = New
 
-// Sender sends through Honor with one certificate. It is safe for
-// concurrent use; its access token is shared by all senders.
-type Sender struct {
-	*hms.Client
-	set settings
-}
+// Sender sends through Honor with one certificate: internal/hms's client.
+// It is safe for concurrent use; its access token is shared by all sends.
+type Sender = hms.Client
 
 // New returns the Honor Sender of cred. ep.URL replaces the send host,
 // ep.AuthURL the OAuth token URL (a full URL or a base, see
 // vendors.Endpoints.AuthURL), ep.Client the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if err := vendorhttp.Require(vendors.Honor, cred, vendors.FieldAppID, vendors.FieldClientID, vendors.SecretClientSecret); err != nil {
-		return nil, err
-	}
-	set, err := settingsOf(cred)
-	if err != nil {
-		return nil, err
-	}
-	s := &Sender{set: set}
-	s.Client = hms.NewClient(hms.Params{
-		Vendor: vendors.Honor, Batch: maxBatch, ContentType: contentType,
-		SendURL:   vendorhttp.Base(ep.URL, SendHost) + "/api/v1/" + url.PathEscape(set.AppID) + "/sendMessage",
-		TokenURLs: tokenURLs(endpoints().AuthURL(ep.AuthURL)),
-		ClientID:  cred.Field(vendors.FieldClientID), Secret: cred.Secret(vendors.SecretClientSecret),
-		Build: s.build, Parse: parse, Header: timestamp,
-	}, ep)
-	return s, nil
+	return hms.Open(vendor(), cred, ep)
+}
+
+// vendor is Honor for internal/hms: OAuth client id and secret of their
+// own, two token paths, a timestamp header and no validation mode (a
+// validate-only notification only fetches the access token [§8 Body]).
+func vendor() hms.Vendor {
+	return hms.Vendor{Name: vendors.Honor, ContentType: contentType,
+		ClientID: vendors.FieldClientID, Secret: vendors.SecretClientSecret, TokenURLs: tokenURLs, Header: timestamp,
+		Endpoints: vendors.Endpoints{Send: SendHost, Auth: AuthHost, AuthPath: tokenPath},
+		SendPath:  func(app string) string { return "/api/v1/" + url.PathEscape(app) + "/sendMessage" },
+		Build:     buildBody, Parse: parseResponse}
 }
 
 // tokenURLs is the realm token URL and, when it ends in the realm path,
@@ -73,16 +59,6 @@ func tokenURLs(realm string) []string {
 		return []string{realm, base + shortTokenPath}
 	}
 	return []string{realm}
-}
-
-// build encodes n for tokens at now.
-func (s *Sender) build(n vendors.Notification, tokens []string, now time.Time) ([]byte, error) {
-	return buildBody(n, s.set, tokens, now)
-}
-
-// parse reads one answer to a send to tokens.
-func parse(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result {
-	return parseResponse(a.Status, a.Header, a.Body, tokens, now)
 }
 
 // timestamp sets the current time in milliseconds, which Honor requires.

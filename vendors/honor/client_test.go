@@ -218,7 +218,8 @@ func TestDryRunNeedsNoTokenAndRedacts(t *testing.T) {
 		r.Header["Content-Type"] != contentType {
 		t.Errorf("headers %v", r.Header)
 	}
-	want, _ := buildBody(*testNotification(), s.set, []string{"a"}, at)
+	set, _ := settingsOf(testCred())
+	want, _ := buildBody(*testNotification(), set, []string{"a"}, at)
 	if r.Body != string(want) {
 		t.Errorf("body %s\nwant %s", r.Body, want)
 	}

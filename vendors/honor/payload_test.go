@@ -65,7 +65,7 @@ func TestBodyIsShrunkTo4096BytesWithoutTokens(t *testing.T) {
 func TestTTLIsCappedAt15Days(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	n := vendors.Notification{ExpireAt: now.AddDate(0, 1, 0)}
-	if got := ttl(&n, now); got != "1296000s" {
+	if got := newRequest(&n, settings{}, []string{"tok"}, now).Android.TTL; got != "1296000s" {
 		t.Fatalf("ttl = %s", got)
 	}
 }

@@ -1,7 +1,6 @@
 package honor
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -61,10 +60,10 @@ type response struct {
 // in order: the body first, whatever the status, then the status alone.
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
-	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
+	code, ok := hms.ReadCode(body, &r, &r.Code)
+	if !ok {
 		return vendors.Fail(tokens, hms.StatusError(vendors.Honor, status, h, vendorhttp.Snippet(body), now))
 	}
-	code := strings.TrimSpace(string(*r.Code))
 	if classOf(code) == hms.ClassOK {
 		return accepted(status, code, &r, tokens)
 	}

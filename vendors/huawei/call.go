@@ -18,15 +18,3 @@ func callClass(n *vendors.Notification, a *android) {
 		a.Category, a.Urgency = callCategory, callUrgency
 	}
 }
-
-// replaceIDs returns n, or a copy whose ID is n.ReplaceKey(): notify_id
-// and tag replace the notification of that message (a call's cancel
-// replaces the call).
-func replaceIDs(n *vendors.Notification) *vendors.Notification {
-	if n.Replaces == "" {
-		return n
-	}
-	c := *n
-	c.ID = n.Replaces
-	return &c
-}

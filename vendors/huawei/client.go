@@ -7,10 +7,8 @@ package huawei
 
 import (
 	"net/url"
-	"time"
 
 	"github.com/pushd/pushd/internal/hms"
-	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -20,52 +18,30 @@ const (
 	AuthHost = "https://oauth-login.cloud.huawei.com"
 )
 
-const (
-	contentType = "application/json;charset=UTF-8"
-	// maxBatch is the token limit of one request [§4 Limits].
-	maxBatch = 1000
-)
+// contentType is the send's content type [§4 Send].
+const contentType = "application/json;charset=UTF-8"
 
-var (
-	_ vendors.Builder = New
-	_ vendors.Sender  = (*Sender)(nil)
-)
+var _ vendors.Builder = New
 
-// Sender sends through Huawei with one certificate. It is safe for
-// concurrent use; its access token is shared by all senders.
-type Sender struct {
-	*hms.Client
-	set settings
-}
+// Sender sends through Huawei with one certificate: internal/hms's
+// client. It is safe for concurrent use; its access token is shared by all
+// senders.
+type Sender = hms.Client
 
 // New returns the Huawei Sender of cred. ep.URL replaces the send host,
 // ep.AuthURL the OAuth token URL (a full URL or a base, see
 // vendors.Endpoints.AuthURL), ep.Client the default HTTP client.
 func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) {
-	if err := vendorhttp.Require(vendors.Huawei, cred, vendors.FieldAppID, vendors.SecretAppSecret); err != nil {
-		return nil, err
-	}
-	set, err := settingsOf(cred)
-	if err != nil {
-		return nil, err
-	}
-	s := &Sender{set: set}
-	s.Client = hms.NewClient(hms.Params{
-		Vendor: vendors.Huawei, Batch: maxBatch, ContentType: contentType,
-		SendURL:   vendorhttp.Base(ep.URL, SendHost) + "/v1/" + url.PathEscape(set.AppID) + "/messages:send",
-		TokenURLs: []string{endpoints().AuthURL(ep.AuthURL)},
-		ClientID:  set.AppID, Secret: cred.Secret(vendors.SecretAppSecret),
-		Build: s.build, Parse: parse, ValidateField: true,
-	}, ep)
-	return s, nil
+	return hms.Open(vendor(), cred, ep)
 }
 
-// build encodes n for tokens at now.
-func (s *Sender) build(n vendors.Notification, tokens []string, now time.Time) ([]byte, error) {
-	return buildBody(n, s.set, tokens, now)
-}
-
-// parse reads one answer to a send to tokens.
-func parse(a vendorhttp.Answer, tokens []string, now time.Time) []vendors.Result {
-	return parseResponse(a.Status, a.Header, a.Body, tokens, now)
+// vendor is Huawei for internal/hms: the app id is the OAuth client id,
+// click URLs must be https:// and validate_only is a body field.
+func vendor() hms.Vendor {
+	return hms.Vendor{
+		Name: vendors.Huawei, ClientID: vendors.FieldAppID, Secret: vendors.SecretAppSecret, Check: httpsOnly,
+		Endpoints:   vendors.Endpoints{Send: SendHost, Auth: AuthHost, AuthPath: tokenPath},
+		SendPath:    func(app string) string { return "/v1/" + url.PathEscape(app) + "/messages:send" },
+		ContentType: contentType, ValidateField: true, Build: buildBody, Parse: parseResponse,
+	}
 }

@@ -251,7 +251,8 @@ func TestDryRunNeedsNoTokenAndRedacts(t *testing.T) {
 	if r.Header["Authorization"] != vendors.Redacted || r.Header["Content-Type"] != contentType {
 		t.Errorf("headers %v", r.Header)
 	}
-	want, _ := buildBody(*testNotification(), s.set, []string{"a", "b"}, s.Now())
+	set, _ := settingsOf(testCred())
+	want, _ := buildBody(*testNotification(), set, []string{"a", "b"}, s.Now())
 	if r.Body != string(want) {
 		t.Errorf("body %s\nwant %s", r.Body, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pushd/pushd/internal/golden"
+	"github.com/pushd/pushd/internal/hms"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -71,7 +72,7 @@ func TestExtTooLargeIsRejected(t *testing.T) {
 }
 
 func TestIntentExtrasAreAndroidEncoded(t *testing.T) {
-	got := intentWithExtras("intent://chat/open#Intent;scheme=app;end", map[string]string{"ext": `{"a":"b c/é"}`})
+	got := hms.IntentWithExtras("intent://chat/open#Intent;scheme=app;end", map[string]string{"ext": `{"a":"b c/é"}`})
 	want := "intent://chat/open#Intent;scheme=app;S.ext=%7B%22a%22%3A%22b%20c%2F%C3%A9%22%7D;end"
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/pushd/pushd/internal/hms"
@@ -12,14 +11,9 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
-// Codes with behaviour of their own.
-const (
-	codeSuccess = "80000000"
-	codePartial = "80100000"
-	// codeIllegalToken is the Error.Code of a token listed in a partial
-	// answer's illegal_tokens.
-	codeIllegalToken = "illegal_tokens"
-)
+// codeIllegalToken is the Error.Code of a token listed in a partial
+// answer's illegal_tokens (hms.CodePartial).
+const codeIllegalToken = "illegal_tokens"
 
 // classOf returns the class of a Huawei result code. Every row of the error
 // table in vendor-protocols.md §4 (codes from MZS HwResultCodeMap, HMSGO and
@@ -77,10 +71,10 @@ type partialMsg struct {
 // in order: the body first, whatever the status, then the status alone.
 func parseResponse(status int, h http.Header, body []byte, tokens []string, now time.Time) []vendors.Result {
 	var r response
-	if err := json.Unmarshal(body, &r); err != nil || r.Code == nil {
+	code, ok := hms.ReadCode(body, &r, &r.Code)
+	if !ok {
 		return vendors.Fail(tokens, hms.StatusError(vendors.Huawei, status, h, vendorhttp.Snippet(body), now))
 	}
-	code := strings.TrimSpace(string(*r.Code))
 	switch classOf(code) {
 	case hms.ClassOK:
 		return accepted(string(r.RequestID), tokens, nil)
@@ -102,7 +96,7 @@ func partial(status int, r *response, tokens []string, now time.Time) []vendors.
 	}
 	if err != nil {
 		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Huawei, Kind: vendors.Retryable,
-			Status: status, Code: codePartial, Message: "unreadable list of failed tokens"})
+			Status: status, Code: hms.CodePartial, Message: "unreadable list of failed tokens"})
 	}
 	bad := map[string]string{}
 	for _, t := range m.IllegalTokens {

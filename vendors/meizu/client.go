@@ -38,6 +38,8 @@ type Sender struct {
 	client    *http.Client
 	// now is the clock used for validity and quota resets.
 	now func() time.Time
+	// Batch names Meizu and pushByPushId's limit.
+	vendorhttp.Batch
 }
 
 var (
@@ -62,15 +64,10 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		sendURL:   vendorhttp.Base(ep.URL, DefaultURL),
 		client:    vendorhttp.NewClient(vendors.Meizu, ep),
 		now:       time.Now,
+		Batch:     vendorhttp.Batch{V: vendors.Meizu, Max: MaxBatch},
 	}
 	return s, nil
 }
-
-// Vendor returns vendors.Meizu.
-func (s *Sender) Vendor() vendors.Vendor { return vendors.Meizu }
-
-// MaxBatch returns 100: pushByPushId's limit.
-func (s *Sender) MaxBatch() int { return MaxBatch }
 
 // Send delivers n to up to 100 pushIds in one signed request.
 func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
@@ -107,9 +104,8 @@ func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 
 // form builds and signs the request for tokens.
 func (s *Sender) form(n *vendors.Notification, tokens []string) (url.Values, error) {
-	if len(tokens) > MaxBatch {
-		return nil, &vendors.Error{Vendor: vendors.Meizu, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d pushIds in one send, Meizu allows %d", len(tokens), MaxBatch)}
+	if err := s.TooMany(tokens); err != nil {
+		return nil, err
 	}
 	form, err := buildParams(n, s.st, tokens, s.now())
 	if err != nil {

@@ -1,12 +1,11 @@
 package meizu
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/pushd/pushd/internal/vendorhttp"
 	"github.com/pushd/pushd/vendors"
 )
 
@@ -132,7 +131,7 @@ func validHours(ttl time.Duration) int {
 
 // buildParams makes the unsigned form of a pushByPushId request.
 func buildParams(n *vendors.Notification, st settings, tokens []string, now time.Time) (url.Values, error) {
-	js, err := marshal(buildMessage(n, st, now))
+	js, err := vendorhttp.MarshalUnescaped(buildMessage(n, st, now))
 	if err != nil {
 		return nil, err
 	}
@@ -141,16 +140,4 @@ func buildParams(n *vendors.Notification, st settings, tokens []string, now time
 		"pushIds":     {strings.Join(tokens, ",")},
 		"messageJson": {string(js)},
 	}, nil
-}
-
-// marshal encodes without HTML escaping, so the signed value shows "<" and
-// "&" in a title as they are.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

@@ -48,6 +48,8 @@ type Sender struct {
 	// OnMissingChannel): OPPO accepts them, but Android 8+ devices may not
 	// show the notification, so the app reports a warning metric.
 	vendorhttp.ChannelCounter
+	// Batch names OPPO and unicast_batch's limit.
+	vendorhttp.Batch
 }
 
 var (
@@ -73,26 +75,17 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		sendURL:      vendorhttp.Base(ep.URL, DefaultURL),
 		client:       vendorhttp.NewClient(vendors.OPPO, ep),
 		now:          time.Now,
+		Batch:        vendorhttp.Batch{V: vendors.OPPO, Max: MaxBatch},
 	}
 	s.authURL = vendorhttp.AuthURL(endpoints(), ep.AuthURL, s.sendURL)
 	s.tokens = tokencache.New(s.fetchToken, tokenMargin, func() time.Time { return s.now() })
 	return s, nil
 }
 
-// Vendor returns vendors.OPPO.
-func (s *Sender) Vendor() vendors.Vendor { return vendors.OPPO }
-
-// MaxBatch returns 1000: unicast_batch's limit.
-func (s *Sender) MaxBatch() int { return MaxBatch }
-
 // Send delivers n to tokens: unicast for one token, unicast_batch for more.
 func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	if len(tokens) == 0 {
-		return nil
-	}
-	if len(tokens) > MaxBatch {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.OPPO, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d tokens in one send, OPPO allows %d", len(tokens), MaxBatch)})
+	if rs, refused := s.Refused(tokens); refused {
+		return rs
 	}
 	req, err := build(n, s.st, tokens, s.now())
 	if err != nil {
@@ -119,8 +112,8 @@ func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []str
 // DryRun returns the request Send would make, with the auth_token redacted.
 // It makes no network call, not even for a token.
 func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	if len(tokens) == 0 || len(tokens) > MaxBatch {
-		return nil, fmt.Errorf("oppo: %d tokens, want 1..%d", len(tokens), MaxBatch)
+	if err := s.Sized(tokens); err != nil {
+		return nil, err
 	}
 	req, err := build(n, s.st, tokens, s.now())
 	if err != nil {

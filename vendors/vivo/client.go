@@ -6,7 +6,6 @@ package vivo
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -45,6 +44,8 @@ type Sender struct {
 	now    func() time.Time
 	tokens *tokencache.Cache
 	tasks  *taskCache
+	// Batch names vivo and pushToList's limit.
+	vendorhttp.Batch
 }
 
 var (
@@ -67,6 +68,7 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	s := &Sender{
 		appKey: cred.Field(vendors.FieldAppKey), appSecret: cred.Secret(vendors.SecretAppSecret), st: st,
 		sendURL: vendorhttp.Base(ep.URL, DefaultURL), client: vendorhttp.NewClient(vendors.Vivo, ep), now: time.Now,
+		Batch: vendorhttp.Batch{V: vendors.Vivo, Max: MaxBatch},
 	}
 	s.authURL = vendorhttp.AuthURL(endpoints(), ep.AuthURL, s.sendURL)
 	clock := func() time.Time { return s.now() }
@@ -93,22 +95,12 @@ func settingsOf(cred *vendors.Credential) (settings, error) {
 	return st, nil
 }
 
-// Vendor returns vendors.Vivo.
-func (s *Sender) Vendor() vendors.Vendor { return vendors.Vivo }
-
-// MaxBatch returns 1000: pushToList's limit.
-func (s *Sender) MaxBatch() int { return MaxBatch }
-
 // Send delivers n: /message/send for one token; for 2..1000 tokens one
 // saveListPayload (shared by every chunk of the same notification for
 // taskTTL) and one pushToList.
 func (s *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
-	if len(tokens) == 0 {
-		return nil
-	}
-	if len(tokens) > MaxBatch {
-		return vendors.Fail(tokens, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d tokens in one send, vivo allows %d", len(tokens), MaxBatch)})
+	if rs, refused := s.Refused(tokens); refused {
+		return rs
 	}
 	m, err := buildMessage(n, s.st, s.now())
 	if err != nil {
@@ -183,8 +175,8 @@ func (s *Sender) saveList(ctx context.Context, payload message) (string, error) 
 // redacted and, for a list, the taskId saveListPayload would return shown
 // as a placeholder. It makes no network call.
 func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []string) ([]vendors.Request, error) {
-	if len(tokens) == 0 || len(tokens) > MaxBatch {
-		return nil, fmt.Errorf("vivo: %d tokens, want 1..%d", len(tokens), MaxBatch)
+	if err := s.Sized(tokens); err != nil {
+		return nil, err
 	}
 	m, err := buildMessage(n, s.st, s.now())
 	if err != nil {
@@ -203,25 +195,13 @@ func (s *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 }
 
 func (s *Sender) shown(path string, v any) ([]vendors.Request, error) {
-	b, err := marshal(v)
+	b, err := vendorhttp.MarshalUnescaped(v)
 	if err != nil {
 		return nil, err
 	}
 	return []vendors.Request{{Method: http.MethodPost, URL: s.sendURL + path,
 		Header: map[string]string{"Content-Type": jsonContentType, authHeader: vendors.Redacted},
 		Body:   string(b)}}, nil
-}
-
-// marshal encodes a request body without HTML escaping, so DryRun shows
-// "<" and "&" in a title as they are sent.
-func marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // reply is a raw vendor answer.
@@ -237,7 +217,7 @@ type reply struct {
 // and resends once with a fresh one; a second 10000 is returned for
 // classification.
 func (s *Sender) call(ctx context.Context, path string, v any) (*reply, error) {
-	body, err := marshal(v)
+	body, err := vendorhttp.MarshalUnescaped(v)
 	if err != nil {
 		return nil, &vendors.Error{Vendor: vendors.Vivo, Kind: vendors.Rejected, Message: err.Error()}
 	}

@@ -55,6 +55,8 @@ type Sender struct {
 	// message per device a day [vendor-protocols.md §3 extra.channel_id],
 	// so the app reports a warning metric, as for OPPO.
 	vendorhttp.ChannelCounter
+	// Batch names Xiaomi and its registration_id limit.
+	vendorhttp.Batch
 }
 
 // New returns the Xiaomi Sender of cred. ep.URL replaces the region's
@@ -72,7 +74,8 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 		return nil, err
 	}
 	c := &Sender{sendURL: host + sendPath, secret: cred.Secret(vendors.SecretAppSecret),
-		set: set, http: vendorhttp.NewClient(vendors.Xiaomi, ep), now: time.Now}
+		set: set, http: vendorhttp.NewClient(vendors.Xiaomi, ep), now: time.Now,
+		Batch: vendorhttp.Batch{V: vendors.Xiaomi, Max: maxBatch}}
 	return c, nil
 }
 
@@ -90,12 +93,6 @@ func hostOf(cred *vendors.Credential, override string) (string, error) {
 	}
 	return HostChina, nil
 }
-
-// Vendor returns vendors.Xiaomi.
-func (c *Sender) Vendor() vendors.Vendor { return vendors.Xiaomi }
-
-// MaxBatch returns 1000, Xiaomi's registration_id limit.
-func (c *Sender) MaxBatch() int { return maxBatch }
 
 // Send delivers n to tokens in one request and returns one Result per token.
 func (c *Sender) Send(ctx context.Context, n *vendors.Notification, tokens []string) []vendors.Result {
@@ -139,9 +136,8 @@ func (c *Sender) DryRun(ctx context.Context, n *vendors.Notification, tokens []s
 
 // newRequest builds the authorized POST of n to tokens.
 func (c *Sender) newRequest(ctx context.Context, n *vendors.Notification, tokens []string) (*http.Request, error) {
-	if len(tokens) > maxBatch {
-		return nil, &vendors.Error{Vendor: vendors.Xiaomi, Kind: vendors.Rejected,
-			Message: fmt.Sprintf("%d tokens exceed the batch limit of %d", len(tokens), maxBatch)}
+	if err := c.TooMany(tokens); err != nil {
+		return nil, err
 	}
 	form := buildForm(*n, c.set, tokens, c.now())
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.sendURL, strings.NewReader(form.Encode()))

@@ -132,6 +132,10 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		b.Urgent = func() bool { return e.urgent.Load() > 0 }
 		if b.Pacer == nil && !cfg.NoPacing {
 			b.Pacer = NewLowPacer(e.urgentRecent)
+			if b.Metrics != nil {
+				b.Pacer.gauge = b.Metrics.LowWindow
+				b.Pacer.gauge.Set(float64(b.Pacer.Max))
+			}
 		}
 		e.pacer = b.Pacer
 	}

@@ -231,6 +231,7 @@ func TestOpenBreakerDoesNotBurnRetries(t *testing.T) {
 	db := testredis.New(t)
 	f := newFixture(t, db.Client)
 	f.h.cfg.Breakers = NewBreakers(1, time.Minute, time.Hour)
+	f.h.cfg.SendConcurrency = 1 // one request after the other: the first opens the breaker
 	f.sender.answer = func() error {
 		return &vendors.Error{Vendor: vendors.APNs, Kind: vendors.Retryable, Status: 503, Code: "ServiceUnavailable"}
 	}

@@ -29,6 +29,8 @@ type Metrics struct {
 	SendWait *prometheus.HistogramVec
 	// Held counts batches a full bulkhead handed back for later, by vendor.
 	Held *prometheus.CounterVec
+	// LowWindow is the low-priority sends the LowPacer lets in flight.
+	LowWindow prometheus.Gauge
 }
 
 // NewMetrics creates the collectors and registers them on reg.
@@ -77,6 +79,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Namespace: "pushd", Name: "bulkhead_held_total",
 		Help: "Batches handed back for later because their vendor's bulkhead was full, by vendor.",
 	}, []string{"vendor"})
-	reg.MustRegister(m.Pushes, m.SendSeconds, m.Drops, m.Jobs, m.Warnings, m.Unclassified, m.Panics, m.Inflight, m.SendWait, m.Held)
+	m.LowWindow = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "pushd", Name: "low_priority_window",
+		Help: "Low-priority sends allowed in flight: smaller while the machine's CPU is short and messages of a higher priority flow.",
+	})
+	reg.MustRegister(m.Pushes, m.SendSeconds, m.Drops, m.Jobs, m.Warnings, m.Unclassified, m.Panics, m.Inflight, m.SendWait, m.Held, m.LowWindow)
 	return m
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // LowPacer gives low-priority sends the machine's spare CPU only, while
@@ -38,6 +40,8 @@ type LowPacer struct {
 	sample func() (float64, bool)
 	// urgentRecent reports that a job above low priority started lately.
 	urgentRecent func() bool
+	// gauge, when set, shows the window (pushd_low_priority_window).
+	gauge prometheus.Gauge
 
 	mu       sync.Mutex
 	window   float64
@@ -87,6 +91,9 @@ func (p *LowPacer) adjust(busy float64, urgent bool) {
 	}
 	if p.window > before {
 		p.wake()
+	}
+	if p.gauge != nil && p.window != before {
+		p.gauge.Set(p.window)
 	}
 }
 

@@ -113,3 +113,55 @@ func TestLowPacerHoldsLowSends(t *testing.T) {
 		t.Fatalf("%d sends still counted in flight", p.inflight)
 	}
 }
+
+// signalResolver tells when it resolves.
+type signalResolver struct {
+	fixedResolver
+	called chan struct{}
+}
+
+func (r signalResolver) Resolve(ctx context.Context, j *Job) ([]Delivery, []Drop, error) {
+	close(r.called)
+	return r.fixedResolver.Resolve(ctx, j)
+}
+
+// A low-priority job's resolution waits for room in the pacer's window
+// like a send; a cancelled wait hands the job back (nil) rather than
+// failing it.
+func TestLowPacerHoldsLowResolutions(t *testing.T) {
+	r := newStageRig(t, []Delivery{dev(1, vendors.APNs, "ok-1")}, nil)
+	p := testPacer(1)
+	r.h.cfg.Bulkheads = &Bulkheads{Pacer: p}
+	hold, _ := p.acquire(context.Background())
+	called := make(chan struct{})
+	r.h.cfg.Resolver = signalResolver{fixedResolver: fixedResolver{ds: []Delivery{dev(1, vendors.APNs, "ok-1")}}, called: called}
+	done := make(chan *commitOp, 1)
+	low := withPriority(context.Background(), PriorityLow)
+	go func() { done <- r.h.runStreamJob(low, streamEntry(t, false), nil, noAdmission) }()
+	select {
+	case <-called:
+		t.Fatal("a low-priority job resolved with the pacer's window full")
+	case <-time.After(50 * time.Millisecond):
+	}
+	hold()
+	select {
+	case op := <-done:
+		if op == nil || len(op.events) != 1 || op.events[0].Type != EventSent {
+			t.Fatalf("the job did not finish once the window had room: %+v", op)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job never resolved")
+	}
+
+	hold, _ = p.acquire(context.Background())
+	defer hold()
+	ctx, cancel := context.WithCancel(low)
+	r.h.cfg.Resolver = fixedResolver{ds: []Delivery{dev(1, vendors.APNs, "ok-2")}}
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	if op := r.h.runStreamJob(ctx, streamEntry(t, false), nil, noAdmission); op != nil {
+		t.Fatalf("a job whose wait was cancelled (shutdown) must be handed back, got %+v", op)
+	}
+	if len(r.queue.tasks) != 0 {
+		t.Fatal("a cancelled job went to the asynq slow path")
+	}
+}

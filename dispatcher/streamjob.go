@@ -44,7 +44,10 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 		h.jobOutcome(TypeMessage, "expired")
 		return tr.op(&commitOp{events: h.dropEvents(&j, dropAll(&j, RuleExpired))})
 	}
-	ds, drops, err := h.cfg.Resolver.Resolve(ctx, &j)
+	ds, drops, err := h.resolvePaced(ctx, &j)
+	if err != nil && ctx.Err() != nil {
+		return nil // shutting down: the entry runs again elsewhere
+	}
 	if err != nil {
 		// A job no vendor can carry is archived with its reason; a failure
 		// to reach Redis or the certificate store is retried by asynq with
@@ -89,6 +92,20 @@ func (h *Handler) runStreamJob(ctx context.Context, en entry, c *committer, admi
 	}
 	h.jobOutcome(TypeMessage, "partial")
 	return tr.op(op)
+}
+
+// resolvePaced resolves j; a low-priority job's resolution (rendering
+// every recipient's notification) counts in the LowPacer's window like a
+// send, so a broadcast's resolutions also leave the CPU to urgent jobs.
+func (h *Handler) resolvePaced(ctx context.Context, j *Job) ([]Delivery, []Drop, error) {
+	if b := h.cfg.Bulkheads; b != nil && priorityOf(ctx) == PriorityLow {
+		release, err := b.Pacer.acquire(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer release()
+	}
+	return h.cfg.Resolver.Resolve(ctx, j)
 }
 
 // markWave marks a wave's devices done, with the committer's pipeline

@@ -58,7 +58,14 @@ func TestRetryAfterHonoured(t *testing.T) {
 	if perToken[fine] != 1 {
 		t.Fatalf("the other device got %d requests, want 1", perToken[fine])
 	}
-	info, err := n.app.Inspector.GetTaskInfo(dispatcher.Queue, dispatcher.RetryTaskID(appID, "retry-after-1", cert))
+	// The task completes once its handler has recorded the outcome, a
+	// moment after the fake saw the request.
+	var info *asynq.TaskInfo
+	var err error
+	waitFor(t, "the retry task completed", 10*time.Second, func() bool {
+		info, err = n.app.Inspector.GetTaskInfo(dispatcher.Queue, dispatcher.RetryTaskID(appID, "retry-after-1", cert))
+		return err == nil && info.State == asynq.TaskStateCompleted
+	})
 	if err != nil || info.State != asynq.TaskStateCompleted || info.Retried != 0 {
 		t.Fatalf("retry task %+v, %v: want completed without a counted retry", info, err)
 	}

@@ -13,12 +13,6 @@ import (
 	"github.com/pushd/pushd/certs"
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
-	"github.com/pushd/pushd/vendors/honor"
-	"github.com/pushd/pushd/vendors/huawei"
-	"github.com/pushd/pushd/vendors/meizu"
-	"github.com/pushd/pushd/vendors/oppo"
-	"github.com/pushd/pushd/vendors/vivo"
-	"github.com/pushd/pushd/vendors/xiaomi"
 )
 
 // ReceiptDeps are what the receipt endpoints and the funnel need. With
@@ -51,31 +45,11 @@ const (
 	receiptSeenTTL = 72 * time.Hour
 )
 
-// receiptVendor is one vendor's receipt parser and answer.
-type receiptVendor struct {
-	parse func(vendors.ReceiptRequest) ([]vendors.Receipt, error)
-	reply func(error) (int, any)
-	// signed vendors take the console's callback user and key.
-	signed bool
-}
-
-// receiptVendorOf returns v's receipt handling; APNs and FCM send none.
-func receiptVendorOf(v vendors.Vendor) (receiptVendor, bool) {
-	switch v {
-	case vendors.Huawei:
-		return receiptVendor{huawei.ParseReceipts, huawei.ReceiptReply, true}, true
-	case vendors.Honor:
-		return receiptVendor{honor.ParseReceipts, honor.ReceiptReply, true}, true
-	case vendors.Xiaomi:
-		return receiptVendor{parse: xiaomi.ParseReceipts, reply: xiaomi.ReceiptReply}, true
-	case vendors.OPPO:
-		return receiptVendor{parse: oppo.ParseReceipts, reply: oppo.ReceiptReply}, true
-	case vendors.Vivo:
-		return receiptVendor{parse: vivo.ParseReceipts, reply: vivo.ReceiptReply}, true
-	case vendors.Meizu:
-		return receiptVendor{parse: meizu.ParseReceipts, reply: meizu.ReceiptReply}, true
-	}
-	return receiptVendor{}, false
+// receiptVendorOf returns v's receipts (its descriptor's); APNs, FCM and
+// HarmonyOS send none.
+func receiptVendorOf(v vendors.Vendor) (*vendors.ReceiptSpec, bool) {
+	d, ok := vendors.Lookup(v)
+	return d.Receipts, ok && d.Receipts != nil
 }
 
 func (s *Server) receiptRoutes() []route {
@@ -101,7 +75,7 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evs, err := s.readReceipts(r, v, cert, rv)
-	status, body := rv.reply(err)
+	status, body := rv.Reply(err)
 	if err != nil && !errors.Is(err, vendors.ErrReceiptAuth) {
 		// The detail is logged, never answered: it could help a forger.
 		s.Log.Warn("receipt refused", "vendor", v, "cert_id", cert, "err", err)
@@ -117,7 +91,7 @@ func (s *Server) postReceipts(w http.ResponseWriter, r *http.Request) {
 // skipped (Huawei sends the receipts of every message of an AppGallery
 // app, pushd's or not); a POST with receipts of which none verifies is
 // refused.
-func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv receiptVendor) ([]dispatcher.Event, error) {
+func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv *vendors.ReceiptSpec) ([]dispatcher.Event, error) {
 	if s.Certs == nil {
 		return nil, vendors.ErrReceiptAuth
 	}
@@ -135,10 +109,10 @@ func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv 
 		return nil, err
 	}
 	req := vendors.ReceiptRequest{Header: r.Header, Body: body, Now: s.Now()}
-	if rv.signed {
+	if rv.Signed {
 		req.User, req.Secret = s.Receipts.CallbackUser, s.Receipts.CallbackSecret
 	}
-	rcs, err := rv.parse(req)
+	rcs, err := rv.Parse(req)
 	if err != nil {
 		return nil, err
 	}

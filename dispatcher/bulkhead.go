@@ -8,25 +8,21 @@ import (
 	"github.com/pushd/pushd/vendors"
 )
 
-// DefaultVendorConcurrency is the vendor requests one process keeps in
-// flight per vendor when worker.vendor_concurrency does not say. APNs and
-// FCM multiplex many streams over HTTP/2 connections (Apple documents
-// hundreds of concurrent streams per connection); the Chinese vendors'
-// batch APIs carry up to 1 000 devices a request and publish per-app QPS
-// limits in the thousands, so a few requests in flight saturate them
-// (vendor-protocols.md, "Batch sizes" and the per-vendor quota notes).
-var defaultVendorConcurrency = map[vendors.Vendor]int{
-	vendors.APNs: 256, vendors.FCM: 128,
-	vendors.Xiaomi: 16, vendors.Huawei: 16, vendors.Honor: 16,
-	vendors.OPPO: 16, vendors.Vivo: 16, vendors.Meizu: 16,
-}
+// DefaultConcurrency is a vendor's in-flight limit when neither
+// worker.vendor_concurrency nor its descriptor (Descriptor.Concurrency)
+// says: the Chinese vendors' batch APIs carry up to 1 000 devices a
+// request and publish per-app QPS limits in the thousands, so a few
+// requests in flight saturate them (vendor-protocols.md, "Batch sizes").
+const DefaultConcurrency = 16
 
-// DefaultVendorConcurrency returns v's default in-flight limit.
+// DefaultVendorConcurrency returns v's default in-flight limit: its
+// descriptor's (APNs and FCM multiplex many HTTP/2 streams), else
+// DefaultConcurrency.
 func DefaultVendorConcurrency(v vendors.Vendor) int {
-	if n, ok := defaultVendorConcurrency[v]; ok {
-		return n
+	if d, ok := vendors.Lookup(v); ok && d.Concurrency > 0 {
+		return d.Concurrency
 	}
-	return 16
+	return DefaultConcurrency
 }
 
 // Bulkheads bound the requests in flight per vendor, so that the time

@@ -26,13 +26,14 @@ const (
 // clicks (callback.type 3); OPPO's call_back_url and vivo's
 // extra.callback are delivery receipts [vendor-protocols.md §5, §6].
 func ReceiptSupport(v vendors.Vendor) string {
-	switch v {
-	case vendors.Xiaomi, vendors.Meizu:
+	d, ok := vendors.Lookup(v)
+	switch {
+	case !ok || d.Receipts == nil:
+		return ReceiptsUnsupported
+	case d.Receipts.Clicks:
 		return ReceiptsDeliveredAndClick
-	case vendors.Huawei, vendors.Honor, vendors.OPPO, vendors.Vivo:
-		return ReceiptsDelivered
 	}
-	return ReceiptsUnsupported
+	return ReceiptsDelivered
 }
 
 // Funnel counts, per app and day (UTC), each vendor's sent, delivered,

@@ -377,21 +377,11 @@ func previewMode(j *Job, recipient, app vendors.Preview) vendors.Preview {
 
 // dataPushVendors reports whether v has a data (pass-through) message an
 // app can receive without the vendor showing anything, so that id_only can
-// carry ids and no text. APNs: content-available background push with
-// mutable-content (vendor-protocols.md §1); FCM: a message without a
-// notification block (data only); Huawei: message.data without
-// android.notification; Honor: a message with only "data" (Honor's
-// downlink message doc, "透传消息体": {"data": "...", "token": [...]});
-// Xiaomi: pass_through=1 (vendor-protocols.md §3). OPPO has notification
-// messages only, vivo delivers no pass-through (Tencent's vivo channel
-// guide: "vivo 通道暂不支持应用内消息"), and Meizu restricts pass-through
-// since 2018-06-16 (vendor-protocols.md, Meizu): they get hidden instead.
+// carry ids and no text (Descriptor.DataPush); the others get hidden
+// instead.
 func dataPushVendors(v vendors.Vendor) bool {
-	switch v {
-	case vendors.APNs, vendors.FCM, vendors.Huawei, vendors.Honor, vendors.Xiaomi:
-		return true
-	}
-	return false
+	d, ok := vendors.Lookup(v)
+	return ok && d.DataPush
 }
 
 // applyPreview rewrites the full notification n for mode. full leaves it.

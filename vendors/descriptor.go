@@ -39,6 +39,17 @@ type Descriptor struct {
 	Replaces bool
 	// Batch is how many tokens one request carries.
 	Batch int
+	// Concurrency is the requests one process keeps in flight to the
+	// vendor by default (worker.vendor_concurrency overrides it;
+	// DefaultConcurrency when 0).
+	Concurrency int
+	// DataPush means the vendor has a data (pass-through) message the app
+	// receives without anything shown: an id_only push carries its ids
+	// there; a vendor without one gets the hidden preview instead.
+	DataPush bool
+	// Receipts are the vendor's delivery receipts, posted to pushd's
+	// receipt endpoint; nil when it sends none.
+	Receipts *ReceiptSpec
 	// Silent names the fields that make a push.no_sound push silent, ""
 	// when the vendor has no silent mode.
 	Silent string

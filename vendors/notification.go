@@ -286,6 +286,21 @@ type Receipt struct {
 	At   time.Time
 }
 
+// ReceiptSpec is how a vendor reports deliveries to pushd.
+type ReceiptSpec struct {
+	// Clicks means the receipts report taps too, not only deliveries.
+	Clicks bool
+	// Signed means a POST is signed with the callback user name and key
+	// configured in the vendor's console (receipts.callback_user and
+	// receipts.callback_secret).
+	Signed bool
+	// Parse verifies one POST and returns its receipts, with the callback
+	// param of each (the caller verifies it).
+	Parse func(ReceiptRequest) ([]Receipt, error)
+	// Reply is the answer the vendor expects: taken (err nil) or refused.
+	Reply func(err error) (status int, body any)
+}
+
 // ErrReceiptAuth is returned by receipt parsers for a request that is not
 // signed (or authenticated) the vendor's way.
 var ErrReceiptAuth = errors.New("receipt not authenticated")

@@ -33,9 +33,23 @@ func nokiaDescriptor() vendors.Descriptor {
 		Limits: vendors.Limits{Title: 10, Body: 20},
 		Ext:    vendors.ExtSpec{Placement: "ext", Limit: 500},
 		Batch:  1,
-		Build:  newNokiaSender,
-		Fake:   func() vendors.Fake { return newNokiaFake() },
+		// Its facts beyond the send: 7 requests in flight, a data
+		// message, and delivery and click receipts.
+		Concurrency: 7, DataPush: true,
+		Receipts: &vendors.ReceiptSpec{Clicks: true, Parse: parseNokiaReceipts,
+			Reply: func(err error) (int, any) { return map[bool]int{true: 200, false: 401}[err == nil], nil }},
+		Build: newNokiaSender,
+		Fake:  func() vendors.Fake { return newNokiaFake() },
 	}
+}
+
+// parseNokiaReceipts reads {"param":…,"token":…}, one receipt a POST.
+func parseNokiaReceipts(req vendors.ReceiptRequest) ([]vendors.Receipt, error) {
+	var b struct{ Param, Token string }
+	if err := json.Unmarshal(req.Body, &b); err != nil || b.Token == "" {
+		return nil, vendors.ErrReceiptAuth
+	}
+	return []vendors.Receipt{{Kind: vendors.ReceiptDelivered, Param: b.Param, Token: b.Token}}, nil
 }
 
 // nokiaFake accepts POST / with the trusted app's secret and records the
@@ -154,6 +168,17 @@ func TestRegisteredVendorWorksEverywhere(t *testing.T) {
 	}
 	if dispatcher.MaxExt() != 500 {
 		t.Fatalf("MaxExt = %d, want the test vendor's 500", dispatcher.MaxExt())
+	}
+	// Its bulkhead, data push and receipts come from the descriptor.
+	if got := dispatcher.DefaultVendorConcurrency(nokia); got != 7 {
+		t.Fatalf("in-flight default %d, want the descriptor's 7", got)
+	}
+	if got := dispatcher.ReceiptSupport(nokia); got != dispatcher.ReceiptsDeliveredAndClick {
+		t.Fatalf("receipt support %q, want %q", got, dispatcher.ReceiptsDeliveredAndClick)
+	}
+	idOnly, err := dispatcher.Render(job, dispatcher.RenderInput{Vendor: nokia, App: dispatcher.DefaultAppSettings(), Preview: vendors.PreviewIDOnly})
+	if err != nil || !idOnly.IDOnly() {
+		t.Fatalf("an id_only push on a vendor with a data message: %v, %+v", err, idOnly)
 	}
 	// Present in the sandbox, and sendable through the app's registry to
 	// its fake.

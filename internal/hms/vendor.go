@@ -84,7 +84,9 @@ func Open(v Vendor, cred *vendors.Credential, ep vendors.Endpoint) (vendors.Send
 // own Fields); build is the Builder.
 func Describe(d vendors.Descriptor, v Vendor, build vendors.Builder) vendors.Descriptor {
 	d.Name, d.Fields = v.Name, append(credentialFields(v), d.Fields...)
-	d.Android, d.Badge, d.Replaces = true, true, true
+	// Both have a data message (message.data without a notification;
+	// Honor's "透传消息体" {"data": …}) for id_only pushes.
+	d.Android, d.Badge, d.Replaces, d.DataPush = true, true, true, true
 	d.Limits, d.Batch = Limits(), MaxBatch
 	d.Endpoints, d.Build = v.Endpoints, build
 	return d

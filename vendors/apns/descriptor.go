@@ -23,8 +23,14 @@ func Descriptor() vendors.Descriptor {
 		Options:       vendors.AndroidKeys{Image: "apns.image", Alert: "apns"},
 		CollapseField: "apns-collapse-id",
 		// A shown notification is replaced by the same apns-collapse-id.
-		Replaces:  true,
-		Batch:     1,
+		Replaces: true,
+		Batch:    1,
+		// HTTP/2 multiplexes many streams per connection (Apple documents
+		// hundreds of concurrent streams per connection, vendor-protocols.md §1).
+		Concurrency: 256,
+		// A background push (content-available) carries an id_only push's ids
+		// (vendor-protocols.md §1).
+		DataPush:  true,
 		Silent:    "aps.sound omitted",
 		Endpoints: vendors.Endpoints{Send: "https://api.push.apple.com"},
 		Build:     New,

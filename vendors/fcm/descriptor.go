@@ -18,8 +18,12 @@ func Descriptor() vendors.Descriptor {
 		Options:       vendors.AndroidKeys{ChannelID: "fcm_channel_id", Sound: "sound", Image: "fcm_image", Priority: "fcm_priority"},
 		CollapseField: "android.collapse_key, android.notification.tag",
 		// A shown notification is replaced by the same android.notification.tag (collapse_key replaces one still pending).
-		Replaces:  true,
-		Batch:     1,
+		Replaces: true,
+		Batch:    1,
+		// One message per request over HTTP/2 streams (vendor-protocols.md §2).
+		Concurrency: 128,
+		// A message without a notification block is data only (§2).
+		DataPush:  true,
 		Silent:    "data-only message (no notification)",
 		Endpoints: endpoints(),
 		Build:     New,

@@ -16,5 +16,7 @@ func Descriptor() vendors.Descriptor {
 		Ext:     vendors.ExtSpec{Placement: "data and click intent extras", Limit: 1536},
 		Options: vendors.AndroidKeys{Importance: "honor_importance", Image: "honor_image", PushStyle: "push_style", BadgeAdd: true},
 		Silent:  "importance LOW", CollapseField: "notification.tag, notifyId",
+		// Delivery receipts, signed like Huawei's (internal/hms/receipt.go).
+		Receipts: &vendors.ReceiptSpec{Signed: true, Parse: ParseReceipts, Reply: ReceiptReply},
 	}, vendor(), New)
 }

@@ -23,5 +23,8 @@ func Descriptor() vendors.Descriptor {
 			Sound: "sound", Image: "huawei_image", PushStyle: "push_style", BadgeAdd: true},
 		CollapseField: "notification.tag, notify_id",
 		Silent:        "importance LOW (default_sound stays true: Huawei requires a sound)",
+		// Delivery receipts, configured in AppGallery Connect and signed
+		// with its callback user and key [HWDOC push-msg-receipt].
+		Receipts: &vendors.ReceiptSpec{Signed: true, Parse: ParseReceipts, Reply: ReceiptReply},
 	}, vendor(), New)
 }

@@ -19,8 +19,12 @@ func Descriptor() vendors.Descriptor {
 		Options:       vendors.AndroidKeys{NoticeMsgType: "meizu_notice_msg_type"},
 		CollapseField: "notifyKey",
 		// A shown notification is replaced by the same notifyKey (collapse key, vendor-protocols.md, Meizu).
-		Replaces:  true,
-		Batch:     MaxBatch,
+		Replaces: true,
+		Batch:    MaxBatch,
+		// Delivery and click receipts, posted about every second to the
+		// registered callback (vendor-protocols.md, Meizu). Meizu restricts
+		// pass-through since 2018-06-16: no data push.
+		Receipts:  &vendors.ReceiptSpec{Clicks: true, Parse: ParseReceipts, Reply: ReceiptReply},
 		Silent:    "sound and vibration off",
 		Endpoints: vendors.Endpoints{Send: DefaultURL},
 		Build:     New,

@@ -20,8 +20,11 @@ func Descriptor() vendors.Descriptor {
 			NotifyLevel: "oppo_notify_level", Template: "oppo_private_template_id"},
 		CollapseField: "notify_id",
 		// A shown notification is replaced by the same notify_id ("same id overrides", vendor-protocols.md §5).
-		Replaces:  true,
-		Batch:     MaxBatch,
+		Replaces: true,
+		Batch:    MaxBatch,
+		// Delivery receipts to call_back_url (vendor-protocols.md, OPPO). OPPO
+		// has notification messages only: no data push.
+		Receipts:  &vendors.ReceiptSpec{Parse: ParseReceipts, Reply: ReceiptReply},
 		Silent:    "",
 		Endpoints: endpoints(),
 		Build:     New,

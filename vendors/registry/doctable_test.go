@@ -20,8 +20,8 @@ const (
 // vendor, from its descriptor alone.
 func vendorTable(indent string) string {
 	var b strings.Builder
-	b.WriteString(indent + "| vendor | ext goes to | ext limit (bytes) | badge | tokens per request | silent mode for `push.no_sound` |\n")
-	b.WriteString(indent + "|---|---|---|---|---|---|\n")
+	b.WriteString(indent + "| vendor | ext goes to | ext limit (bytes) | badge | tokens per request | silent mode for `push.no_sound` | `id_only` | receipts |\n")
+	b.WriteString(indent + "|---|---|---|---|---|---|---|---|\n")
 	for _, d := range Descriptors() {
 		silent := "**none**: the vendor has no silent mode"
 		if d.Silent != "" {
@@ -31,7 +31,18 @@ func vendorTable(indent string) string {
 		if d.Badge {
 			badge = "counted"
 		}
-		fmt.Fprintf(&b, "%s| %s | `%s` | %d | %s | %d | %s |\n", indent, d.Name, d.Ext.Placement, d.Ext.Limit, badge, d.Batch, silent)
+		idOnly := "hidden (no data message)"
+		if d.DataPush {
+			idOnly = "data message"
+		}
+		receipts := "—"
+		switch {
+		case d.Receipts != nil && d.Receipts.Clicks:
+			receipts = "delivered, clicked"
+		case d.Receipts != nil:
+			receipts = "delivered"
+		}
+		fmt.Fprintf(&b, "%s| %s | `%s` | %d | %s | %d | %s | %s | %s |\n", indent, d.Name, d.Ext.Placement, d.Ext.Limit, badge, d.Batch, silent, idOnly, receipts)
 	}
 	return b.String()
 }

@@ -21,8 +21,11 @@ func Descriptor() vendors.Descriptor {
 		Options:       vendors.AndroidKeys{Category: "vivo_category", Classification: "vivo_classification", NotifyType: "vivo_notify_type"},
 		CollapseField: "notifyId",
 		// A shown notification is replaced by the same notifyId ("same id replaces", vendor-protocols.md §6).
-		Replaces:  true,
-		Batch:     MaxBatch,
+		Replaces: true,
+		Batch:    MaxBatch,
+		// Delivery receipts to extra.callback (vendor-protocols.md, vivo). vivo
+		// delivers no pass-through (Tencent's vivo channel guide: "vivo 通道暂不支持应用内消息").
+		Receipts:  &vendors.ReceiptSpec{Parse: ParseReceipts, Reply: ReceiptReply},
 		Silent:    "notifyType=1 (no sound, no vibration)",
 		Endpoints: endpoints(),
 		Build:     New,

@@ -21,8 +21,12 @@ func Descriptor() vendors.Descriptor {
 		Options:       vendors.AndroidKeys{ChannelID: "xiaomi_channel_id", Sound: "sound"},
 		CollapseField: "notify_id",
 		// A shown notification is replaced by the same notify_id ("same id → the new notification replaces the old one", vendor-protocols.md §3).
-		Replaces:  true,
-		Batch:     maxBatch,
+		Replaces: true,
+		Batch:    maxBatch,
+		// pass_through=1 is Xiaomi's data message (vendor-protocols.md §3).
+		DataPush: true,
+		// Delivery and click receipts, to extra.callback (§3).
+		Receipts:  &vendors.ReceiptSpec{Clicks: true, Parse: ParseReceipts, Reply: ReceiptReply},
 		Silent:    "notify_type=4 (lights only)",
 		Endpoints: vendors.Endpoints{Send: HostChina},
 		Build:     New,

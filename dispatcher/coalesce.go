@@ -111,28 +111,23 @@ func (rs *resolution) coalesce(ctx context.Context, conv devices.Conv, users []s
 	return out, nil
 }
 
-// MeizuBurstPushes bounds the pushes of one window on Meizu (the first
-// alert and its updates): Meizu folds a device's notifications and
-// answers 520 once it received more than five from one app within a
-// minute (vendor-protocols.md, Meizu, code 520), so a burst stops
-// updating after four, leaving room for other conversations.
-const MeizuBurstPushes = 4
-
 // updatable reports whether d, the count-th message of a window, may be
-// pushed as an update of the window's first notification. Not on vendors
-// that cannot replace it (replaceableVendors: the descriptor's Replaces); not on Xiaomi's
-// default channel, which allows one message per device a day
-// (vendor-protocols.md §3 extra.channel_id): without the job's or the
-// certificate's channel_id the first alert is the day's one; on Meizu
-// only up to MeizuBurstPushes.
+// pushed as an update of the window's first notification: on vendors
+// that replace a shown notification (Descriptor.Replaces), within their
+// update limits (Descriptor.Updates: Xiaomi's default channel allows one
+// message per device a day, so it updates only on the job's or the
+// certificate's channel_id; Meizu up to four pushes a window).
 func updatable(d Delivery, cert *CertInfo, count int) bool {
-	switch {
-	case !replaceableVendors(d.Vendor):
+	if !replaceableVendors(d.Vendor) {
 		return false
-	case d.Vendor == vendors.Xiaomi:
+	}
+	desc, _ := vendors.Lookup(d.Vendor)
+	u := desc.Updates
+	if u.Max > 0 && count > u.Max {
+		return false
+	}
+	if u.NeedChannel {
 		return d.Notif.Android.ChannelID != "" || cert != nil && cert.Fields[vendors.FieldChannelID] != ""
-	case d.Vendor == vendors.Meizu:
-		return count <= MeizuBurstPushes
 	}
 	return true
 }

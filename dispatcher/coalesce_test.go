@@ -227,6 +227,9 @@ func TestResolveCoalesceSettings(t *testing.T) {
 // on the job or the certificate) allows one message a day; Meizu folds
 // after five a minute, so a burst stops updating after four pushes.
 func TestCoalesceVendorCaps(t *testing.T) {
+	if meizuUpdates() != 4 {
+		t.Fatalf("Meizu's descriptor bounds a burst at %d pushes, want 4 (code 520 past five a minute)", meizuUpdates())
+	}
 	withChannel := &CertInfo{Vendor: vendors.Xiaomi, Fields: map[string]string{vendors.FieldChannelID: "chat"}}
 	noChannel := &CertInfo{Vendor: vendors.Xiaomi, Fields: map[string]string{}}
 	cases := []struct {
@@ -247,8 +250,8 @@ func TestCoalesceVendorCaps(t *testing.T) {
 		{"Xiaomi default channel", vendors.Xiaomi, "", noChannel, 2, false},
 		{"Xiaomi certificate channel", vendors.Xiaomi, "", withChannel, 2, true},
 		{"Xiaomi job channel", vendors.Xiaomi, "chat", noChannel, 2, true},
-		{"Meizu within four", vendors.Meizu, "", nil, MeizuBurstPushes, true},
-		{"Meizu past four", vendors.Meizu, "", nil, MeizuBurstPushes + 1, false},
+		{"Meizu within four", vendors.Meizu, "", nil, meizuUpdates(), true},
+		{"Meizu past four", vendors.Meizu, "", nil, meizuUpdates() + 1, false},
 	}
 	for _, tc := range cases {
 		d := Delivery{Vendor: tc.v, Notif: &vendors.Notification{Android: vendors.AndroidOptions{ChannelID: tc.jobChannel}}}
@@ -317,4 +320,10 @@ func TestCoalesceCost(t *testing.T) {
 	if onCoa != int64(len(users)) || onTrips != offTrips+2 {
 		t.Errorf("window on: %d window commands in %d round trips; want %d in %d (off: %d)", onCoa, onTrips, len(users), offTrips+2, offTrips)
 	}
+}
+
+// meizuUpdates is Meizu's bound on a burst's pushes, from its descriptor.
+func meizuUpdates() int {
+	d, _ := vendors.Lookup(vendors.Meizu)
+	return d.Updates.Max
 }

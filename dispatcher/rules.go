@@ -8,9 +8,9 @@ import (
 )
 
 // RuleCoalesced drops a message inside a recipient's burst window on a
-// vendor that cannot replace the window's notification (replaceableVendors,
-// Xiaomi's default channel, Meizu past its folding limit): the phone keeps
-// the window's first alert
+// vendor that cannot replace the window's notification (the descriptor's
+// Replaces and Updates: Xiaomi's default channel, Meizu past its folding
+// limit): the phone keeps the window's first alert
 // (docs/rules.md, "Burst coalescing").
 const RuleCoalesced = "coalesced"
 

@@ -37,6 +37,9 @@ type Descriptor struct {
 	// burst coalescing); the adapter derives those ids from
 	// Notification.ReplaceKey.
 	Replaces bool
+	// Updates bounds burst coalescing's updates of a shown notification
+	// (the first alert included); the zero value is no bound.
+	Updates UpdateLimits
 	// Batch is how many tokens one request carries.
 	Batch int
 	// Concurrency is the requests one process keeps in flight to the
@@ -84,6 +87,17 @@ const (
 	FormatApple          = "apple"           // .p8 key or .p12 certificate
 	FormatServiceAccount = "service_account" // Google service-account JSON
 )
+
+// UpdateLimits are what a vendor allows of the pushes that update one
+// shown notification in a burst.
+type UpdateLimits struct {
+	// Max is the most pushes of one coalescing window, 0 for no bound.
+	Max int
+	// NeedChannel means updates need a notification channel (the job's
+	// or the certificate's channel_id): the vendor's default channel
+	// allows too few messages a day to spend them on updates.
+	NeedChannel bool
+}
 
 // ExtSpec is where a vendor carries ext and how much of it.
 type ExtSpec struct {

@@ -20,7 +20,12 @@ func Descriptor() vendors.Descriptor {
 		CollapseField: "notifyKey",
 		// A shown notification is replaced by the same notifyKey (collapse key, vendor-protocols.md, Meizu).
 		Replaces: true,
-		Batch:    MaxBatch,
+		// Meizu folds a device's notifications and answers 520 once it
+		// received more than five from one app within a minute
+		// (vendor-protocols.md, Meizu, code 520): a burst stops updating
+		// after four pushes, leaving room for other conversations.
+		Updates: vendors.UpdateLimits{Max: 4},
+		Batch:   MaxBatch,
 		// Delivery and click receipts, posted about every second to the
 		// registered callback (vendor-protocols.md, Meizu). Meizu restricts
 		// pass-through since 2018-06-16: no data push.

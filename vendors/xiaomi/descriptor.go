@@ -22,7 +22,11 @@ func Descriptor() vendors.Descriptor {
 		CollapseField: "notify_id",
 		// A shown notification is replaced by the same notify_id ("same id → the new notification replaces the old one", vendor-protocols.md §3).
 		Replaces: true,
-		Batch:    maxBatch,
+		// The default channel allows one message per device a day
+		// (vendor-protocols.md §3 extra.channel_id): a burst is updated
+		// only on a channel of the app's own.
+		Updates: vendors.UpdateLimits{NeedChannel: true},
+		Batch:   maxBatch,
 		// pass_through=1 is Xiaomi's data message (vendor-protocols.md §3).
 		DataPush: true,
 		// Delivery and click receipts, to extra.callback (§3).

@@ -109,8 +109,14 @@ func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv 
 		return nil, err
 	}
 	req := vendors.ReceiptRequest{Header: r.Header, Body: body, Now: s.Now()}
+	// A signed POST (the console's callback user and key are set, and
+	// Parse checks the signature) proves it is the vendor's; an unsigned
+	// one is proven only by the message's signed reference, which does
+	// not name the device, so only a signed receipt removes a binding.
+	authenticated := false
 	if rv.Signed {
 		req.User, req.Secret = s.Receipts.CallbackUser, s.Receipts.CallbackSecret
+		authenticated = req.User != "" && len(req.Secret) > 0
 	}
 	rcs, err := rv.Parse(req)
 	if err != nil {
@@ -121,12 +127,32 @@ func (s *Server) readReceipts(r *http.Request, v vendors.Vendor, cert int64, rv 
 		msgID, ok := s.Receipts.Refs.Verify(v, cert, rc.Param)
 		if ok && rc.Token != "" {
 			evs = append(evs, dispatcher.ReceiptEvent(info.AppID, cert, v, msgID, rc, s.Now()))
+			if rc.Kind == vendors.ReceiptTokenInvalid && authenticated {
+				s.removeDeadToken(r.Context(), info.AppID, cert, rc)
+			}
 		}
 	}
 	if len(rcs) > 0 && len(evs) == 0 {
 		return nil, vendors.ErrReceiptAuth
 	}
 	return evs, nil
+}
+
+// removeDeadToken removes the binding of a token the vendor's receipt
+// reports dead on the device, as a send's invalid-token answer does; a
+// binding reported again after the receipt's time stays.
+func (s *Server) removeDeadToken(ctx context.Context, app string, cert int64, rc vendors.Receipt) {
+	if s.Devices == nil {
+		return
+	}
+	at := rc.At
+	if at.IsZero() {
+		at = s.Now()
+	}
+	if _, err := s.Devices.RemoveInvalid(ctx, app, cert, rc.Token, at); err != nil {
+		s.Log.Warn("could not remove the binding of a token a receipt reports dead",
+			"cert_id", cert, "token", vendors.TokenHash(rc.Token), "err", err)
+	}
 }
 
 // emitReceipts sends the receipts not seen before to the event sink. A

@@ -15,6 +15,7 @@ import (
 
 	"github.com/pushd/pushd/certs"
 	"github.com/pushd/pushd/configs"
+	"github.com/pushd/pushd/devices"
 	"github.com/pushd/pushd/dispatcher"
 	"github.com/pushd/pushd/vendors"
 	"github.com/pushd/pushd/vendors/fake"
@@ -276,3 +277,45 @@ func TestReceiptsRefused(t *testing.T) {
 }
 
 func i64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestReceiptDeadTokenRemovesBinding: a signed Huawei receipt saying the
+// app was uninstalled (state 2) is a token_invalid event and removes the
+// binding, as a send's invalid-token answer does; one saying
+// notifications are off (state 6) is undelivered and leaves the binding.
+func TestReceiptDeadTokenRemovesBinding(t *testing.T) {
+	rg := newReceiptRig(t)
+	ctx := context.Background()
+	const dead, muted = "hw-token-receipts-dead", "hw-token-receipts-muted"
+	for _, tok := range []string{dead, muted} {
+		if err := rg.devs.Bind(ctx, devices.Binding{AppID: appA, UserID: "u-" + tok, CertID: rg.hwID, Token: tok, Platform: "android"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rg.hw.SetReceiptResult(dead, 2)
+	rg.hw.SetReceiptResult(muted, 6)
+	rg.push(t, rg.hwID, "msg-dead-1", dead, muted)
+	rg.hw.WaitReceipts()
+	for _, sr := range rg.hw.SentReceipts() {
+		if sr.Status != http.StatusOK || sr.Err != nil {
+			t.Fatalf("receipt answered %d, %v", sr.Status, sr.Err)
+		}
+	}
+	byToken := map[string]dispatcher.Event{}
+	for _, e := range rg.events(t) {
+		if e.Type != dispatcher.EventSent {
+			byToken[e.Token] = e
+		}
+	}
+	if e := byToken[vendors.TokenHash(dead)]; e.Type != dispatcher.EventTokenInvalid || e.Code != "2" {
+		t.Errorf("the uninstalled device's receipt event: %+v, want token_invalid with code 2", e)
+	}
+	if e := byToken[vendors.TokenHash(muted)]; e.Type != dispatcher.EventFailed || e.Code != "6" {
+		t.Errorf("the muted device's receipt event: %+v, want failed (undelivered) with code 6", e)
+	}
+	if bs, err := rg.devs.List(ctx, appA, "u-"+dead); err != nil || len(bs) != 0 {
+		t.Errorf("the dead token's binding: %+v, %v; want removed", bs, err)
+	}
+	if bs, err := rg.devs.List(ctx, appA, "u-"+muted); err != nil || len(bs) != 1 {
+		t.Errorf("the muted device's binding: %+v, %v; want kept", bs, err)
+	}
+}

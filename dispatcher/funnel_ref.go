@@ -115,7 +115,8 @@ func (r *Receipts) Verify(v vendors.Vendor, certID int64, param string) (string,
 }
 
 // ReceiptEvent is the event of one verified receipt: delivered or
-// clicked, or failed (kind "undelivered", the vendor's status in Code)
+// clicked, token_invalid when the vendor reports the token dead on the
+// device, or failed (kind "undelivered", the vendor's status in Code)
 // when the vendor reports it could not deliver. The token is hashed here.
 func ReceiptEvent(app string, certID int64, v vendors.Vendor, msgID string, rc vendors.Receipt, now time.Time) Event {
 	at := rc.At
@@ -129,6 +130,8 @@ func ReceiptEvent(app string, certID int64, v vendors.Vendor, msgID string, rc v
 		ev.Type = EventClicked
 	case vendors.ReceiptDelivered:
 		ev.Type = EventDelivered
+	case vendors.ReceiptTokenInvalid:
+		ev.Type, ev.Code, ev.Reason = EventTokenInvalid, rc.Code, string(v)+" receipt: the token is dead on the device"
 	default:
 		ev.Type, ev.Kind, ev.Code, ev.Reason = EventFailed, string(vendors.ReceiptUndelivered), rc.Code, string(v)+" receipt: not delivered"
 	}

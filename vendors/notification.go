@@ -270,6 +270,9 @@ const (
 	// ReceiptUndelivered: the vendor reports it could not deliver (Code
 	// is its status).
 	ReceiptUndelivered ReceiptKind = "undelivered"
+	// ReceiptTokenInvalid: the vendor reports the token is dead on the
+	// device (the app was uninstalled; Code is its status).
+	ReceiptTokenInvalid ReceiptKind = "token_invalid"
 )
 
 // Receipt is one vendor receipt for one device, as a receipt parser of a

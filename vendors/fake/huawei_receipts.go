@@ -35,6 +35,19 @@ type hwReceiptConfig struct {
 	url    string
 	user   string
 	secret []byte
+	// results are the receipt result codes of tokens whose device does
+	// not report delivery (0, delivered, for the others).
+	results map[string]int
+}
+
+// setResult makes the receipts of token carry code.
+func (c *hwReceiptConfig) setResult(token string, code int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.results == nil {
+		c.results = map[string]int{}
+	}
+	c.results[token] = code
 }
 
 // set configures the receipt address and the callback user and key ("" and
@@ -51,14 +64,14 @@ func (c *hwReceiptConfig) set(url, user string, secret []byte) {
 func (c *hwReceiptConfig) send(l *ReceiptLog, now time.Time, tag, rid string, tokens []string, bad map[string]bool) {
 	c.mu.Lock()
 	url, user, secret := c.url, c.user, c.secret
-	c.mu.Unlock()
 	var st []hwReceiptStatus
 	for _, t := range tokens {
 		if !bad[t] {
 			st = append(st, hwReceiptStatus{BiTag: tag, Token: t, RequestID: rid,
-				DeliveryStatus: hwDeliveryStatus{Timestamp: now.UnixMilli()}})
+				DeliveryStatus: hwDeliveryStatus{Result: c.results[t], Timestamp: now.UnixMilli()}})
 		}
 	}
+	c.mu.Unlock()
 	if url == "" || len(st) == 0 {
 		return
 	}
@@ -73,6 +86,11 @@ func (c *hwReceiptConfig) send(l *ReceiptLog, now time.Time, tag, rid string, to
 // SetReceipts configures the receipt address of every app, and the
 // callback user name and key that sign receipts ("" and nil: unsigned).
 func (h *Huawei) SetReceipts(url, user string, secret []byte) { h.receipts.set(url, user, secret) }
+
+// SetReceiptResult makes the receipts of token report code instead of 0
+// (delivered): 2, the app is uninstalled; 5, the token is not on the
+// device; 6, notifications are off [HWDOC push-receipt, receipt states].
+func (h *Huawei) SetReceiptResult(token string, code int) { h.receipts.setResult(token, code) }
 
 type hwReceiptStatus struct {
 	BiTag          string           `json:"biTag,omitempty"`

@@ -14,7 +14,8 @@ import (
 const (
 	v2Body = `{"statuses":[{"biTag":"m1.ref","pushType":0,"appPackageName":"com.example","token":"tok-a","requestId":"r1",` +
 		`"deliveryStatus":{"result":0,"timestamp":1764590400000}},{"biTag":"m1.ref","token":"tok-b","requestId":"r1",` +
-		`"deliveryStatus":{"result":2,"timestamp":1764590400000}}]}`
+		`"deliveryStatus":{"result":2,"timestamp":1764590400000}},{"biTag":"m1.ref","token":"tok-d","requestId":"r1",` +
+		`"deliveryStatus":{"result":6,"timestamp":1764590400000}}]}`
 	v1Body = `{"statuses":[{"biTag":"m2.ref","appid":"101","token":"tok-c","status":0,"timestamp":1764590400000,"requestId":"r2"}]}`
 )
 
@@ -32,7 +33,10 @@ func TestParseReceipts(t *testing.T) {
 	}{
 		{name: "signed V2", header: good, user: "pushd", secret: secret, body: v2Body, want: []vendors.Receipt{
 			{Kind: vendors.ReceiptDelivered, Param: "m1.ref", Token: "tok-a", VendorMsgID: "r1", At: now},
-			{Kind: vendors.ReceiptUndelivered, Code: "2", Param: "m1.ref", Token: "tok-b", VendorMsgID: "r1", At: now}}},
+			// 2: the app is uninstalled, the token is dead; 6: notifications
+			// are off, the token lives.
+			{Kind: vendors.ReceiptTokenInvalid, Code: "2", Param: "m1.ref", Token: "tok-b", VendorMsgID: "r1", At: now},
+			{Kind: vendors.ReceiptUndelivered, Code: "6", Param: "m1.ref", Token: "tok-d", VendorMsgID: "r1", At: now}}},
 		{name: "signed, spaces after ;", header: strings.ReplaceAll(good, ";", "; "), user: "pushd", secret: secret, body: v1Body,
 			want: []vendors.Receipt{{Kind: vendors.ReceiptDelivered, Param: "m2.ref", Token: "tok-c", VendorMsgID: "r2", At: now}}},
 		{name: "no signature configured", body: v1Body,

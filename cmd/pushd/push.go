@@ -27,8 +27,9 @@ queue and the notification rules, and print what the vendor answered. With
 --dry-run nothing is sent: pushd prints the exact vendor request instead.
 With --validate-only the vendor checks the credential, token and payload
 without alerting the phone (FCM and Huawei validate_only, vivo pushMode 1);
-Honor and OPPO only authenticate; APNs, Xiaomi and Meizu have no such mode
-and answer validate_only_unsupported.
+Honor and OPPO only authenticate; HarmonyOS only signs its service-account
+JWT, locally (Push Kit v3 documents no validation mode, so nothing is sent);
+APNs, Xiaomi and Meizu have no such mode and answer validate_only_unsupported.
 
 Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 		Example: `  pushd push --cert 1 --token 8a3f… --title Hiking --desc "Denny: See you at 8" --badge 3
@@ -67,7 +68,7 @@ Exit code 0 when the vendor accepted it, 1 when the vendor refused it.`,
 	fs.IntVar(&badge, "badge", 0, "badge number to set")
 	fs.StringVar(&req.MsgID, "msg-id", "", "message id (feeds the collapse id); random when empty")
 	fs.BoolVar(&req.DryRun, "dry-run", false, "print the exact vendor request instead of sending it")
-	fs.BoolVar(&req.ValidateOnly, "validate-only", false, "ask the vendor to check the credential and token without alerting the phone (FCM/Huawei validate_only, vivo pushMode 1; Honor/OPPO authenticate only; APNs/Xiaomi/Meizu: unsupported)")
+	fs.BoolVar(&req.ValidateOnly, "validate-only", false, "ask the vendor to check the credential and token without alerting the phone (FCM/Huawei validate_only, vivo pushMode 1; Honor/OPPO authenticate only; HarmonyOS signs its JWT locally; APNs/Xiaomi/Meizu: unsupported)")
 	fs.BoolVarP(&verbose, "verbose", "v", false, "also print the vendor's raw answer: status, headers and body")
 	return c
 }

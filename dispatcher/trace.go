@@ -368,6 +368,30 @@ func decodeTrace(msg, data string) []TraceEntry {
 	return out
 }
 
+// fillRecipients gives the entries that name a device but not its
+// recipient — a vendor's receipt knows only the token — the recipient of
+// the same device (certificate and token hash) in an earlier entry.
+func fillRecipients(es []TraceEntry) {
+	type dev struct {
+		cert  int64
+		token string
+	}
+	users := map[dev]string{}
+	for i := range es {
+		e := &es[i]
+		if e.Token == "" {
+			continue
+		}
+		k := dev{e.CertID, e.Token}
+		switch {
+		case e.UserID != "":
+			users[k] = e.UserID
+		case users[k] != "":
+			e.UserID = users[k]
+		}
+	}
+}
+
 // sortTrace orders entries by time, keeping the order they were written
 // in within a millisecond.
 func sortTrace(es []TraceEntry) {

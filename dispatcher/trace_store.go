@@ -295,5 +295,6 @@ func (s *TraceStore) Read(ctx context.Context, app, msg string) (*Trace, error) 
 		return nil, ErrNoTrace
 	}
 	sortTrace(t.Entries)
+	fillRecipients(t.Entries)
 	return t, nil
 }

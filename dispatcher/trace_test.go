@@ -427,3 +427,23 @@ func TestTraceNeverHoldsTheToken(t *testing.T) {
 		t.Fatalf("stored %s", data)
 	}
 }
+
+// A receipt's entry, which knows only the device, shows the recipient the
+// same device was sent to; another device, or the same token of another
+// certificate, does not borrow it.
+func TestTraceFillsReceiptRecipients(t *testing.T) {
+	at := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	es := []TraceEntry{
+		{At: at, Step: EventSent, UserID: "alice", CertID: 1, Token: "h1"},
+		{At: at, Step: EventSent, UserID: "bob", CertID: 1, Token: "h2"},
+		{At: at.Add(time.Second), Step: EventDelivered, CertID: 1, Token: "h1"},
+		{At: at.Add(time.Second), Step: EventDelivered, CertID: 2, Token: "h2"},
+		{At: at.Add(2 * time.Second), Step: EventTokenInvalid, CertID: 1, Token: "h2"},
+	}
+	fillRecipients(es)
+	for i, want := range []string{"alice", "bob", "alice", "", "bob"} {
+		if es[i].UserID != want {
+			t.Errorf("entry %d (%s %d/%s): recipient %q, want %q", i, es[i].Step, es[i].CertID, es[i].Token, es[i].UserID, want)
+		}
+	}
+}

@@ -71,7 +71,8 @@ func TestAlertRulesCheck(t *testing.T) {
 // dispatcher/guard.go, internal/app/metrics.go and expiry.go).
 var exported = []string{"pushd_pushes_total", "pushd_send_duration_seconds", "pushd_inflight", "pushd_send_wait_seconds",
 	"pushd_stream_jobs", "pushd_queue_tasks", "pushd_redis_memory_ratio", "pushd_dropped_total", "pushd_intake_refused_total",
-	"pushd_bulkhead_held_total", "pushd_cert_expiry_seconds", "pushd_tasks_total", "pushd_warnings_total", "pushd_adapter_panics_total"}
+	"pushd_bulkhead_held_total", "pushd_cert_expiry_seconds", "pushd_tasks_total", "pushd_warnings_total", "pushd_adapter_panics_total",
+	"pushd_low_priority_window"}
 
 var metricName = regexp.MustCompile(`pushd_[a-z_]+`)
 

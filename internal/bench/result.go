@@ -139,7 +139,13 @@ func (res *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  throughput     %.0f pushes/s (%.3f s from the first enqueue to the last delivery)\n", res.PushesPerSec, res.Seconds)
 	fmt.Fprintf(w, "  server CPU     %.1f µs per push (pushd serve, user+system)\n", res.CPUMicrosPerPush)
 	fmt.Fprintf(w, "  peak RSS       %.1f MB (pushd serve, VmHWM)\n", float64(res.PeakRSS)/1e6)
-	fmt.Fprintf(w, "  latency        %s (enqueue → vendor)\n", latencyText(res.Latency))
+	timed := "enqueue → vendor"
+	if res.Shape == ShapeFair {
+		// The bulk app's jobs are posted unstamped: only the one-to-one
+		// jobs are timed.
+		timed += ", the one-to-one jobs only"
+	}
+	fmt.Fprintf(w, "  latency        %s (%s)\n", latencyText(res.Latency), timed)
 	names := make([]string, 0, len(res.Vendors))
 	for n := range res.Vendors {
 		names = append(names, n)

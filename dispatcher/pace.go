@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"bytes"
+	"container/list"
 	"context"
 	"os"
 	"strconv"
@@ -46,7 +47,11 @@ type LowPacer struct {
 	mu       sync.Mutex
 	window   float64
 	inflight int
-	changed  chan struct{} // closed and replaced when a send leaves or the window grows
+	// waiters are the sends waiting for room, first come first served:
+	// each is granted (its channel closed, its room counted in inflight)
+	// as a send leaves or the window grows, one at a time, so a release
+	// wakes one waiter, not all of them.
+	waiters list.List
 }
 
 // NewLowPacer returns a pacer with the defaults; urgentRecent reports
@@ -55,7 +60,6 @@ func NewLowPacer(urgentRecent func() bool) *LowPacer {
 	p := &LowPacer{Busy: 0.85, Interval: 20 * time.Millisecond, Max: 256, urgentRecent: urgentRecent}
 	p.sample = newProcStat().busy
 	p.window = float64(p.Max)
-	p.changed = make(chan struct{})
 	return p
 }
 
@@ -90,16 +94,21 @@ func (p *LowPacer) adjust(busy float64, urgent bool) {
 		p.window = min(p.window+max(p.window/10, 1), float64(p.Max))
 	}
 	if p.window > before {
-		p.wake()
+		p.grant()
 	}
 	if p.gauge != nil && p.window != before {
 		p.gauge.Set(p.window)
 	}
 }
 
-func (p *LowPacer) wake() {
-	close(p.changed)
-	p.changed = make(chan struct{})
+// grant lets the first waiters in while the window has room; p.mu is
+// held.
+func (p *LowPacer) grant() {
+	for p.inflight < int(p.window) && p.waiters.Len() > 0 {
+		ch := p.waiters.Remove(p.waiters.Front()).(chan struct{})
+		p.inflight++
+		close(ch)
+	}
 }
 
 // Window is the number of low-priority sends allowed in flight now.
@@ -115,27 +124,36 @@ func (p *LowPacer) acquire(ctx context.Context) (release func(), err error) {
 	if p == nil {
 		return func() {}, nil
 	}
-	for {
-		p.mu.Lock()
-		if p.inflight < int(p.window) {
-			p.inflight++
-			p.mu.Unlock()
-			return p.release, nil
-		}
-		ch := p.changed
+	p.mu.Lock()
+	if p.inflight < int(p.window) && p.waiters.Len() == 0 {
+		p.inflight++
 		p.mu.Unlock()
+		return p.release, nil
+	}
+	ch := make(chan struct{})
+	el := p.waiters.PushBack(ch)
+	p.mu.Unlock()
+	select {
+	case <-ch:
+		return p.release, nil
+	case <-ctx.Done():
+		p.mu.Lock()
 		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		case <-ch: // granted meanwhile: give the room back
+			p.mu.Unlock()
+			p.release()
+		default:
+			p.waiters.Remove(el)
+			p.mu.Unlock()
 		}
+		return nil, ctx.Err()
 	}
 }
 
 func (p *LowPacer) release() {
 	p.mu.Lock()
 	p.inflight--
-	p.wake()
+	p.grant()
 	p.mu.Unlock()
 }
 

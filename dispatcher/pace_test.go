@@ -165,3 +165,51 @@ func TestLowPacerHoldsLowResolutions(t *testing.T) {
 		t.Fatal("a cancelled job went to the asynq slow path")
 	}
 }
+
+// Waiters are let in one at a time, first come first served, never past
+// the window, and each release lets in exactly one.
+func TestLowPacerGrantsInOrder(t *testing.T) {
+	p := testPacer(8)
+	for range 4 {
+		p.adjust(0.99, true) // window 8 → 4 → 2 → 1 → 1
+	}
+	hold, _ := p.acquire(context.Background())
+	const n = 20
+	order := make(chan int, n)
+	for i := range n {
+		go func() {
+			r, err := p.acquire(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			order <- i
+			r()
+		}()
+		for { // queue them in a known order
+			p.mu.Lock()
+			queued := p.waiters.Len()
+			p.mu.Unlock()
+			if queued == i+1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	hold()
+	for want := range n {
+		select {
+		case got := <-order:
+			if got != want {
+				t.Fatalf("waiter %d let in as number %d", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("only %d of %d waiters were let in", want, n)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inflight != 0 || p.waiters.Len() != 0 {
+		t.Fatalf("after all: %d in flight, %d waiting", p.inflight, p.waiters.Len())
+	}
+}

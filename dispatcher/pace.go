@@ -12,12 +12,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// LowPacer gives low-priority sends the machine's spare CPU only, while
+// LowPacer gives low-priority work — a broadcast's vendor sends and the
+// resolution of its recipients — the machine's spare CPU only, while
 // messages of a higher priority are flowing. A broadcast drained as fast
 // as the vendors take it saturates the cores (pushd, Redis and, on one
 // box, everything else), and Go has no goroutine priorities: a one-to-one
 // message then queues for CPU behind the broadcast at every step. The
-// pacer bounds the low-priority sends in flight with a window that halves
+// pacer bounds the low-priority sends and resolutions in flight with a
+// window that halves
 // while the machine is busier than Busy and grows back while it is not
 // (as TCP's congestion window does), and opens fully once no urgent job
 // has started for a second. Against a real vendor a send spends its time
@@ -37,7 +39,7 @@ type LowPacer struct {
 	Max int
 
 	// sample returns the CPU busy share since the previous call (false
-	// when unknown); readProcStat by default.
+	// when unknown); /proc/stat's (procStat.busy) by default.
 	sample func() (float64, bool)
 	// urgentRecent reports that a job above low priority started lately.
 	urgentRecent func() bool

@@ -19,10 +19,9 @@ import (
 // box, everything else), and Go has no goroutine priorities: a one-to-one
 // message then queues for CPU behind the broadcast at every step. The
 // pacer bounds the low-priority sends and resolutions in flight with a
-// window that halves
-// while the machine is busier than Busy and grows back while it is not
-// (as TCP's congestion window does), and opens fully once no urgent job
-// has started for a second. Against a real vendor a send spends its time
+// window that halves while the machine is busier than Busy and grows back
+// while it is not (as TCP's congestion window does), and opens fully once
+// no urgent job has started for a second. Against a real vendor a send spends its time
 // waiting on the network, not on the CPU, so the window stays open and a
 // broadcast keeps its throughput; on a saturated box it yields.
 //

@@ -109,6 +109,9 @@ func (h *Handler) send(ctx context.Context, bs []batch) [][]vendors.Result {
 		results[0] = h.sendBatch(ctx, &bs[0])
 		return results
 	}
+	// Batches sharing a notification (one per device on APNs) encode its
+	// payload once.
+	ctx = vendors.WithPayloadCache(ctx)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, h.cfg.SendConcurrency)
 	for i := range bs {

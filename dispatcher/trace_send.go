@@ -15,6 +15,9 @@ func (h *Handler) sendTimed(ctx context.Context, bs []batch, timed bool) ([][]ve
 	if !timed {
 		return h.send(ctx, bs), nil
 	}
+	if len(bs) > 1 {
+		ctx = vendors.WithPayloadCache(ctx)
+	}
 	results := make([][]vendors.Result, len(bs))
 	took := make([]time.Duration, len(bs))
 	one := func(i int) {

@@ -64,19 +64,42 @@ func NewLowPacer(urgentRecent func() bool) *LowPacer {
 	return p
 }
 
-// Run samples the CPU and adjusts the window until ctx ends.
+// Run samples the CPU and adjusts the window until ctx ends. It samples
+// only while there is something to pace — urgent jobs flow and
+// low-priority work runs or waits — since reading /proc/stat costs about
+// a percent of a core at this rate. With no urgent job about the window
+// opens; with no low-priority work it stays as it is. The first tick of a
+// pacing spell only takes the baseline.
 func (p *LowPacer) Run(ctx context.Context) {
 	t := time.NewTicker(p.Interval)
 	defer t.Stop()
+	sampling := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+		switch {
+		case !p.urgentRecent():
+			sampling = false
+			p.adjust(0, false) // open
+			continue
+		case !p.lowActive():
+			sampling = false // the window stays as it is until low work resumes
+			continue
+		}
 		busy, ok := p.sample()
-		p.adjust(busy, ok && p.urgentRecent())
+		p.adjust(busy, ok && sampling)
+		sampling = ok
 	}
+}
+
+// lowActive reports whether low-priority work is in flight or waiting.
+func (p *LowPacer) lowActive() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inflight > 0 || p.waiters.Len() > 0
 }
 
 // adjust moves the window by one sample: halved when the machine is busy

@@ -3,6 +3,7 @@ package dispatcher
 import (
 	"context"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,5 +212,43 @@ func TestLowPacerGrantsInOrder(t *testing.T) {
 	defer p.mu.Unlock()
 	if p.inflight != 0 || p.waiters.Len() != 0 {
 		t.Fatalf("after all: %d in flight, %d waiting", p.inflight, p.waiters.Len())
+	}
+}
+
+// Run reads the CPU only while there is something to pace, and shrinks
+// the window from the second sample of a spell on.
+func TestLowPacerRunSamplesOnlyWhenPacing(t *testing.T) {
+	var urgent atomic.Bool
+	var samples atomic.Int32
+	p := NewLowPacer(urgent.Load)
+	p.Interval = time.Millisecond
+	p.sample = func() (float64, bool) { samples.Add(1); return 0.99, true }
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+
+	time.Sleep(30 * time.Millisecond)
+	if n := samples.Load(); n != 0 {
+		t.Fatalf("%d CPU samples with nothing to pace, want 0", n)
+	}
+	urgent.Store(true)
+	low, err := p.acquire(context.Background()) // low-priority work in flight
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Window() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("window %d after %d busy samples, want 1", p.Window(), samples.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	low()
+	urgent.Store(false)
+	for p.Window() != p.Max {
+		if time.Now().After(deadline) {
+			t.Fatalf("window %d with no urgent job, want it open (%d)", p.Window(), p.Max)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/pushd/pushd/vendors"
@@ -104,26 +103,7 @@ func (h *Handler) deliver(ctx context.Context, app, msg string, expireAt time.Ti
 // (each vendor's bulkhead bounds them across jobs), and returns one
 // Result per delivery of each batch.
 func (h *Handler) send(ctx context.Context, bs []batch) [][]vendors.Result {
-	results := make([][]vendors.Result, len(bs))
-	if len(bs) == 1 {
-		results[0] = h.sendBatch(ctx, &bs[0])
-		return results
-	}
-	// Batches sharing a notification (one per device on APNs) encode its
-	// payload once.
-	ctx = vendors.WithPayloadCache(ctx)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, h.cfg.SendConcurrency)
-	for i := range bs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = h.sendBatch(ctx, &bs[i])
-		}()
-	}
-	wg.Wait()
+	results, _ := h.sendTimed(ctx, bs, false)
 	return results
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,5 +339,29 @@ func TestMemoryMarksExpire(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 	if left, _ := m.Unsent(context.Background(), set, []Delivery{d}); len(left) != 1 {
 		t.Fatal("an expired mark still hides the device")
+	}
+}
+
+// eachBatch visits every batch once, never more than n at a time.
+func TestEachBatch(t *testing.T) {
+	for _, tc := range []struct{ count, n int }{{1, 32}, {5, 32}, {1000, 32}, {7, 1}, {3, 0}} {
+		seen := make([]atomic.Int32, tc.count)
+		var running, peak atomic.Int32
+		eachBatch(tc.count, tc.n, func(i int) {
+			r := running.Add(1)
+			for p := peak.Load(); r > p && !peak.CompareAndSwap(p, r); p = peak.Load() {
+			}
+			seen[i].Add(1)
+			time.Sleep(100 * time.Microsecond)
+			running.Add(-1)
+		})
+		for i := range seen {
+			if seen[i].Load() != 1 {
+				t.Fatalf("count %d, n %d: batch %d visited %d times", tc.count, tc.n, i, seen[i].Load())
+			}
+		}
+		if limit := int32(max(tc.n, 1)); peak.Load() > limit {
+			t.Fatalf("count %d, n %d: %d at once, want at most %d", tc.count, tc.n, peak.Load(), limit)
+		}
 	}
 }

@@ -29,7 +29,8 @@ figure.`,
   pushd bench --shape fanout
   pushd bench --shape single --rate 500 --duration 20s
   pushd bench --shape fair --rate 50 --duration 20s
-  pushd bench --shape single --slow huawei=3s --rate 200 --duration 2s -o json`,
+  pushd bench --shape single --slow huawei=3s --rate 200 --duration 2s -o json
+  pushd bench --shape batch --set worker.max_deliveries=200000 --set worker.app_share=1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := benchSlow(&o, slow, hang); err != nil {
@@ -68,6 +69,7 @@ figure.`,
 	fs.IntVar(&o.Posters, "posters", 32, "concurrent HTTP enqueuers (keep-alive)")
 	fs.IntVar(&o.Pending, "pending", 0, "jobs queued with no worker to measure bytes per pending job (default min(1000, jobs); -1 skips)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of pushd serve during the run to this file")
+	fs.StringArrayVar(&o.Settings, "set", nil, "KEY=VALUE: a pushd setting for the run (repeatable), e.g. --set worker.max_deliveries=200000")
 	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "pause for the drain to settle before Redis memory is read")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "give up waiting for the deliveries after this long")
 	return c

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -51,5 +52,21 @@ func TestOwnProcess(t *testing.T) {
 	}
 	if rss, err := PeakRSS(os.Getpid()); err != nil || rss < 1<<20 {
 		t.Fatalf("PeakRSS: %v, %v", rss, err)
+	}
+}
+
+func TestSettingsEnv(t *testing.T) {
+	env, err := settingsEnv([]string{"worker.max_deliveries=200000", "worker.app_share=1", "vendors.apns.endpoint=https://a=b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"PUSHD_WORKER_MAX_DELIVERIES=200000", "PUSHD_WORKER_APP_SHARE=1", "PUSHD_VENDORS_APNS_ENDPOINT=https://a=b"}
+	if fmt.Sprint(env) != fmt.Sprint(want) {
+		t.Fatalf("env %v, want %v", env, want)
+	}
+	for _, bad := range []string{"worker.max_deliveries", "=1", "worker.max_delivery=5", "tokens=[]"} {
+		if _, err := settingsEnv([]string{bad}); err == nil {
+			t.Errorf("--set %q accepted", bad)
+		}
 	}
 }

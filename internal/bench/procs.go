@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pushd/pushd/configs"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -28,7 +30,7 @@ type child struct {
 
 // startChild starts exe with args, its stdout and stderr in dir/name.log.
 // On Linux the child is killed if the bench dies without cleaning up.
-func startChild(dir, name, exe string, args ...string) (*child, error) {
+func startChild(dir, name, exe string, env []string, args ...string) (*child, error) {
 	logPath := filepath.Join(dir, name+".log")
 	f, err := os.Create(logPath)
 	if err != nil {
@@ -37,7 +39,7 @@ func startChild(dir, name, exe string, args ...string) (*child, error) {
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	cmd.SysProcAttr = childAttr()
-	cmd.Env = childEnv(os.Environ())
+	cmd.Env = append(childEnv(os.Environ()), env...)
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -90,6 +92,31 @@ func (c *child) stop(grace time.Duration) {
 	}
 }
 
+// settingsEnv turns --set KEY=VALUE settings into the PUSHD_ variables
+// pushd reads them from, refusing a malformed one or a key pushd does not
+// know (configs.Keys).
+func settingsEnv(settings []string) ([]string, error) {
+	byName := map[string]string{}
+	for _, k := range configs.Keys() {
+		if k.Env != "" {
+			byName[k.Name] = k.Env
+		}
+	}
+	var out []string
+	for _, s := range settings {
+		key, value, ok := strings.Cut(s, "=")
+		if !ok || key == "" {
+			return nil, fmt.Errorf("--set %q: want KEY=VALUE, e.g. worker.max_deliveries=200000", s)
+		}
+		env, known := byName[key]
+		if !known {
+			return nil, fmt.Errorf("--set %q: pushd has no setting %s that the environment can set (see configs/pushd.example.yaml)", s, key)
+		}
+		out = append(out, env+"="+value)
+	}
+	return out, nil
+}
+
 // childEnv is env without the PUSHD_* settings of the user's shell
 // (PUSHD_REDIS_URL, PUSHD_MASTER_KEY, …), which would override the run's
 // generated configuration; PUSHD_BENCH_* variables are kept.
@@ -133,7 +160,7 @@ func startRedis(ctx context.Context, dir string) (*child, string, error) {
 	if err := os.Mkdir(rdir, 0o700); err != nil {
 		return nil, "", err
 	}
-	c, err := startChild(dir, "redis", exe, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", rdir,
+	c, err := startChild(dir, "redis", exe, nil, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", rdir,
 		"--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no")
 	if err != nil {
 		return nil, "", err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pushd/pushd/vendors"
@@ -20,6 +21,8 @@ type Result struct {
 	// "huawei hang").
 	Rate float64 `json:"rate,omitempty"`
 	Slow string  `json:"slow,omitempty"`
+	// Settings are the pushd settings the run changed (--set).
+	Settings []string `json:"settings,omitempty"`
 	// Expected and Delivered count devices (a device reached twice counts
 	// twice in Delivered).
 	Expected  int64 `json:"expected_devices"`
@@ -61,7 +64,7 @@ type VendorResult struct {
 
 // result builds the Result of a run from the fakes' stats.
 func (r *runner) result(st Stats, want map[vendors.Vendor]int64, start time.Time) *Result {
-	res := &Result{Shape: r.o.Shape, Jobs: r.o.Jobs, Rate: r.o.Rate, Expected: total(want), Vendors: map[string]VendorResult{}}
+	res := &Result{Shape: r.o.Shape, Jobs: r.o.Jobs, Rate: r.o.Rate, Settings: r.o.Settings, Expected: total(want), Vendors: map[string]VendorResult{}}
 	if r.o.Slow != "" {
 		res.Slow = fmt.Sprintf("%s=%s", r.o.Slow, r.o.SlowDelay)
 		if r.o.Hang {
@@ -134,6 +137,9 @@ func (res *Result) WriteText(w io.Writer) {
 	}
 	if res.Slow != "" {
 		head += ", slow vendor " + res.Slow
+	}
+	if len(res.Settings) > 0 {
+		head += ", with " + strings.Join(res.Settings, " ")
 	}
 	fmt.Fprintf(w, "%s: %d of %d devices delivered\n", head, res.Delivered, res.Expected)
 	fmt.Fprintf(w, "  throughput     %.0f pushes/s (%.3f s from the first enqueue to the last delivery)\n", res.PushesPerSec, res.Seconds)

@@ -57,6 +57,10 @@ type Options struct {
 	// CPUProfile, when set, is where `pushd serve` writes a CPU profile
 	// of the timed run (go tool pprof).
 	CPUProfile string
+	// Settings are pushd settings for the run, KEY=VALUE each
+	// ("worker.max_deliveries=200000"), passed to pushd as its PUSHD_
+	// variables: a run can measure a setting's trade.
+	Settings []string
 	// Progress receives the progress line (nil for none).
 	Progress io.Writer
 }
@@ -100,9 +104,11 @@ func (o Options) withDefaults(sh shape) Options {
 
 // runner is one run: its directory and the subprocesses to stop.
 type runner struct {
-	o        Options
-	sh       shape
-	dir      string
+	o   Options
+	sh  shape
+	dir string
+	// env are the PUSHD_ variables of Options.Settings.
+	env      []string
 	children []*child
 }
 
@@ -124,12 +130,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if o.Exe == "" {
 		return nil, errors.New("bench: no pushd executable")
 	}
+	env, err := settingsEnv(o.Settings)
+	if err != nil {
+		return nil, err
+	}
 	o = o.withDefaults(sh)
 	dir, err := os.MkdirTemp("", "pushd-bench-")
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{o: o, sh: sh, dir: dir}
+	r := &runner{o: o, sh: sh, dir: dir, env: env}
 	defer os.RemoveAll(dir)
 	defer r.stopAll()
 	return r.run(ctx)
@@ -150,7 +160,7 @@ func (r *runner) stopAll() {
 }
 
 func (r *runner) start(name string, args ...string) (*child, error) {
-	c, err := startChild(r.dir, name, r.o.Exe, args...)
+	c, err := startChild(r.dir, name, r.o.Exe, r.env, args...)
 	if err == nil {
 		r.children = append(r.children, c)
 	}

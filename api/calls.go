@@ -106,18 +106,9 @@ func (s *Server) cancelCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, fieldError(err))
 		return
 	}
-	if err := s.admitJobs(job); err != nil {
-		writeError(w, err)
+	res, status, ok := s.enqueueJob(w, r, job, b)
+	if !ok {
 		return
-	}
-	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{{AppID: job.AppID, MsgID: job.MsgID, JSON: b}})[0]
-	if res.Err != nil {
-		writeEnqueueError(w, res.Err)
-		return
-	}
-	status := http.StatusAccepted
-	if res.Duplicate {
-		status = http.StatusOK
 	}
 	writeJSON(w, status, CancelCallResponse{TaskID: res.TaskID, MsgID: job.MsgID, Duplicate: res.Duplicate})
 }

@@ -30,22 +30,32 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if s.denyApp(w, r, job.AppID) {
 		return
 	}
-	if err := s.admitJobs(job); err != nil {
-		writeError(w, err)
-		return
-	}
 	// DecodeJob is strict (no unknown field, every value checked), so the
 	// body as received is the job: it goes to the stream as is.
-	res := s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{dispatcher.Encoded(job, b)})[0]
-	if res.Err != nil {
-		writeEnqueueError(w, res.Err)
+	res, status, ok := s.enqueueJob(w, r, job, b)
+	if !ok {
 		return
 	}
-	status := http.StatusAccepted
-	if res.Duplicate {
-		status = http.StatusOK
-	}
 	writeJSON(w, status, EnqueueResponse{TaskID: res.TaskID, Duplicate: res.Duplicate})
+}
+
+// enqueueJob admits one decoded job (b is its JSON) and hands it to the
+// intake. It returns the intake's answer and its status, 202 when queued
+// and 200 for a duplicate; on a refusal it has answered w and ok is false.
+func (s *Server) enqueueJob(w http.ResponseWriter, r *http.Request, job *dispatcher.Job, b []byte) (res dispatcher.Enqueued, status int, ok bool) {
+	if err := s.admitJobs(job); err != nil {
+		writeError(w, err)
+		return res, 0, false
+	}
+	res = s.Intake.Enqueue(r.Context(), []dispatcher.EncodedJob{dispatcher.Encoded(job, b)})[0]
+	if res.Err != nil {
+		writeEnqueueError(w, res.Err)
+		return res, 0, false
+	}
+	if res.Duplicate {
+		return res, http.StatusOK, true
+	}
+	return res, http.StatusAccepted, true
 }
 
 // writeEnqueueError answers a job the queue did not take: 503 with

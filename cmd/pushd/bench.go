@@ -69,6 +69,8 @@ figure.`,
 	fs.IntVar(&o.Posters, "posters", 32, "concurrent HTTP enqueuers (keep-alive)")
 	fs.IntVar(&o.Pending, "pending", 0, "jobs queued with no worker to measure bytes per pending job (default min(1000, jobs); -1 skips)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of pushd serve during the run to this file")
+	fs.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile of pushd serve (allocations over its life) to this file when it stops")
+	fs.StringVar(&o.FakeCPUProfile, "fake-cpuprofile", "", "write a CPU profile of the fake vendor process during the run to this file")
 	fs.StringArrayVar(&o.Settings, "set", nil, "KEY=VALUE: a pushd setting for the run (repeatable), e.g. --set worker.max_deliveries=200000")
 	fs.DurationVar(&o.Settle, "settle", 2*time.Second, "pause for the drain to settle before Redis memory is read")
 	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "give up waiting for the deliveries after this long")

@@ -12,7 +12,7 @@ import (
 )
 
 func fakeVendorCmd(g *globals) *cobra.Command {
-	var listenFile string
+	var listenFile, cpuprofile string
 	var delays, hangs []string
 	c := &cobra.Command{
 		Use:   "fake-vendor",
@@ -45,11 +45,19 @@ the "bench_t" in each job's ext) and POST /reset. Runs until interrupted.`,
 			if listenFile == "" {
 				return usageErr("--listen-file is required")
 			}
+			if cpuprofile != "" {
+				stop, err := startCPUProfile(cpuprofile)
+				if err != nil {
+					return usageErr("--cpuprofile: %v", err)
+				}
+				defer stop()
+			}
 			return bench.RunFake(cmd.Context(), opts)
 		},
 	}
 	c.Flags().StringVar(&listenFile, "listen-file", "", "where to write the endpoints, CA files and certificates (JSON)")
 	c.Flags().StringArrayVar(&delays, "delay", nil, "VENDOR=DURATION: that vendor's fake answers every request after DURATION (repeatable)")
+	c.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the fakes to this file until the process stops (go tool pprof)")
 	c.Flags().StringArrayVar(&hangs, "hang", nil, "VENDOR: that vendor's fake never answers (repeatable)")
 	return c
 }

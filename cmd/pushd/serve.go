@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime/pprof"
@@ -31,7 +33,7 @@ func apiCmd(g *globals) *cobra.Command {
 
 // processCmd is serve, worker or api: the same process with halves left out.
 func processCmd(g *globals, mode app.Options) *cobra.Command {
-	var file, redisURL, listen, cpuprofile string
+	var file, redisURL, listen, cpuprofile, memprofile string
 	var sandbox bool
 	c := &cobra.Command{
 		Use:   "serve",
@@ -72,6 +74,9 @@ any real credentials.`,
 				}
 				defer stop()
 			}
+			if memprofile != "" {
+				defer writeHeapProfile(memprofile, g.stderr)
+			}
 			a, err := app.New(cmd.Context(), cfg, opts)
 			if err != nil {
 				return usageErr("%v", err)
@@ -92,6 +97,7 @@ any real credentials.`,
 	c.Flags().StringVar(&redisURL, "redis", "", "Redis URL, e.g. redis://127.0.0.1:6379/0 (default: embedded)")
 	c.Flags().StringVar(&listen, "listen", "", "HTTP API address (default 127.0.0.1:8080)")
 	c.Flags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile to this file until the process stops (go tool pprof)")
+	c.Flags().StringVar(&memprofile, "memprofile", "", "write a heap profile (allocations since start, and what is live) to this file when the process stops (go tool pprof -sample_index=alloc_space)")
 	c.Flags().BoolVar(&sandbox, "sandbox", false, "send to in-process fake vendors that trust any uploaded certificate (no real pushes)")
 	return c
 }
@@ -113,6 +119,19 @@ func newLogger(cfg configs.Log, w interface{ Write([]byte) (int, error) }) *slog
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// writeHeapProfile writes the heap profile to file; a failure is reported,
+// not fatal: the process is stopping anyway.
+func writeHeapProfile(file string, stderr io.Writer) {
+	f, err := os.Create(file)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pushd: --memprofile: %v\n", err)
+	}
 }
 
 // startCPUProfile profiles the process into file until stop is called.

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -83,14 +84,14 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	}
 	e.prefix, e.offset = "run", 0
 	want := r.expected(e)
-	before, err := snapshotOf(ctx, rdb, srv.pid())
+	before, err := snapshotOf(ctx, rdb, srv.pid(), r.fakePID)
 	if err != nil {
 		return nil, err
 	}
 	post := &poster{e: e, shape: r.sh, posters: r.o.Posters, rate: r.o.Rate}
 	start := time.Now()
 	stats, waitErr := r.awaitRun(ctx, ctl, post, want, start)
-	cpu, cpuErr := CPUTime(srv.pid())
+	end, endErr := cpuNow(srv.pid(), r.fakePID)
 	if waitErr == nil {
 		sleep(ctx, r.o.Settle)
 	}
@@ -104,8 +105,11 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	}
 	rss, rssErr := PeakRSS(srv.pid())
 	res := r.result(stats, want, start)
-	res.setProcess(cpu-before.cpu, rss, firstErr(cpuErr, rssErr))
+	res.setProcess(end.cpu-before.cpu, rss, firstErr(endErr, rssErr))
 	res.setRedis(before.info, after, pend, post.posted.Load())
+	if endErr == nil {
+		res.setBox(end.cpu-before.cpu, end.fake-before.fake, end.loader-before.loader, after.CPU-before.info.CPU, r.o.Redis != "")
+	}
 	return res, waitErr
 }
 
@@ -183,24 +187,38 @@ func total(want map[vendors.Vendor]int64) int64 {
 	return n
 }
 
-// snapshot is the state read before the measured run.
+// snapshot is the state read before the measured run: Redis's figures
+// and the CPU time so far of pushd, the fake vendor and the bench itself.
 type snapshot struct {
-	info Info
-	cpu  time.Duration
+	info              Info
+	cpu, fake, loader time.Duration
 }
 
-func snapshotOf(ctx context.Context, rdb *redis.Client, pid int) (snapshot, error) {
+func snapshotOf(ctx context.Context, rdb *redis.Client, pid, fakePID int) (snapshot, error) {
 	in, err := redisInfo(ctx, rdb)
 	if err != nil {
 		return snapshot{}, err
 	}
-	cpu, err := CPUTime(pid)
-	return snapshot{info: in, cpu: cpu}, err
+	s, err := cpuNow(pid, fakePID)
+	s.info = in
+	return s, err
 }
 
-// redisInfo reads used_memory and commandstats.
+// cpuNow reads the CPU time so far of pushd, the fake vendor and the
+// bench, at the moment the last delivery was seen (Redis's is read with
+// its INFO, after the settle pause: it is idle by then).
+func cpuNow(pid, fakePID int) (snapshot, error) {
+	var s snapshot
+	var errs [3]error
+	s.cpu, errs[0] = CPUTime(pid)
+	s.fake, errs[1] = CPUTime(fakePID)
+	s.loader, errs[2] = CPUTime(os.Getpid())
+	return s, firstErr(errs[:]...)
+}
+
+// redisInfo reads used_memory, commandstats and the server's CPU time.
 func redisInfo(ctx context.Context, rdb *redis.Client) (Info, error) {
-	s, err := rdb.Info(ctx, "memory", "commandstats").Result()
+	s, err := rdb.Info(ctx, "memory", "commandstats", "cpu").Result()
 	if err != nil {
 		return Info{}, fmt.Errorf("redis INFO: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Info is what the bench reads from Redis INFO.
@@ -12,11 +13,14 @@ type Info struct {
 	Calls int64
 	// UsedMemory is used_memory, in bytes.
 	UsedMemory int64
+	// CPU is used_cpu_user + used_cpu_sys: the server's own CPU time,
+	// whoever started it (zero when INFO had no cpu section).
+	CPU time.Duration
 }
 
 // ParseInfo reads the output of INFO (at least its memory and
-// commandstats sections): lines "used_memory:123" and
-// "cmdstat_get:calls=5,usec=10,…".
+// commandstats sections, and the cpu section when there): lines
+// "used_memory:123", "used_cpu_user:1.5" and "cmdstat_get:calls=5,usec=10,…".
 func ParseInfo(text string) (Info, error) {
 	var in Info
 	var sawMem bool
@@ -33,6 +37,12 @@ func ParseInfo(text string) (Info, error) {
 				return in, fmt.Errorf("INFO used_memory: %v", err)
 			}
 			in.UsedMemory, sawMem = n, true
+		case key == "used_cpu_user" || key == "used_cpu_sys":
+			sec, err := strconv.ParseFloat(val, 64)
+			if err != nil || sec < 0 {
+				return in, fmt.Errorf("INFO %s: %q is not a number of seconds", key, val)
+			}
+			in.CPU += time.Duration(sec * float64(time.Second))
 		case strings.HasPrefix(key, "cmdstat_"):
 			n, err := cmdCalls(val)
 			if err != nil {

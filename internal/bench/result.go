@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -50,6 +51,9 @@ type Result struct {
 	// PendingJobs jobs were queued with no worker, per job.
 	RedisBytesPerPendingJob float64 `json:"redis_bytes_per_pending_job,omitempty"`
 	PendingJobs             int     `json:"pending_jobs"`
+	// Box is the CPU every process of the run spent per delivered push,
+	// and so the throughput the machine's cores allow at those costs.
+	Box *Box `json:"box,omitempty"`
 	// Warning notes a figure that could not be measured.
 	Warning string `json:"warning,omitempty"`
 }
@@ -111,6 +115,49 @@ func (res *Result) setProcess(cpu time.Duration, rss int64, err error) {
 	res.PeakRSS = rss
 }
 
+// Box is where the machine's CPU went during a run, per delivered push.
+// pushd, Redis, the fake vendor and the bench (the HTTP posters and the
+// progress poll) share the cores, so the sum bounds the throughput: with
+// the cores all busy, PushesPerSec cannot pass CeilingPushesPerSec
+// whatever one process saves.
+type Box struct {
+	Cores        int     `json:"cores"`
+	PushdMicros  float64 `json:"pushd_us_per_push"`
+	RedisMicros  float64 `json:"redis_us_per_push"`
+	FakeMicros   float64 `json:"fake_vendor_us_per_push"`
+	LoaderMicros float64 `json:"bench_us_per_push"`
+	TotalMicros  float64 `json:"total_us_per_push"`
+	// Busy is the share of the cores the four used over the run.
+	Busy float64 `json:"busy"`
+	// CeilingPushesPerSec is Cores / TotalMicros: the pushes/s at which
+	// the cores would be all busy at this run's costs.
+	CeilingPushesPerSec float64 `json:"ceiling_pushes_per_sec"`
+	// SharedRedis is set when the run used --redis: that server's CPU may
+	// include other clients' work.
+	SharedRedis bool `json:"shared_redis,omitempty"`
+}
+
+// setBox records the CPU of each process over the run.
+func (res *Result) setBox(pushd, fake, loader, redis time.Duration, shared bool) {
+	if res.Delivered == 0 {
+		return
+	}
+	per := func(d time.Duration) float64 {
+		return round(float64(d)/float64(time.Microsecond)/float64(res.Delivered), 1)
+	}
+	b := &Box{Cores: runtime.NumCPU(), PushdMicros: per(pushd), RedisMicros: per(redis), FakeMicros: per(fake),
+		LoaderMicros: per(loader), SharedRedis: shared}
+	all := pushd + fake + loader + redis
+	b.TotalMicros = per(all)
+	if b.TotalMicros > 0 {
+		b.CeilingPushesPerSec = round(float64(b.Cores)*1e6/b.TotalMicros, 0)
+	}
+	if res.Seconds > 0 {
+		b.Busy = round(all.Seconds()/(res.Seconds*float64(b.Cores)), 2)
+	}
+	res.Box = b
+}
+
 // setRedis records the Redis figures, per job posted (all of them, unless
 // the run was interrupted).
 func (res *Result) setRedis(before, after Info, pend pending, posted int64) {
@@ -145,6 +192,14 @@ func (res *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "  throughput     %.0f pushes/s (%.3f s from the first enqueue to the last delivery)\n", res.PushesPerSec, res.Seconds)
 	fmt.Fprintf(w, "  server CPU     %.1f µs per push (pushd serve, user+system)\n", res.CPUMicrosPerPush)
 	fmt.Fprintf(w, "  peak RSS       %.1f MB (pushd serve, VmHWM)\n", float64(res.PeakRSS)/1e6)
+	if b := res.Box; b != nil {
+		shared := ""
+		if b.SharedRedis {
+			shared = ", a shared Redis's CPU may include other clients"
+		}
+		fmt.Fprintf(w, "  the box        %.1f µs per push in all: pushd %.1f, Redis %.1f, fake vendor %.1f, bench %.1f; %d cores %.0f %% busy, ceiling at these costs %.0f pushes/s%s\n",
+			b.TotalMicros, b.PushdMicros, b.RedisMicros, b.FakeMicros, b.LoaderMicros, b.Cores, b.Busy*100, b.CeilingPushesPerSec, shared)
+	}
 	timed := "enqueue → vendor"
 	if res.Shape == ShapeFair {
 		// The bulk app's jobs are posted unstamped: only the one-to-one

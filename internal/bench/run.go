@@ -57,6 +57,12 @@ type Options struct {
 	// CPUProfile, when set, is where `pushd serve` writes a CPU profile
 	// of the timed run (go tool pprof).
 	CPUProfile string
+	// MemProfile, when set, is where `pushd serve` writes its heap
+	// profile when it stops (allocations over its whole life).
+	MemProfile string
+	// FakeCPUProfile, when set, is where `pushd fake-vendor` writes its
+	// CPU profile (the whole run, set-up included).
+	FakeCPUProfile string
 	// Settings are pushd settings for the run, KEY=VALUE each
 	// ("worker.max_deliveries=200000"), passed to pushd as its PUSHD_
 	// variables: a run can measure a setting's trade.
@@ -110,6 +116,8 @@ type runner struct {
 	// env are the PUSHD_ variables of Options.Settings.
 	env      []string
 	children []*child
+	// fakePID is the fake vendor's process, whose CPU the run reports.
+	fakePID int
 }
 
 // Run runs the bench and returns its figures. On an error after the jobs
@@ -204,6 +212,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 func (r *runner) startFake(ctx context.Context) (*FakeInfo, *control, error) {
 	lf := filepath.Join(r.dir, "fake.json")
 	args := []string{"fake-vendor", "--listen-file", lf}
+	if r.o.FakeCPUProfile != "" {
+		args = append(args, "--cpuprofile", r.o.FakeCPUProfile)
+	}
 	if r.o.Slow != "" && r.o.Hang {
 		args = append(args, "--hang", string(r.o.Slow))
 	} else if r.o.Slow != "" {
@@ -213,6 +224,7 @@ func (r *runner) startFake(ctx context.Context) (*FakeInfo, *control, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	r.fakePID = c.pid()
 	var info FakeInfo
 	err = poll(ctx, 60*time.Second, func() (bool, error) {
 		if gone, err := c.exited(); gone {
@@ -253,6 +265,9 @@ func (r *runner) startPushd(ctx context.Context, mode, cfg string) (*child, stri
 	args := []string{mode, "--config", cfg, "--listen", addr}
 	if mode == "serve" && r.o.CPUProfile != "" {
 		args = append(args, "--cpuprofile", r.o.CPUProfile)
+	}
+	if mode == "serve" && r.o.MemProfile != "" {
+		args = append(args, "--memprofile", r.o.MemProfile)
 	}
 	c, err := r.start("pushd-"+mode, args...)
 	if err != nil {

@@ -51,3 +51,23 @@ func TestRecorderAndControl(t *testing.T) {
 		t.Fatalf("after reset: %+v, %v", st, err)
 	}
 }
+
+func TestSetBox(t *testing.T) {
+	res := &Result{Delivered: 1000, Seconds: 0.5}
+	res.setBox(200*time.Millisecond, 50*time.Millisecond, 40*time.Millisecond, 10*time.Millisecond, false)
+	b := res.Box
+	if b == nil || b.PushdMicros != 200 || b.FakeMicros != 50 || b.LoaderMicros != 40 || b.RedisMicros != 10 || b.TotalMicros != 300 {
+		t.Fatalf("box %+v", b)
+	}
+	if want := round(float64(b.Cores)*1e6/300, 0); b.CeilingPushesPerSec != want {
+		t.Fatalf("ceiling %v, want %v", b.CeilingPushesPerSec, want)
+	}
+	if want := round(0.3/(0.5*float64(b.Cores)), 2); b.Busy != want {
+		t.Fatalf("busy %v, want %v", b.Busy, want)
+	}
+	var empty Result
+	empty.setBox(time.Second, 0, 0, 0, false)
+	if empty.Box != nil {
+		t.Fatal("a run with nothing delivered has no per-push figures")
+	}
+}

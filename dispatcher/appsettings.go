@@ -101,7 +101,7 @@ func (a AppSettings) Validate() error {
 
 func checkPlaceholders(path string, m map[string]string) error {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if !slices.Contains(placeholderTypes(), k) {
+		if !slices.Contains(placeholderElems[:], k) {
 			return fmt.Errorf("%s.%s: not an element type with a placeholder (want one of %v)", path, k, placeholderTypes())
 		}
 	}
@@ -128,16 +128,16 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 	if loc == "" {
 		loc = appLoc
 	}
-	text, _ := BuiltinLocale(loc)
+	text, own := builtinTexts[loc], false
 	if loc == appLoc {
-		overlay(&text, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle,
+		overlay(&text, &own, LocaleText{Placeholders: a.Placeholders, DefaultTitle: a.DefaultTitle,
 			SenderOnly: a.SenderOnly, SenderOnlyGroup: a.SenderOnlyGroup, Hidden: a.Hidden,
 			Recalled: a.Recalled, ReadElsewhere: a.ReadElsewhere,
 			Coalesced: a.Coalesced, CoalescedGroup: a.CoalescedGroup, CoalescedHidden: a.CoalescedHidden})
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.Locales)) {
 		if NormalizeLocale(k) == loc {
-			overlay(&text, a.Locales[k])
+			overlay(&text, &own, a.Locales[k])
 		}
 	}
 	return AppSettings{
@@ -159,9 +159,15 @@ func (a AppSettings) ForLocale(userLocale string) AppSettings {
 	}
 }
 
-func overlay(dst *LocaleText, src LocaleText) {
+// overlay sets the non-empty texts of src over dst. dst's placeholders
+// may be the shared built-in ones: they are copied before the first
+// change, and *own records that dst has its own.
+func overlay(dst *LocaleText, own *bool, src LocaleText) {
 	for k, v := range src.Placeholders {
-		if v != "" && slices.Contains(placeholderTypes(), k) {
+		if v != "" && slices.Contains(placeholderElems[:], k) {
+			if !*own {
+				dst.Placeholders, *own = maps.Clone(dst.Placeholders), true
+			}
 			dst.Placeholders[k] = v
 		}
 	}

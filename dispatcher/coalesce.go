@@ -99,7 +99,7 @@ func (rs *resolution) coalesce(ctx context.Context, conv devices.Conv, users []s
 			out = append(out, c)
 			continue
 		}
-		if !updatable(c.d, rs.certs[c.b.CertID], bursts[k].Count) {
+		if !updatable(c.d, rs.cachedCert(c.b.CertID), bursts[k].Count) {
 			rs.drop(c.d.UserID, c.b.CertID, c.b.Token, RuleCoalesced)
 			continue
 		}
@@ -148,11 +148,11 @@ func (rs *resolution) asUpdate(d *Delivery, b devices.Burst, locale string) erro
 // localeApp is the app's settings for a recipient locale, as render
 // resolved them.
 func (rs *resolution) localeApp(locale string) AppSettings {
-	if app, ok := rs.locales[locale]; ok {
+	if app, ok := rs.locales.get(locale); ok {
 		return app
 	}
 	app := rs.app.ForLocale(locale)
-	rs.locales[locale] = app
+	rs.locales.set(locale, app)
 	return app
 }
 

@@ -1,6 +1,10 @@
 package dispatcher
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // The locales pushd ships generated text for (SPEC §4.2).
 const (
@@ -59,9 +63,11 @@ const (
 // placeholderTypes are the element types that render as a placeholder.
 // Text and custom elements render their own text; group tips are never
 // pushed.
-func placeholderTypes() []string {
-	return []string{ElemImage, ElemSound, ElemVideo, ElemFile, ElemLocation, ElemFace, ElemMerger}
-}
+func placeholderTypes() []string { return slices.Clone(placeholderElems[:]) }
+
+// placeholderElems are placeholderTypes, for lookups that must not
+// allocate.
+var placeholderElems = [...]string{ElemImage, ElemSound, ElemVideo, ElemFile, ElemLocation, ElemFace, ElemMerger}
 
 // BuiltinLocale returns the shipped text of a supported locale (a fresh
 // copy the caller may change), and false for any other locale.
@@ -74,25 +80,31 @@ func placeholderTypes() []string {
 // (L24515). The preview texts are pushd's own (issue 15 point 3), as are
 // the burst texts (point 5).
 func BuiltinLocale(locale string) (LocaleText, bool) {
-	switch locale {
-	case LocaleEnglish:
-		return LocaleText{DefaultTitle: "New message", Placeholders: map[string]string{
-			ElemImage: "[image]", ElemSound: "[voice]", ElemVideo: "[video]", ElemFile: "[file]",
-			ElemLocation: "[location]", ElemFace: "[sticker]", ElemMerger: "[chat history]",
-		}, SenderOnly: SenderName + " sent you a message", SenderOnlyGroup: SenderName + " sent a message in " + GroupName,
-			Hidden: "New message", Recalled: "This message was recalled", ReadElsewhere: "Read on another device",
-			Coalesced: SenderName + ": " + CountToken + " new messages", CoalescedGroup: SenderName + " (" + GroupName + "): " + CountToken + " new messages",
-			CoalescedHidden: CountToken + " new messages"}, true
-	case LocaleChinese:
-		return LocaleText{DefaultTitle: "新消息", Placeholders: map[string]string{
-			ElemImage: "[图片]", ElemSound: "[语音]", ElemVideo: "[视频]", ElemFile: "[文件]",
-			ElemLocation: "[位置]", ElemFace: "[表情]", ElemMerger: "[聊天记录]",
-		}, SenderOnly: SenderName + "给你发来一条消息", SenderOnlyGroup: SenderName + "在" + GroupName + "中发来一条消息",
-			Hidden: "新消息", Recalled: "此消息已撤回", ReadElsewhere: "已在其他设备上阅读",
-			Coalesced: SenderName + ": " + CountToken + "条新消息", CoalescedGroup: SenderName + " (" + GroupName + "): " + CountToken + "条新消息",
-			CoalescedHidden: CountToken + "条新消息"}, true
+	t, ok := builtinTexts[locale]
+	if ok {
+		t.Placeholders = maps.Clone(t.Placeholders)
 	}
-	return LocaleText{}, false
+	return t, ok
+}
+
+// builtinTexts are the shipped locales. They are shared and never
+// changed: BuiltinLocale hands out copies, and ForLocale copies the
+// placeholders only when an override changes them.
+var builtinTexts = map[string]LocaleText{
+	LocaleEnglish: {DefaultTitle: "New message", Placeholders: map[string]string{
+		ElemImage: "[image]", ElemSound: "[voice]", ElemVideo: "[video]", ElemFile: "[file]",
+		ElemLocation: "[location]", ElemFace: "[sticker]", ElemMerger: "[chat history]",
+	}, SenderOnly: SenderName + " sent you a message", SenderOnlyGroup: SenderName + " sent a message in " + GroupName,
+		Hidden: "New message", Recalled: "This message was recalled", ReadElsewhere: "Read on another device",
+		Coalesced: SenderName + ": " + CountToken + " new messages", CoalescedGroup: SenderName + " (" + GroupName + "): " + CountToken + " new messages",
+		CoalescedHidden: CountToken + " new messages"},
+	LocaleChinese: {DefaultTitle: "新消息", Placeholders: map[string]string{
+		ElemImage: "[图片]", ElemSound: "[语音]", ElemVideo: "[视频]", ElemFile: "[文件]",
+		ElemLocation: "[位置]", ElemFace: "[表情]", ElemMerger: "[聊天记录]",
+	}, SenderOnly: SenderName + "给你发来一条消息", SenderOnlyGroup: SenderName + "在" + GroupName + "中发来一条消息",
+		Hidden: "新消息", Recalled: "此消息已撤回", ReadElsewhere: "已在其他设备上阅读",
+		Coalesced: SenderName + ": " + CountToken + "条新消息", CoalescedGroup: SenderName + " (" + GroupName + "): " + CountToken + "条新消息",
+		CoalescedHidden: CountToken + "条新消息"},
 }
 
 // NormalizeLocale maps a language tag ("en-US", "zh_CN", "zh-Hans-SG") to a

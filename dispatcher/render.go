@@ -260,23 +260,71 @@ func applySound(n *vendors.Notification, j *Job, in RenderInput) {
 func androidOptions(v vendors.Vendor, a AndroidPush) vendors.AndroidOptions {
 	d, _ := vendors.Lookup(v)
 	k := d.Options
-	text := map[string]string{"oppo_channel_id": a.OPPOChannelID, "xiaomi_channel_id": a.XiaomiChannelID,
-		"huawei_channel_id": a.HuaweiChannelID, "fcm_channel_id": a.FCMChannelID,
-		"huawei_category": a.HuaweiCategory, "huawei_importance": a.HuaweiImportance, "vivo_category": a.VivoCategory,
-		"oppo_category": a.OPPOCategory, "honor_importance": a.HonorImportance, "sound": soundName(a.Sound),
-		"oppo_private_template_id": a.OPPOPrivateTemplateID, "fcm_priority": a.FCMPriority}
-	ints := map[string]*int{"vivo_classification": a.VivoClassification, "meizu_notice_msg_type": a.MeizuNoticeMsgType}
-	levels := map[string]int{"push_style": a.PushStyle, "oppo_notify_level": a.OPPONotifyLevel,
-		"vivo_notify_type": a.VivoNotifyType}
-	o := vendors.AndroidOptions{ChannelID: text[k.ChannelID], Category: text[k.Category],
-		Importance: text[k.Importance], Classification: ints[k.Classification],
-		Sound: text[k.Sound], BigText: levels[k.PushStyle] == 1, NotifyLevel: levels[k.NotifyLevel],
-		TemplateID: text[k.Template], NotifyType: levels[k.NotifyType], NoticeMsgType: ints[k.NoticeMsgType],
-		Priority: text[k.Priority]}
+	o := vendors.AndroidOptions{ChannelID: a.textOption(k.ChannelID), Category: a.textOption(k.Category),
+		Importance: a.textOption(k.Importance), Classification: a.intOption(k.Classification),
+		Sound: a.textOption(k.Sound), BigText: a.levelOption(k.PushStyle) == 1, NotifyLevel: a.levelOption(k.NotifyLevel),
+		TemplateID: a.textOption(k.Template), NotifyType: a.levelOption(k.NotifyType), NoticeMsgType: a.intOption(k.NoticeMsgType),
+		Priority: a.textOption(k.Priority)}
 	if o.TemplateID != "" {
 		o.TitleParams, o.ContentParams = a.OPPOPrivateTitleParameters, a.OPPOPrivateContentParams
 	}
 	return o
+}
+
+// textOption is the text option a descriptor names by its JSON key ("" for
+// none, or a key this job has no text option for).
+func (a AndroidPush) textOption(key string) string {
+	switch key {
+	case "oppo_channel_id":
+		return a.OPPOChannelID
+	case "xiaomi_channel_id":
+		return a.XiaomiChannelID
+	case "huawei_channel_id":
+		return a.HuaweiChannelID
+	case "fcm_channel_id":
+		return a.FCMChannelID
+	case "huawei_category":
+		return a.HuaweiCategory
+	case "huawei_importance":
+		return a.HuaweiImportance
+	case "vivo_category":
+		return a.VivoCategory
+	case "oppo_category":
+		return a.OPPOCategory
+	case "honor_importance":
+		return a.HonorImportance
+	case "sound":
+		return soundName(a.Sound)
+	case "oppo_private_template_id":
+		return a.OPPOPrivateTemplateID
+	case "fcm_priority":
+		return a.FCMPriority
+	}
+	return ""
+}
+
+// intOption is the optional number option a descriptor names.
+func (a AndroidPush) intOption(key string) *int {
+	switch key {
+	case "vivo_classification":
+		return a.VivoClassification
+	case "meizu_notice_msg_type":
+		return a.MeizuNoticeMsgType
+	}
+	return nil
+}
+
+// levelOption is the level option a descriptor names (0 for none).
+func (a AndroidPush) levelOption(key string) int {
+	switch key {
+	case "push_style":
+		return a.PushStyle
+	case "oppo_notify_level":
+		return a.OPPONotifyLevel
+	case "vivo_notify_type":
+		return a.VivoNotifyType
+	}
+	return 0
 }
 
 // soundName is an Android ringtone without its extension: Tencent's

@@ -342,3 +342,32 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestAndroidOptionKeys: every job option a vendor's descriptor names
+// reaches that vendor's options, so a key spelt differently in a
+// descriptor and in androidOptions cannot drop the option silently.
+func TestAndroidOptionKeys(t *testing.T) {
+	one, two := 1, 2
+	a := AndroidPush{OPPOChannelID: "c", XiaomiChannelID: "c", HuaweiChannelID: "c", FCMChannelID: "c",
+		HuaweiCategory: "k", HuaweiImportance: "i", VivoCategory: "k", OPPOCategory: "k", HonorImportance: "i",
+		Sound: "ring.mp3", OPPOPrivateTemplateID: "t", FCMPriority: "p", VivoClassification: &one,
+		MeizuNoticeMsgType: &two, PushStyle: 1, OPPONotifyLevel: 2, VivoNotifyType: 3}
+	for _, v := range vendors.All() {
+		d, _ := vendors.Lookup(v)
+		k := d.Options
+		o := androidOptions(v, a)
+		for _, c := range []struct {
+			key string
+			set bool
+		}{
+			{k.ChannelID, o.ChannelID != ""}, {k.Category, o.Category != ""}, {k.Importance, o.Importance != ""},
+			{k.Classification, o.Classification != nil}, {k.Sound, o.Sound == "ring"}, {k.PushStyle, o.BigText},
+			{k.NotifyLevel, o.NotifyLevel != 0}, {k.Template, o.TemplateID != ""}, {k.NotifyType, o.NotifyType != 0},
+			{k.NoticeMsgType, o.NoticeMsgType != nil}, {k.Priority, o.Priority != ""},
+		} {
+			if c.key != "" && !c.set {
+				t.Errorf("%s: descriptor option %q does not reach the vendor's options", v, c.key)
+			}
+		}
+	}
+}

@@ -79,8 +79,7 @@ func (r *Resolver) Resolve(ctx context.Context, j *Job) (ds []Delivery, drops []
 	if r.Certs == nil || (len(j.Devices) == 0 && r.Devices == nil) {
 		return nil, nil, errors.New("resolve: the resolver has no certificate lookup or device store")
 	}
-	rs := &resolution{r: r, j: j, app: app, rules: newRecipientRules(j, app, now),
-		certs: map[int64]*CertInfo{}, locales: map[string]AppSettings{}, notifs: map[renderKey]*vendors.Notification{}, shares: map[renderKey]int{}}
+	rs := &resolution{r: r, j: j, app: app, rules: newRecipientRules(j, app, now)}
 	if len(j.Devices) > 0 {
 		err = rs.explicit(ctx)
 	} else {
@@ -139,13 +138,13 @@ type resolution struct {
 	app   AppSettings
 	rules *recipientRules
 	// certs caches lookups; nil marks a certificate unknown to this app.
-	certs   map[int64]*CertInfo
-	locales map[string]AppSettings
-	notifs  map[renderKey]*vendors.Notification
-	// shares numbers the renders (from 1), see Delivery.share.
-	shares map[renderKey]int
-	ds     []Delivery
-	drops  []Drop
+	certs   smallMap[int64, *CertInfo]
+	locales smallMap[string, AppSettings]
+	// renders are the job's notifications, each numbered from 1 (its
+	// share, see Delivery.share).
+	renders smallMap[renderKey, rendered]
+	ds      []Delivery
+	drops   []Drop
 }
 
 func (rs *resolution) drop(user string, certID int64, token, rule string) {
@@ -287,7 +286,7 @@ func (rs *resolution) explicit(ctx context.Context) error {
 // cert returns the certificate certID if it exists and belongs to the
 // job's app, nil if not; the error is a failure to look it up.
 func (rs *resolution) cert(ctx context.Context, certID int64) (*CertInfo, error) {
-	if c, ok := rs.certs[certID]; ok {
+	if c, ok := rs.certs.get(certID); ok {
 		return c, nil
 	}
 	c, err := rs.r.Certs(ctx, certID)
@@ -299,8 +298,15 @@ func (rs *resolution) cert(ctx context.Context, certID int64) (*CertInfo, error)
 	case c == nil || c.AppID != rs.j.AppID || !c.Vendor.Valid():
 		c = nil
 	}
-	rs.certs[certID] = c
+	rs.certs.set(certID, c)
 	return c, nil
+}
+
+// cachedCert is a certificate cert already looked up (nil if it was not,
+// or is unknown).
+func (rs *resolution) cachedCert(certID int64) *CertInfo {
+	c, _ := rs.certs.get(certID)
+	return c
 }
 
 // renderKey is everything a notification depends on besides the job. A
@@ -319,24 +325,24 @@ type renderKey struct {
 // adapters may shrink the text.
 func (rs *resolution) render(v vendors.Vendor, st devices.Settings, voip bool) (*vendors.Notification, int, error) {
 	key := renderKey{v, st.Locale, st.C2CSound, st.GroupSound, st.Preview, voip}
-	n, ok := rs.notifs[key]
+	r, ok := rs.renders.get(key)
 	if !ok {
-		app, ok := rs.locales[st.Locale]
-		if !ok {
-			app = rs.app.ForLocale(st.Locale)
-			rs.locales[st.Locale] = app
-		}
-		var err error
-		n, err = Render(rs.j, RenderInput{Vendor: v, App: app, Locale: st.Locale, C2CSound: st.C2CSound, GroupSound: st.GroupSound, Preview: st.Preview})
+		n, err := Render(rs.j, RenderInput{Vendor: v, App: rs.localeApp(st.Locale), Locale: st.Locale, C2CSound: st.C2CSound, GroupSound: st.GroupSound, Preview: st.Preview})
 		if err != nil {
 			return nil, 0, err
 		}
 		callFields(n, rs.j, voip)
-		rs.notifs[key] = n
-		rs.shares[key] = len(rs.shares) + 1
+		r = rendered{n: n, share: rs.renders.len() + 1}
+		rs.renders.set(key, r)
 	}
-	c := *n
-	return &c, rs.shares[key], nil
+	c := *r.n
+	return &c, r.share, nil
+}
+
+// rendered is one of a job's notifications and its number.
+type rendered struct {
+	n     *vendors.Notification
+	share int
 }
 
 // CancelCallSuffix ends the msg_id of the job that cancels a call: the job

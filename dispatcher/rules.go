@@ -53,8 +53,7 @@ func messageRule(j *Job, now time.Time) string {
 	}
 	// Placeholders are never empty (see AppSettings.ForLocale), so whether
 	// there is content does not depend on the recipient's locale.
-	en, _ := BuiltinLocale(LocaleEnglish)
-	pieces, customNoDesc := elemPieces(j.Elems, en.Placeholders)
+	pieces, customNoDesc := elemPieces(j.Elems, builtinTexts[LocaleEnglish].Placeholders)
 	switch {
 	case len(pieces) > 0:
 		return ""

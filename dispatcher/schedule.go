@@ -148,7 +148,19 @@ func (s *scheduler) pick() (entry, bool) {
 		if i := s.fitting(p); i >= 0 {
 			q := s.queues[p]
 			en := q[i]
-			s.queues[p] = append(q[:i:i], q[i+1:]...)
+			// In place: the head (the usual pick) is sliced off, which
+			// append's growth amortises; a later entry is copied over.
+			// The vacated slot is cleared so the array does not keep
+			// the entry's job alive.
+			if i == 0 {
+				q[0] = entry{}
+				q = q[1:]
+			} else {
+				copy(q[i:], q[i+1:])
+				q[len(q)-1] = entry{}
+				q = q[:len(q)-1]
+			}
+			s.queues[p] = q
 			s.hold(en, 1)
 			if len(s.queues[p]) == s.room-1 {
 				s.madeRoom()

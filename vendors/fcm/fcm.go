@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	firebase "firebase.google.com/go/v4"
 	"firebase.google.com/go/v4/errorutils"
 	"firebase.google.com/go/v4/messaging"
 	"golang.org/x/oauth2"
@@ -95,22 +94,19 @@ func New(cred *vendors.Credential, ep vendors.Endpoint) (vendors.Sender, error) 
 	return s, nil
 }
 
-// newClient makes the SDK's messaging client. option.WithHTTPClient
-// bypasses the SDK's credential handling, so the client authenticates
-// itself: oneShot over oauth2.Transport over the endpoint's transport. It
-// has no Timeout of its own: sendOne's context deadline bounds every send.
+// newClient makes the SDK's messaging client (newMessagingClient: the one
+// firebase.App.Messaging would make). option.WithHTTPClient bypasses the
+// SDK's credential handling (and so the Firebase scopes NewApp would add),
+// so the client authenticates itself: oneShot over oauth2.Transport over
+// the endpoint's transport. It has no Timeout of its own: sendOne's
+// context deadline bounds every send.
 func newClient(project, endpoint string, ts *tokenSource, base *http.Client) (*messaging.Client, error) {
 	hc := &http.Client{
 		CheckRedirect: base.CheckRedirect,
 		Transport:     oneShot{next: &oauth2.Transport{Source: ts, Base: base.Transport}},
 	}
-	ctx := context.Background()
-	app, err := firebase.NewApp(ctx, &firebase.Config{ProjectID: project},
-		option.WithHTTPClient(hc), option.WithEndpoint(endpoint))
-	if err != nil {
-		return nil, err
-	}
-	return app.Messaging(ctx)
+	return newMessagingClient(context.Background(), project,
+		[]option.ClientOption{option.WithHTTPClient(hc), option.WithEndpoint(endpoint)})
 }
 
 // Vendor implements vendors.Sender.
@@ -217,7 +213,7 @@ func sdkHeaders() http.Header {
 	h.Set("Authorization", "Bearer access-token")
 	h.Set("Content-Type", "application/json")
 	h.Set("X-Goog-Api-Format-Version", "2")
-	h.Set("X-Firebase-Client", "fire-admin-go/"+firebase.Version)
-	h.Set("X-Goog-Api-Client", fmt.Sprintf("gl-go/%s fire-admin/%s", strings.TrimPrefix(runtime.Version(), "go"), firebase.Version))
+	h.Set("X-Firebase-Client", "fire-admin-go/"+sdkVersion())
+	h.Set("X-Goog-Api-Client", fmt.Sprintf("gl-go/%s fire-admin/%s", strings.TrimPrefix(runtime.Version(), "go"), sdkVersion()))
 	return h
 }

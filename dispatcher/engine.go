@@ -41,6 +41,11 @@ type EngineConfig struct {
 	// rendered notifications in memory together. A job larger than the
 	// bound runs alone.
 	MaxDeliveries int
+	// ReadAheadBytes bounds the job payload read ahead per priority
+	// (default 1 MiB, at least one entry), as ReadBatch bounds the
+	// entries: a backlog of large jobs is not held in memory 128 at a
+	// time.
+	ReadAheadBytes int
 	// ReadBatch bounds the entries taken per read and those read ahead
 	// per priority (default 128).
 	ReadBatch int
@@ -109,6 +114,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.MaxDeliveries <= 0 {
 		cfg.MaxDeliveries = 20000
 	}
+	if cfg.ReadAheadBytes <= 0 {
+		cfg.ReadAheadBytes = defaultReadAheadBytes
+	}
 	if cfg.ClaimIdle <= 0 {
 		cfg.ClaimIdle = 30 * time.Second
 	}
@@ -128,6 +136,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		slots: make(chan struct{}, cfg.MaxJobs), weight: semaphore.NewWeighted(int64(cfg.MaxDeliveries)),
 		sched: newScheduler(cfg.MaxJobs, cfg.MaxDeliveries, cfg.AppShare, cfg.ReadBatch),
 		held:  map[entryRef]time.Time{}, runners: runners{work: make(chan func()), idle: runnerIdle}}
+	e.sched.roomBytes = cfg.ReadAheadBytes
 	if b := cfg.Handler.cfg.Bulkheads; b != nil && b.Urgent == nil {
 		b.Urgent = func() bool { return e.urgent.Load() > 0 }
 		if b.Pacer == nil && !cfg.NoPacing {

@@ -16,8 +16,13 @@ import (
 type scheduler struct {
 	mu     sync.Mutex
 	queues [numPriorities][]entry
-	// room is how many entries each priority may hold here.
-	room int
+	// room is how many entries each priority may hold here, roomBytes
+	// how many bytes of job payload: a backlog of large jobs (a job may be
+	// 1 MiB) must not fill a worker's memory with 128 of them per
+	// priority. bytes is what each priority holds now, avg the running
+	// average size of its entries, which sizes the next read.
+	room, roomBytes int
+	bytes, avg      [numPriorities]int
 	// wake is signalled when an entry is added or a job ends (one
 	// goroutine waits on it); roomy is closed, and replaced, when a
 	// priority's queue gets room (every shard's reader waits on it).
@@ -56,7 +61,7 @@ func newScheduler(maxJobs, maxWeight int, appShare float64, room int) *scheduler
 		appShare = 1
 	}
 	frac := func(n int, f float64) int { return max(int(float64(n)*f), 1) }
-	return &scheduler{room: room, wake: make(chan struct{}, 1), roomy: make(chan struct{}, 1),
+	return &scheduler{room: room, roomBytes: defaultReadAheadBytes, wake: make(chan struct{}, 1), roomy: make(chan struct{}, 1),
 		maxJobs: maxJobs, maxWeight: maxWeight,
 		appJobs: frac(maxJobs, appShare), appWeight: frac(maxWeight, appShare),
 		lowJobs: frac(maxJobs, 0.75), lowWeight: frac(maxWeight, 0.75),
@@ -70,6 +75,27 @@ func signal(c chan struct{}) {
 	}
 }
 
+// defaultReadAheadBytes bounds the job payload each priority reads ahead
+// (EngineConfig.ReadAheadBytes): some hundred one-device jobs, or a dozen
+// of 1 000 devices, and at least one entry.
+const defaultReadAheadBytes = 1 << 20
+
+// hasRoom reports whether priority p may read more entries; s.mu is held.
+func (s *scheduler) hasRoom(p Priority) bool {
+	return len(s.queues[p]) < s.room && s.bytes[p] < s.roomBytes
+}
+
+// takes is how many entries a read of priority p may take: what its room
+// has left, and no more than its byte room holds at its entries' average
+// size (at least one); s.mu is held.
+func (s *scheduler) takes(p Priority) int {
+	n := s.room - len(s.queues[p])
+	if s.avg[p] > 0 {
+		n = min(n, max((s.roomBytes-s.bytes[p])/s.avg[p], 1))
+	}
+	return n
+}
+
 // withRoom returns the priorities whose queue has room, highest first, and
 // how many entries the roomiest may take.
 func (s *scheduler) withRoom() ([]Priority, int) {
@@ -78,9 +104,9 @@ func (s *scheduler) withRoom() ([]Priority, int) {
 	var ps []Priority
 	most := 0
 	for _, p := range byRank {
-		if n := s.room - len(s.queues[p]); n > 0 {
+		if s.hasRoom(p) {
 			ps = append(ps, p)
-			most = max(most, n)
+			most = max(most, s.takes(p))
 		}
 	}
 	return ps, most
@@ -90,8 +116,8 @@ func (s *scheduler) withRoom() ([]Priority, int) {
 func (s *scheduler) waitRoom(ctx context.Context) {
 	s.mu.Lock()
 	has := false
-	for p := range s.queues {
-		has = has || len(s.queues[p]) < s.room
+	for _, p := range byRank {
+		has = has || s.hasRoom(p)
 	}
 	roomy := s.roomy
 	s.mu.Unlock()
@@ -117,7 +143,15 @@ func (s *scheduler) add(es []entry) {
 	}
 	s.mu.Lock()
 	for _, en := range es {
-		s.queues[en.prio] = append(s.queues[en.prio], en)
+		p := en.prio
+		s.queues[p] = append(s.queues[p], en)
+		s.bytes[p] += len(en.payload)
+		if s.avg[p] == 0 {
+			s.avg[p] = max(len(en.payload), 1)
+		} else {
+			s.avg[p] += (len(en.payload) - s.avg[p]) / 8
+			s.avg[p] = max(s.avg[p], 1)
+		}
 	}
 	s.mu.Unlock()
 	signal(s.wake)
@@ -146,6 +180,7 @@ func (s *scheduler) pick() (entry, bool) {
 		p := schedulePattern[s.turn%len(schedulePattern)]
 		s.turn++
 		if i := s.fitting(p); i >= 0 {
+			roomy := s.hasRoom(p)
 			q := s.queues[p]
 			en := q[i]
 			// In place: the head (the usual pick) is sliced off, which
@@ -161,8 +196,9 @@ func (s *scheduler) pick() (entry, bool) {
 				q = q[:len(q)-1]
 			}
 			s.queues[p] = q
+			s.bytes[p] -= len(en.payload)
 			s.hold(en, 1)
-			if len(s.queues[p]) == s.room-1 {
+			if !roomy && s.hasRoom(p) {
 				s.madeRoom()
 			}
 			return en, true
@@ -230,7 +266,7 @@ func (s *scheduler) drain() []entry {
 	var out []entry
 	for p := range s.queues {
 		out = append(out, s.queues[p]...)
-		s.queues[p] = nil
+		s.queues[p], s.bytes[p] = nil, 0
 	}
 	return out
 }

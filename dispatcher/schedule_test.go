@@ -3,6 +3,7 @@ package dispatcher
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -147,5 +148,64 @@ func TestSchedulerRoom(t *testing.T) {
 	}
 	if ps, n := s.withRoom(); len(ps) != 1 || n != 1 {
 		t.Fatalf("withRoom = %v, %d after one pick", ps, n)
+	}
+}
+
+// TestSchedulerRoomBytes: a priority holding its byte room reads nothing
+// more however few entries it holds, the next read is sized by the
+// entries' average, and a pick that brings it under its room wakes the
+// readers.
+func TestSchedulerRoomBytes(t *testing.T) {
+	s := newScheduler(100, 1000, 1, 128)
+	s.roomBytes = 100 << 10
+	big := func(n int) []entry {
+		es := entries("a", PriorityNormal, n, 1)
+		for i := range es {
+			es[i].payload = make([]byte, 40<<10)
+		}
+		return es
+	}
+	s.add(big(1))
+	if ps, n := s.withRoom(); !slices.Contains(ps, PriorityNormal) || n != 128 {
+		// High and low are empty: the roomiest takes 128.
+		t.Fatalf("withRoom = %v, %d with 40 KiB of 100 queued", ps, n)
+	}
+	s.mu.Lock()
+	takes := s.takes(PriorityNormal)
+	s.mu.Unlock()
+	if takes != 1 {
+		t.Fatalf("a read of the normal priority may take %d entries of 40 KiB into the 60 KiB left, want 1", takes)
+	}
+	s.add(big(2))
+	s.mu.Lock()
+	room := s.hasRoom(PriorityNormal)
+	s.mu.Unlock()
+	if room {
+		t.Fatal("3 entries of 40 KiB fit a room of 100 KiB")
+	}
+	// The pick that brings normal under its byte room wakes the readers
+	// (closes the roomy channel they wait on).
+	for {
+		s.mu.Lock()
+		roomy := s.roomy
+		s.mu.Unlock()
+		en, ok := s.pick()
+		if !ok {
+			t.Fatal("nothing to pick")
+		}
+		if en.prio != PriorityNormal {
+			continue
+		}
+		select {
+		case <-roomy:
+		default:
+			t.Fatal("a pick under the byte room did not wake the readers")
+		}
+		break
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.bytes[PriorityNormal] != 80<<10 {
+		t.Fatalf("normal holds %d bytes after one of three picks, want %d", s.bytes[PriorityNormal], 80<<10)
 	}
 }

@@ -188,7 +188,13 @@ func (s *Sender) push(ctx context.Context, body []byte, n *vendors.Notification,
 		return vendors.Result{Err: transportError(err)}, bearer
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	var raw []byte
+	if resp.ContentLength != 0 {
+		// An accepted push has no body (HTTP/2 says so with
+		// content-length 0 or END_STREAM on the headers): nothing to
+		// read, nothing to allocate.
+		raw, err = io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	}
 	vendors.CaptureAnswer(req.Context(), resp.StatusCode, resp.Header, raw)
 	if err != nil {
 		return vendors.Result{Err: transportError(err)}, bearer

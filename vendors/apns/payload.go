@@ -147,16 +147,28 @@ func fitPayload(n *vendors.Notification) ([]byte, error) {
 	return encodePayload(&c)
 }
 
+// Header values every push shares (see requestHeader).
+var (
+	contentTypeValue   = []string{contentType}
+	alertPushType      = []string{string(apns2.PushTypeAlert)}
+	backgroundPushType = []string{string(apns2.PushTypeBackground)}
+	highPriority       = []string{strconv.Itoa(apns2.PriorityHigh)}
+	lowPriority        = []string{strconv.Itoa(apns2.PriorityLow)}
+)
+
 // requestHeader returns the headers of a push of n to topic, as apns2's
 // setHeaders would write them, with lowercase names as HTTP/2 sends them.
 // The authorization header is added by the caller.
+//
+// The constant values are shared slices (net/http never changes a
+// request's header values): a push allocates its map and its own values
+// only.
 func requestHeader(n *vendors.Notification, topic string) http.Header {
-	h := http.Header{
-		"content-type":   {contentType},
-		"apns-push-type": {string(apns2.PushTypeAlert)},
-		"apns-topic":     {topic},
-		"apns-priority":  {strconv.Itoa(apns2.PriorityHigh)},
-	}
+	h := make(http.Header, 8)
+	h["content-type"] = contentTypeValue
+	h["apns-push-type"] = alertPushType
+	h["apns-topic"] = []string{topic}
+	h["apns-priority"] = highPriority
 	// apns2 omits apns-expiration for the zero time; APNs then uses its
 	// default storage period.
 	if n.ExpireAt.After(time.Unix(0, 0)) {
@@ -171,8 +183,8 @@ func requestHeader(n *vendors.Notification, topic string) http.Header {
 	if idOnly(n) {
 		// A background push must use push type background and priority
 		// 5 (see backgroundAPS).
-		h["apns-push-type"] = []string{string(apns2.PushTypeBackground)}
-		h["apns-priority"] = []string{strconv.Itoa(apns2.PriorityLow)}
+		h["apns-push-type"] = backgroundPushType
+		h["apns-priority"] = lowPriority
 	}
 	return h
 }

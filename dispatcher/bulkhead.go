@@ -115,16 +115,19 @@ func (b *Bulkheads) Acquire(ctx context.Context, v vendors.Vendor) (release func
 	low := priorityOf(ctx) == PriorityLow
 	paced := func() {}
 	if low {
+		// The vendor's low-priority slot first, then the pacer's window:
+		// the window then counts only sends that can reach the vendor,
+		// and its first halving bites (see LowPacer.adjust).
 		b.yield(ctx)
-		var err error
-		if paced, err = b.Pacer.acquire(ctx); err != nil {
-			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: err.Error()}
-		}
 		select {
 		case h.low <- struct{}{}:
 		case <-ctx.Done():
-			paced()
 			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: ctx.Err().Error()}
+		}
+		var err error
+		if paced, err = b.Pacer.acquire(ctx); err != nil {
+			<-h.low
+			return nil, &vendors.Error{Vendor: v, Kind: vendors.Retryable, Code: "cancelled", Message: err.Error()}
 		}
 	}
 	select {

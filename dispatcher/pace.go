@@ -65,11 +65,12 @@ func NewLowPacer(urgentRecent func() bool) *LowPacer {
 }
 
 // Run samples the CPU and adjusts the window until ctx ends. It samples
-// only while there is something to pace — urgent jobs flow and
-// low-priority work runs or waits — since reading /proc/stat costs about
-// a percent of a core at this rate. With no urgent job about the window
-// opens; with no low-priority work it stays as it is. The first tick of a
-// pacing spell only takes the baseline.
+// only while low-priority work runs or waits, since reading /proc/stat
+// costs about a percent of a core at this rate; so when an urgent job
+// arrives in the middle of a broadcast the baseline is at most one
+// Interval old and the first tick already acts on the window. With no
+// urgent job about the window opens; with no low-priority work it stays
+// as it is.
 func (p *LowPacer) Run(ctx context.Context) {
 	t := time.NewTicker(p.Interval)
 	defer t.Stop()
@@ -80,17 +81,20 @@ func (p *LowPacer) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		switch {
-		case !p.urgentRecent():
-			sampling = false
-			p.adjust(0, false) // open
-			continue
-		case !p.lowActive():
-			sampling = false // the window stays as it is until low work resumes
+		if !p.lowActive() {
+			sampling = false // nothing to pace: no baseline to keep
+			if !p.urgentRecent() {
+				p.adjust(0, false)
+			}
 			continue
 		}
 		busy, ok := p.sample()
-		p.adjust(busy, ok && sampling)
+		switch {
+		case !p.urgentRecent():
+			p.adjust(0, false) // open
+		case ok && sampling:
+			p.adjust(busy, true)
+		}
 		sampling = ok
 	}
 }
@@ -113,7 +117,14 @@ func (p *LowPacer) adjust(busy float64, urgent bool) {
 	case !urgent:
 		p.window = float64(p.Max)
 	case busy > p.Busy:
-		p.window = max(p.window/2, 1)
+		// Halve what is used, not an open window nobody fills: a
+		// broadcast's 60 sends in flight under a window of 256 would
+		// otherwise take two halvings before the first one bites.
+		base := p.window
+		if n := float64(p.inflight); n > 0 && n < base {
+			base = n
+		}
+		p.window = max(base/2, 1)
 	case busy < p.Busy-0.1:
 		p.window = min(p.window+max(p.window/10, 1), float64(p.Max))
 	}

@@ -252,3 +252,76 @@ func TestLowPacerRunSamplesOnlyWhenPacing(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A halving halves the sends in flight when fewer than the window fill it,
+// so the first one bites.
+func TestLowPacerHalvesWhatIsUsed(t *testing.T) {
+	p := testPacer(256)
+	var rel []func()
+	for range 40 {
+		r, err := p.acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel = append(rel, r)
+	}
+	p.adjust(0.99, true)
+	if got := p.Window(); got != 20 {
+		t.Fatalf("window %d after one busy sample with 40 of 256 in flight, want 20", got)
+	}
+	for _, r := range rel {
+		r()
+	}
+}
+
+// While low-priority work runs the pacer keeps a baseline with nothing
+// urgent about, so the first tick after an urgent job starts already
+// halves the window.
+func TestLowPacerActsOnTheFirstUrgentTick(t *testing.T) {
+	var urgent atomic.Bool
+	var samples, urgentSamples atomic.Int32
+	var late atomic.Bool
+	p := NewLowPacer(urgent.Load)
+	p.Interval = 5 * time.Millisecond
+	p.sample = func() (float64, bool) {
+		samples.Add(1)
+		// A second sample with urgent work about and the window still
+		// open means the first one did not act.
+		if urgent.Load() && urgentSamples.Add(1) >= 2 && p.Window() == p.Max {
+			late.Store(true)
+		}
+		return 0.99, true
+	}
+	low, err := p.acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer low()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	deadline := time.Now().Add(5 * time.Second)
+	for samples.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("no baseline samples while low-priority work runs")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if w := p.Window(); w != p.Max {
+		t.Fatalf("window %d with nothing urgent, want open (%d)", w, p.Max)
+	}
+	urgent.Store(true)
+	for p.Window() == p.Max {
+		if time.Now().After(deadline) {
+			t.Fatal("the window never moved once urgent work flowed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if late.Load() {
+		t.Fatal("the first sample with urgent work about did not cut the window")
+	}
+	if w := p.Window(); w != 1 {
+		// One send in flight: half of what is used.
+		t.Fatalf("window %d after the first cut with one send in flight, want 1", w)
+	}
+}

@@ -84,6 +84,7 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	}
 	e.prefix, e.offset = "run", 0
 	want := r.expected(e)
+	calBefore := Calibrate()
 	before, err := snapshotOf(ctx, rdb, srv.pid(), r.fakePID)
 	if err != nil {
 		return nil, err
@@ -92,6 +93,7 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	start := time.Now()
 	stats, waitErr := r.awaitRun(ctx, ctl, post, want, start)
 	end, endErr := cpuNow(srv.pid(), r.fakePID)
+	calAfter := Calibrate()
 	if waitErr == nil {
 		sleep(ctx, r.o.Settle)
 	}
@@ -109,6 +111,8 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	res.setRedis(before.info, after, pend, post.posted.Load())
 	if endErr == nil {
 		res.setBox(end.cpu-before.cpu, end.fake-before.fake, end.loader-before.loader, after.CPU-before.info.CPU, r.o.Redis != "")
+		res.Box.Steal = round(StealShare(before.machine, end.machine), 3)
+		res.Box.CalibrationMS = [2]float64{round(calBefore.Seconds()*1000, 1), round(calAfter.Seconds()*1000, 1)}
 	}
 	return res, waitErr
 }
@@ -192,6 +196,8 @@ func total(want map[vendors.Vendor]int64) int64 {
 type snapshot struct {
 	info              Info
 	cpu, fake, loader time.Duration
+	// machine is /proc/stat's totals (zero where there is none).
+	machine MachineTicks
 }
 
 func snapshotOf(ctx context.Context, rdb *redis.Client, pid, fakePID int) (snapshot, error) {
@@ -213,6 +219,7 @@ func cpuNow(pid, fakePID int) (snapshot, error) {
 	s.cpu, errs[0] = CPUTime(pid)
 	s.fake, errs[1] = CPUTime(fakePID)
 	s.loader, errs[2] = CPUTime(os.Getpid())
+	s.machine, _ = ReadMachineTicks() // not every system has it: no steal figure then
 	return s, firstErr(errs[:]...)
 }
 

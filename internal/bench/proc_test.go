@@ -70,3 +70,28 @@ func TestSettingsEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMachineTicks(t *testing.T) {
+	a, err := ParseMachineTicks([]byte("cpu  100 5 50 800 20 3 2 20 7 0\ncpu0 1 2 3 4 5 6 7 8\n"))
+	if err != nil || a.Total != 1000 || a.Steal != 20 {
+		t.Fatalf("%+v, %v", a, err)
+	}
+	b := MachineTicks{Total: 2000, Steal: 120}
+	if got := StealShare(a, b); got != 0.1 {
+		t.Fatalf("steal share %v, want 0.1", got)
+	}
+	if got := StealShare(b, a); got != 0 {
+		t.Fatalf("steal share backwards %v, want 0", got)
+	}
+	for _, bad := range []string{"intr 1 2\n", "cpu  1 2 3 4\n", "cpu  1 2 3 4 5 6 7 x\n"} {
+		if _, err := ParseMachineTicks([]byte(bad)); err == nil {
+			t.Errorf("ParseMachineTicks(%q) accepted", bad)
+		}
+	}
+}
+
+func TestCalibrate(t *testing.T) {
+	if d := Calibrate(); d <= 0 || d > time.Minute {
+		t.Fatalf("Calibrate took %v", d)
+	}
+}

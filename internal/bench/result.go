@@ -132,10 +132,22 @@ type Box struct {
 	// CeilingPushesPerSec is Cores / TotalMicros: the pushes/s at which
 	// the cores would be all busy at this run's costs.
 	CeilingPushesPerSec float64 `json:"ceiling_pushes_per_sec"`
+	// Steal is the share of the machine's CPU time the hypervisor gave
+	// other guests during the run (/proc/stat): on a shared virtual
+	// machine, a run with much of it measured a slower machine.
+	Steal float64 `json:"steal"`
+	// CalibrationMS is how long one core took for a fixed piece of work
+	// (Calibrate) just before the run, and again just after: a larger
+	// figure than usual means a slower machine, stolen time or not.
+	CalibrationMS [2]float64 `json:"calibration_ms"`
 	// SharedRedis is set when the run used --redis: that server's CPU may
 	// include other clients' work.
 	SharedRedis bool `json:"shared_redis,omitempty"`
 }
+
+// stealWarn is the stolen share of CPU time above which the text output
+// warns that the run measured a slower machine.
+const stealWarn = 0.05
 
 // setBox records the CPU of each process over the run.
 func (res *Result) setBox(pushd, fake, loader, redis time.Duration, shared bool) {
@@ -199,6 +211,11 @@ func (res *Result) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  the box        %.1f µs per push in all: pushd %.1f, Redis %.1f, fake vendor %.1f, bench %.1f; %d cores %.0f %% busy, ceiling at these costs %.0f pushes/s%s\n",
 			b.TotalMicros, b.PushdMicros, b.RedisMicros, b.FakeMicros, b.LoaderMicros, b.Cores, b.Busy*100, b.CeilingPushesPerSec, shared)
+		fmt.Fprintf(w, "  the machine    %.1f %% of its CPU time stolen by other guests; a fixed piece of work took %.1f ms on one core before the run and %.1f ms after\n",
+			b.Steal*100, b.CalibrationMS[0], b.CalibrationMS[1])
+		if b.Steal >= stealWarn {
+			fmt.Fprintf(w, "  warning: %.0f %% of the machine's CPU time went to other virtual machines during the run; its figures measure a slower machine\n", b.Steal*100)
+		}
 	}
 	timed := "enqueue → vendor"
 	if res.Shape == ShapeFair {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -80,6 +82,19 @@ func TestBenchSingleDeliversEveryJob(t *testing.T) {
 	if res.PendingJobs != 50 || res.RedisBytesPerPendingJob <= 0 || res.RedisCommandsPerJob <= 0 ||
 		res.PeakRSS <= 0 || res.PushesPerSec <= 0 || res.Warning != "" {
 		t.Fatalf("figures missing: %+v", res)
+	}
+	// The box: every process's CPU over the run (Redis's from INFO, in
+	// microseconds, so never zero for a run that wrote to it), their sum
+	// and the ceiling, and the machine's figures.
+	b := res.Box
+	if b == nil || b.Cores != runtime.NumCPU() || b.RedisMicros <= 0 || b.PushdMicros < 0 || b.FakeMicros < 0 || b.LoaderMicros < 0 {
+		t.Fatalf("box figures: %+v", b)
+	}
+	if sum := b.PushdMicros + b.RedisMicros + b.FakeMicros + b.LoaderMicros; math.Abs(sum-b.TotalMicros) > 0.5 || b.CeilingPushesPerSec <= 0 {
+		t.Fatalf("box total %v is not the sum %v of its parts, or no ceiling: %+v", b.TotalMicros, sum, b)
+	}
+	if b.Steal < 0 || b.Steal > 1 || b.CalibrationMS[0] <= 0 || b.CalibrationMS[1] <= 0 {
+		t.Fatalf("machine figures: %+v", b)
 	}
 }
 

@@ -80,7 +80,7 @@ func TestBenchSingleDeliversEveryJob(t *testing.T) {
 		t.Fatalf("%d latencies for 50 devices", res.Latency.Count)
 	}
 	if res.PendingJobs != 50 || res.RedisBytesPerPendingJob <= 0 || res.RedisCommandsPerJob <= 0 ||
-		res.PeakRSS <= 0 || res.PushesPerSec <= 0 || res.Warning != "" {
+		res.PeakRSS <= 0 || res.RunPeakRSS <= 0 || res.RunPeakRSS > res.PeakRSS || res.PushesPerSec <= 0 || res.Warning != "" {
 		t.Fatalf("figures missing: %+v", res)
 	}
 	// The box: every process's CPU over the run (Redis's from INFO, in

@@ -85,6 +85,10 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	e.prefix, e.offset = "run", 0
 	want := r.expected(e)
 	calBefore := Calibrate()
+	// The peak so far is the start and the drain of the pending jobs; it
+	// is kept, and the run's own peak measured from here.
+	drainPeak, _ := PeakRSS(srv.pid())
+	runPeakOK := ResetPeakRSS(srv.pid()) == nil
 	before, err := snapshotOf(ctx, rdb, srv.pid(), r.fakePID)
 	if err != nil {
 		return nil, err
@@ -105,9 +109,12 @@ func (r *runner) measuredPhase(ctx context.Context, cfg string, e *env, rdb *red
 	if err != nil {
 		return nil, firstErr(waitErr, err)
 	}
-	rss, rssErr := PeakRSS(srv.pid())
+	runPeak, rssErr := PeakRSS(srv.pid())
 	res := r.result(stats, want, start)
-	res.setProcess(end.cpu-before.cpu, rss, firstErr(endErr, rssErr))
+	res.setProcess(end.cpu-before.cpu, max(drainPeak, runPeak), firstErr(endErr, rssErr))
+	if runPeakOK {
+		res.RunPeakRSS = runPeak
+	}
 	res.setRedis(before.info, after, pend, post.posted.Load())
 	if endErr == nil {
 		res.setBox(end.cpu-before.cpu, end.fake-before.fake, end.loader-before.loader, after.CPU-before.info.CPU, r.o.Redis != "")

@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -93,5 +95,33 @@ func TestParseMachineTicks(t *testing.T) {
 func TestCalibrate(t *testing.T) {
 	if d := Calibrate(); d <= 0 || d > time.Minute {
 		t.Fatalf("Calibrate took %v", d)
+	}
+}
+
+func TestResetPeakRSS(t *testing.T) {
+	pid := os.Getpid()
+	// Touch 64 MiB so the peak stands well above what stays resident.
+	b := make([]byte, 64<<20)
+	for i := range b {
+		if i%4096 == 0 {
+			b[i] = 1
+		}
+	}
+	before, err := PeakRSS(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := ResetPeakRSS(pid); err != nil {
+		t.Skipf("cannot reset the peak RSS here: %v", err)
+	}
+	after, err := PeakRSS(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after >= before-32<<20 {
+		t.Fatalf("peak RSS %d after the reset, %d before: the 64 MiB freed are still counted", after, before)
 	}
 }

@@ -408,8 +408,8 @@ func (e *Engine) reclaim(ctx context.Context) {
 
 func (e *Engine) reclaimStream(ctx context.Context, stream string, p Priority) {
 	for ctx.Err() == nil {
-		prios, n := e.sched.withRoom()
-		if len(prios) == 0 {
+		room, n := e.sched.roomOf(p)
+		if !room {
 			return
 		}
 		n = min(n, e.cfg.ReadBatch)

@@ -97,19 +97,43 @@ func (s *scheduler) takes(p Priority) int {
 }
 
 // withRoom returns the priorities whose queue has room, highest first, and
-// how many entries the roomiest may take.
+// how many entries one read of all of them may take. XREADGROUP's COUNT
+// holds for each stream read, so the count is the tightest priority's
+// (its byte room at its average entry size), but never below
+// minSharedRead: a priority of large jobs must not slow the reading of
+// one-device jobs to one entry a round trip. It may then take up to
+// minSharedRead entries past its byte room (16 MiB of the largest jobs at
+// worst, against the 128 of a count-only read-ahead).
 func (s *scheduler) withRoom() ([]Priority, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var ps []Priority
-	most := 0
+	most, least := 0, 0
 	for _, p := range byRank {
 		if s.hasRoom(p) {
 			ps = append(ps, p)
-			most = max(most, s.takes(p))
+			n := s.takes(p)
+			most = max(most, n)
+			if least == 0 || n < least {
+				least = n
+			}
 		}
 	}
-	return ps, most
+	return ps, min(most, max(least, minSharedRead))
+}
+
+// minSharedRead is the smallest count of a read of several priorities
+// (see withRoom).
+const minSharedRead = 16
+
+// roomOf reports whether priority p may read more entries, and how many.
+func (s *scheduler) roomOf(p Priority) (bool, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.hasRoom(p) {
+		return false, 0
+	}
+	return true, s.takes(p)
 }
 
 // waitRoom waits until some priority has room or ctx ends.

@@ -166,8 +166,9 @@ func TestSchedulerRoomBytes(t *testing.T) {
 		return es
 	}
 	s.add(big(1))
-	if ps, n := s.withRoom(); !slices.Contains(ps, PriorityNormal) || n != 128 {
-		// High and low are empty: the roomiest takes 128.
+	if ps, n := s.withRoom(); !slices.Contains(ps, PriorityNormal) || n != minSharedRead {
+		// Normal's byte room takes one more entry, high and low 128: a
+		// read of the three takes minSharedRead.
 		t.Fatalf("withRoom = %v, %d with 40 KiB of 100 queued", ps, n)
 	}
 	s.mu.Lock()

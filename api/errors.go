@@ -153,10 +153,11 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	var b []byte
 	var err error
 	if n := r.ContentLength; n > 0 && n <= maxBody {
-		// One allocation of the announced size (the extra byte lets
-		// ReadAll see the end without growing), not ReadAll's doublings
-		// from 512 bytes.
-		b, err = readAllInto(make([]byte, 0, n+1), body)
+		// One allocation of the announced size, not ReadAll's doublings
+		// from 512 bytes; the server holds the body to its Content-Length
+		// (a shorter one is an unexpected EOF).
+		b = make([]byte, n)
+		_, err = io.ReadFull(body, b)
 	} else {
 		b, err = io.ReadAll(body)
 	}
@@ -168,23 +169,6 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		return nil, badRequest("body", "reading body: %v", err)
 	}
 	return b, nil
-}
-
-// readAllInto is io.ReadAll appending to buf.
-func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 // shortToken shows the first and last characters of a device token: enough

@@ -1,15 +1,14 @@
 package dispatcher
 
 import (
-	"bytes"
 	"container/list"
 	"context"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/pushd/pushd/internal/procstat"
 )
 
 // LowPacer gives low-priority work — a broadcast's vendor sends and the
@@ -206,14 +205,11 @@ func newProcStat() *procStat {
 
 // busy returns the share of CPU time not idle since the previous call.
 func (s *procStat) busy() (float64, bool) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, false
-	}
-	busy, total, ok := parseCPULine(b)
+	c, ok := procstat.Read()
 	if !ok {
 		return 0, false
 	}
+	busy, total := c.Busy(), c.Total
 	prev := *s
 	s.busyTicks, s.totalTicks, s.ok = busy, total, true
 	if !prev.ok || total <= prev.totalTicks || busy < prev.busyTicks {
@@ -226,24 +222,6 @@ func (s *procStat) busy() (float64, bool) {
 // idle iowait irq softirq steal …", in clock ticks): busy is everything
 // but idle and iowait.
 func parseCPULine(b []byte) (busy, total uint64, ok bool) {
-	line, _, _ := bytes.Cut(b, []byte{'\n'})
-	f := bytes.Fields(line)
-	if len(f) < 5 || string(f[0]) != "cpu" {
-		return 0, 0, false
-	}
-	var idle uint64
-	for i, x := range f[1:] {
-		n, err := strconv.ParseUint(string(x), 10, 64)
-		if err != nil {
-			return 0, 0, false
-		}
-		if i >= 8 { // guest and guest_nice are already counted in user and nice
-			break
-		}
-		total += n
-		if i == 3 || i == 4 {
-			idle += n
-		}
-	}
-	return total - idle, total, true
+	c, ok := procstat.Parse(b)
+	return c.Busy(), c.Total, ok
 }

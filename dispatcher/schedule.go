@@ -171,11 +171,11 @@ func (s *scheduler) add(es []entry) {
 		s.queues[p] = append(s.queues[p], en)
 		s.bytes[p] += len(en.payload)
 		if s.avg[p] == 0 {
-			s.avg[p] = max(len(en.payload), 1)
+			s.avg[p] = len(en.payload)
 		} else {
 			s.avg[p] += (len(en.payload) - s.avg[p]) / 8
-			s.avg[p] = max(s.avg[p], 1)
 		}
+		s.avg[p] = max(s.avg[p], 1)
 	}
 	s.mu.Unlock()
 	signal(s.wake)

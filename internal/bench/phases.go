@@ -218,8 +218,9 @@ func snapshotOf(ctx context.Context, rdb *redis.Client, pid, fakePID int) (snaps
 }
 
 // cpuNow reads the CPU time so far of pushd, the fake vendor and the
-// bench, at the moment the last delivery was seen (Redis's is read with
-// its INFO, after the settle pause: it is idle by then).
+// bench, and the machine's, when the run starts and when its last
+// delivery was seen (Redis's is read with its INFO: at the end after the
+// settle pause, when it is idle).
 func cpuNow(pid, fakePID int) (snapshot, error) {
 	var s snapshot
 	var errs [3]error

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pushd/pushd/internal/procstat"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat:
@@ -83,26 +85,14 @@ func PeakRSS(pid int) (int64, error) {
 type MachineTicks struct{ Total, Steal uint64 }
 
 // ParseMachineTicks reads the "cpu  user nice system idle iowait irq
-// softirq steal …" line of /proc/stat; guest time is already counted in
-// user and nice.
+// softirq steal …" line of /proc/stat (procstat.Parse), which must have
+// the steal field.
 func ParseMachineTicks(b []byte) (MachineTicks, error) {
-	line, _, _ := bytes.Cut(b, []byte{'\n'})
-	f := strings.Fields(string(line))
-	if len(f) < 9 || f[0] != "cpu" {
+	c, ok := procstat.Parse(b)
+	if !ok || c.Fields < 8 {
 		return MachineTicks{}, fmt.Errorf("/proc/stat: no cpu line with a steal field")
 	}
-	var t MachineTicks
-	for i, s := range f[1:9] {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return MachineTicks{}, fmt.Errorf("/proc/stat: %q is not a number of ticks", s)
-		}
-		t.Total += n
-		if i == 7 {
-			t.Steal = n
-		}
-	}
-	return t, nil
+	return MachineTicks{Total: c.Total, Steal: c.Steal}, nil
 }
 
 // ReadMachineTicks reads /proc/stat.
